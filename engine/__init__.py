@@ -1,0 +1,19 @@
+"""BPTT Scope engine: min-char-rnn in numpy, with every BPTT quantity recorded.
+
+Pure computation: no plotting, no UI. See README.md for a tour.
+"""
+from .bptt import Trace, bptt
+from .diagnostics import (effective_learning_rate, jacobian_norms, loss_to_state, reach,
+                          reach_by_lag, saturation, whh_spectrum)
+from .errors import CorpusError, DivergenceError
+from .gradcheck import gradient_check
+from .params import init_params
+from .trainer import Config, Trainer
+from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
+
+__all__ = [
+    "Vocab", "load_corpus", "CorpusError", "DEFAULT_MAX_BYTES", "init_params", "bptt",
+    "Trace", "Trainer", "Config", "DivergenceError", "gradient_check", "loss_to_state",
+    "jacobian_norms", "whh_spectrum", "saturation", "reach", "reach_by_lag",
+    "effective_learning_rate",
+]

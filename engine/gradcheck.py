@@ -1,0 +1,39 @@
+"""Central finite differences against the analytic gradients of bptt()."""
+import numpy as np
+import pandas as pd
+
+from .bptt import bptt, forward
+from .params import NAMES
+
+
+def window_loss(params, inputs, targets, hprev):
+    """The summed loss of one window, by the forward pass alone."""
+    hs, ps, ys, total = forward(params, np.asarray(inputs), np.asarray(hprev).reshape(-1))
+    return float(np.sum(np.log(total) - ys[np.arange(len(targets)), targets]))
+
+
+def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=1e-5, seed=0):
+    """Compare analytic gradients (before clipping) with (L(w+eps) - L(w-eps)) / 2eps
+    on ``checks_per_param`` random entries of each parameter."""
+    params = {n: np.array(params[n], dtype=np.float64) for n in NAMES}
+    inputs, targets = np.asarray(inputs, dtype=np.intp), np.asarray(targets, dtype=np.intp)
+    trace = bptt(params, inputs, targets, hprev, clip="none")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name in NAMES:
+        p = params[name]
+        flat = p.reshape(-1)     # a view: perturbing it perturbs the parameter
+        for i in rng.integers(0, flat.size, size=checks_per_param):
+            old = flat[i]
+            flat[i] = old + eps
+            plus = window_loss(params, inputs, targets, hprev)
+            flat[i] = old - eps
+            minus = window_loss(params, inputs, targets, hprev)
+            flat[i] = old
+            numeric = (plus - minus) / (2 * eps)
+            analytic = float(trace.grads[name].reshape(-1)[i])
+            scale = max(abs(analytic), abs(numeric))
+            rel = abs(analytic - numeric) / scale if scale > 0 else 0.0
+            rows.append({"param": name, "index": np.unravel_index(i, p.shape),
+                         "analytic": analytic, "numeric": numeric, "rel_error": rel})
+    return pd.DataFrame(rows)

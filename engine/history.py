@@ -1,0 +1,77 @@
+"""Per-iteration scalars, stored as growing float64 columns (not a dict per row)."""
+import numpy as np
+import pandas as pd
+
+from .params import NAMES
+
+COLUMNS = (
+    ["iteration", "position", "loss", "smooth_loss"]
+    + [f"grad_norm_{n}" for n in (*NAMES, "global")]       # before clipping
+    + [f"clipped_norm_{n}" for n in (*NAMES, "global")]    # after clipping
+    + ["clip_fraction",      # fraction of all gradient entries the clip changed
+       "dhprev_norm",        # ||dhprev||: the gradient truncation drops
+       "dh_ratio",           # ||dh_0|| / ||dh_{T-1}||
+       "reach",              # ||dL_{T-1}/dh_0|| / ||dL_{T-1}/dh_{T-1}||
+       "saturation",         # fraction of units with |h| > 0.99 over the window
+       "sigma_max",          # largest singular value of Whh (every k iterations)
+       "spectral_radius"]    # largest |eigenvalue| of Whh (every k iterations)
+)
+
+
+class History:
+    """Columns of float64 that double in capacity: 8 bytes per column per row."""
+
+    def __init__(self, capacity=1024):
+        self._cols = {c: np.full(capacity, np.nan) for c in COLUMNS}
+        self._n = 0
+        self._frame = None
+
+    def __len__(self):
+        return self._n
+
+    def append(self, row):
+        if self._n == len(self._cols["loss"]):
+            for c, col in self._cols.items():
+                grown = np.full(2 * len(col), np.nan)
+                grown[: self._n] = col
+                self._cols[c] = grown
+        for c, value in row.items():
+            self._cols[c][self._n] = value
+        self._n += 1
+        self._frame = None
+
+    def truncate(self, n):
+        """Forget rows from ``n`` on (used to undo nothing but a failed append)."""
+        for col in self._cols.values():
+            col[n: self._n] = np.nan
+        self._n = min(self._n, n)
+        self._frame = None
+
+    def column(self, name):
+        return self._cols[name][: self._n]
+
+    @property
+    def nbytes(self):
+        return sum(col.nbytes for col in self._cols.values())
+
+    def frame(self):
+        if self._frame is None:
+            data = {c: col[: self._n].copy() for c, col in self._cols.items()}
+            frame = pd.DataFrame(data)
+            frame["iteration"] = frame["iteration"].astype(np.int64)
+            frame["position"] = frame["position"].astype(np.int64)
+            self._frame = frame
+        return self._frame
+
+    def to_arrays(self):
+        return {c: col[: self._n].copy() for c, col in self._cols.items()}
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        n = len(arrays["loss"]) if arrays else 0
+        hist = cls(capacity=max(1024, n))
+        for c in COLUMNS:
+            if c in arrays:
+                hist._cols[c][:n] = arrays[c]
+        hist._n = n
+        return hist

@@ -1,0 +1,104 @@
+"""Parameters: min-char-rnn's names and shapes, stored in one flat float64 buffer."""
+import numpy as np
+
+NAMES = ("Wxh", "Whh", "Why", "bh", "by")
+WHH_INITS = ("gaussian", "orthogonal", "identity")
+
+
+def shapes(vocab_size, hidden_size):
+    V, H = vocab_size, hidden_size
+    return {"Wxh": (H, V), "Whh": (H, H), "Why": (V, H), "bh": (H, 1), "by": (V, 1)}
+
+
+class Layout:
+    """Where each named parameter lives inside a flat buffer.
+
+    One flat buffer lets clipping, norms and Adagrad be a handful of array calls;
+    the named views keep min-char-rnn's shapes for everything else.
+    """
+
+    def __init__(self, vocab_size, hidden_size):
+        self.vocab_size, self.hidden_size = vocab_size, hidden_size
+        self.shapes = shapes(vocab_size, hidden_size)
+        self.slices, start = {}, 0
+        for name in NAMES:
+            size = int(np.prod(self.shapes[name]))
+            self.slices[name] = slice(start, start + size)
+            start += size
+        self.size = start
+
+    def empty(self):
+        return np.empty(self.size)
+
+    def views(self, flat):
+        """Named views into ``flat``; writing to a view writes to the buffer."""
+        return {n: flat[s].reshape(self.shapes[n]) for n, s in self.slices.items()}
+
+    def pack(self, params, out=None):
+        """Copy a mapping of the five arrays into a flat buffer (checking shapes)."""
+        out = self.empty() if out is None else out
+        for name in NAMES:
+            if name not in params:
+                raise ValueError(f"params is missing {name!r}; expected {', '.join(NAMES)}.")
+            arr = np.asarray(params[name], dtype=np.float64)
+            want = self.shapes[name]
+            if arr.shape != want and arr.size == np.prod(want) and arr.ndim == 1 \
+                    and name in ("bh", "by"):
+                arr = arr.reshape(want)
+            if arr.shape != want:
+                raise ValueError(f"{name} has shape {arr.shape}; expected {want} "
+                                 f"(vocab {self.vocab_size}, hidden {self.hidden_size}).")
+            out[self.slices[name]] = arr.ravel()
+        return out
+
+
+def init_params(vocab_size, hidden_size, seed=0, scale=0.01, whh_init="gaussian", gain=1.0):
+    """min-char-rnn's initialisation: Gaussian weights times ``scale``, zero biases.
+
+    ``whh_init`` replaces Whh with an orthogonal matrix or the identity, each times
+    ``gain``: gain below 1 makes gradients vanish through time, above 1 explode.
+    """
+    check_init(vocab_size, hidden_size, scale, whh_init, gain)
+    rng = np.random.default_rng(seed)
+    H, V = hidden_size, vocab_size
+    params = {
+        "Wxh": rng.standard_normal((H, V)) * scale,
+        "Whh": rng.standard_normal((H, H)) * scale,
+        "Why": rng.standard_normal((V, H)) * scale,
+        "bh": np.zeros((H, 1)),
+        "by": np.zeros((V, 1)),
+    }
+    if whh_init == "orthogonal":
+        q, r = np.linalg.qr(rng.standard_normal((H, H)))
+        params["Whh"] = gain * q * np.sign(np.diag(r))   # sign fix: uniform over O(H)
+    elif whh_init == "identity":
+        params["Whh"] = gain * np.eye(H)
+    return params
+
+
+def check_init(vocab_size, hidden_size, scale, whh_init, gain):
+    if int(vocab_size) != vocab_size or vocab_size < 2:
+        raise ValueError(f"vocab_size must be an integer >= 2, got {vocab_size!r}.")
+    check_int("hidden_size", hidden_size, 1, 2048)
+    check_float("scale", scale, 0.0, 10.0)
+    check_float("gain", gain, 0.0, 10.0)
+    if whh_init not in WHH_INITS:
+        raise ValueError(f"whh_init must be one of {', '.join(WHH_INITS)}; got {whh_init!r}.")
+
+
+def check_int(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")
+
+
+def check_float(name, value, low, high):
+    """``low < value <= high`` and finite."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number; got {value!r}.") from None
+    if not (np.isfinite(v) and low < v <= high):
+        raise ValueError(f"{name} must be a finite number above {low:g} and at most "
+                         f"{high:g}; got {value!r}.")
+    return v

@@ -1,0 +1,222 @@
+"""The min-char-rnn training loop, instrumented: every step returns its Trace."""
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .bptt import bptt
+from .clip import check_clip
+from .diagnostics import reach, whh_spectrum
+from .errors import CorpusError, DivergenceError
+from .history import History
+from .params import NAMES, Layout, check_float, check_init, check_int, init_params
+from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
+
+OPTIMIZERS = ("adagrad", "sgd")
+ADAGRAD_EPS = 1e-8
+
+
+@dataclass(frozen=True)
+class Config:
+    hidden_size: int = 100          # units in h
+    seq_length: int = 25            # T: characters per truncated-BPTT window
+    learning_rate: float = 0.1      # min-char-rnn's 1e-1
+    clip: str = "value"             # "value" (min-char-rnn), "norm" or "none"
+    threshold: float = 5.0          # clip bound: per entry ("value") or global L2 ("norm")
+    optimizer: str = "adagrad"      # "adagrad" (min-char-rnn) or "sgd": param -= lr * g
+    seed: int = 0                   # initial weights
+    whh_init: str = "gaussian"      # "gaussian" (min-char-rnn), "orthogonal", "identity"
+    gain: float = 1.0               # multiplies orthogonal / identity Whh
+    scale: float = 0.01             # std of the Gaussian weights
+    diagnostics_every: int = 25     # Whh spectrum into history every k iterations
+
+    def validate(self):
+        check_int("hidden_size", self.hidden_size, 1, 2048)
+        check_int("seq_length", self.seq_length, 1, 1000)
+        check_float("learning_rate", self.learning_rate, 0.0, 1e4)
+        check_clip(self.clip, self.threshold)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; "
+                             f"got {self.optimizer!r}.")
+        check_int("seed", self.seed, 0, 2**32 - 1)
+        check_init(2, self.hidden_size, self.scale, self.whh_init, self.gain)
+        check_int("diagnostics_every", self.diagnostics_every, 1, 10**9)
+        return self
+
+
+class Trainer:
+    """Trains a character RNN on ``text`` exactly as min-char-rnn does, recording each
+    window. Extra keyword arguments are the fields of :class:`Config`."""
+
+    def __init__(self, text, hidden_size=100, seq_length=25, learning_rate=0.1, clip="value",
+                 threshold=5.0, optimizer="adagrad", seed=0, params=None, *,
+                 max_bytes=DEFAULT_MAX_BYTES, **extra):
+        self.config = Config(hidden_size, seq_length, learning_rate, clip, float(threshold),
+                             optimizer, seed, **extra).validate()
+        self.text = load_corpus(text, max_bytes=max_bytes)
+        if len(self.text) < seq_length + 2:
+            raise CorpusError(f"The text has {len(self.text)} characters but one training "
+                              f"window needs seq_length + 2 = {seq_length + 2}. Use a longer "
+                              f"text or a shorter seq_length.")
+        self.vocab = Vocab.from_text(self.text)
+        self.warnings = corpus_warnings(self.text)
+        self.data = self.vocab.encode(self.text)
+        V, H = len(self.vocab), hidden_size
+        self.layout = Layout(V, H)
+        c = self.config
+        if params is None:
+            params = init_params(V, H, seed=seed, scale=c.scale, whh_init=c.whh_init,
+                                 gain=c.gain)
+        self._flat = self.layout.pack(params)
+        if not np.isfinite(self._flat).all():
+            raise ValueError("params contain NaN or infinite values.")
+        self.params = self.layout.views(self._flat)
+        self._mem_flat = np.zeros(self.layout.size)
+        self.mem = self.layout.views(self._mem_flat)
+        self._scratch = (self.layout.empty(), self.layout.empty(), self.layout.empty())
+        self.iteration = 0
+        self.position = 0
+        self.hprev = np.zeros(H)
+        self.smooth_loss = -math.log(1.0 / V) * seq_length
+        self.trace = None
+        self._history = History()
+
+    # -- training ---------------------------------------------------------------------
+    def step(self):
+        """One iteration; returns the Trace of the window it trained on.
+
+        Raises DivergenceError, leaving every piece of state as it was, when the loss,
+        a gradient or the update is not finite."""
+        c, p, hprev = self.config, self.position, self.hprev
+        T = c.seq_length
+        if self.iteration == 0 or p + T + 1 >= len(self.data):
+            p, hprev = 0, np.zeros(c.hidden_size)
+        inputs, targets = self.data[p: p + T], self.data[p + 1: p + T + 1]
+        with np.errstate(all="ignore"):
+            trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
+        if not (math.isfinite(trace.loss) and _finite(trace.flat_grads)):
+            raise self._divergence(trace)
+        new_flat, new_mem = self._update(trace.flat_clipped)
+        if new_flat is None:
+            raise DivergenceError(
+                f"Training diverged at iteration {self.iteration}: the {c.optimizer} update "
+                "overflowed to infinity. Lower the learning rate, turn clipping on, or reset.",
+                quantity="update", iteration=self.iteration)
+        # Commit: nothing above touched the trainer's state.
+        self._flat[...] = new_flat
+        if new_mem is not None:
+            self._mem_flat[...] = new_mem
+        trace.iteration, trace.position = self.iteration, p
+        self.smooth_loss = self.smooth_loss * 0.999 + trace.loss * 0.001
+        self._record(trace, p)
+        self.position = p + T
+        self.hprev = trace.hs[-1].copy()
+        self.iteration += 1
+        self.trace = trace
+        return trace
+
+    def run(self, n, callback=None):
+        """``n`` iterations; ``callback(trace)`` after each. Returns the last Trace."""
+        check_int("n", n, 0, 10**9)
+        trace = None
+        for _ in range(n):
+            trace = self.step()
+            if callback is not None:
+                callback(trace)
+        return trace
+
+    def _update(self, g):
+        """New (params, mem) flat buffers, or (None, None) if the update is not finite."""
+        lr = self.config.learning_rate
+        new_flat, new_mem, step = self._scratch
+        with np.errstate(all="ignore"):
+            if self.config.optimizer == "adagrad":
+                np.multiply(g, g, out=new_mem)
+                new_mem += self._mem_flat
+                np.add(new_mem, ADAGRAD_EPS, out=step)
+                np.sqrt(step, out=step)
+                np.divide(g, step, out=step)
+                step *= lr
+            else:
+                new_mem = None
+                np.multiply(g, lr, out=step)
+            np.subtract(self._flat, step, out=new_flat)
+        if not _finite(new_flat) or (new_mem is not None and not _finite(new_mem)):
+            return None, None
+        return new_flat, new_mem
+
+    def _record(self, trace, p):
+        nb, na = trace.norms_before, trace.norms_after
+        dh_first, dh_last = np.linalg.norm(trace.dh[0]), np.linalg.norm(trace.dh[-1])
+        row = {"iteration": self.iteration, "position": p, "loss": trace.loss,
+               "smooth_loss": self.smooth_loss, "clip_fraction": trace.clip_fraction["global"],
+               "dhprev_norm": np.linalg.norm(trace.dhprev),
+               "dh_ratio": dh_first / dh_last if dh_last > 0 else np.nan,
+               "reach": reach(trace, self.params),
+               "saturation": np.count_nonzero(np.abs(trace.hs) > 0.99) / trace.hs.size}
+        for n in (*NAMES, "global"):
+            row[f"grad_norm_{n}"] = nb[n]
+            row[f"clipped_norm_{n}"] = na[n]
+        if self.iteration % self.config.diagnostics_every == 0:
+            spec = whh_spectrum(self.params)
+            row["sigma_max"], row["spectral_radius"] = spec["sigma_max"], spec["spectral_radius"]
+        self._history.append(row)
+
+    def _divergence(self, trace):
+        where = _first_nonfinite(trace)
+        quantity, t = where if where else ("gradients", None)
+        at = f" at timestep t={t}" if t is not None else ""
+        return DivergenceError(
+            f"Training diverged at iteration {self.iteration}: the first non-finite value "
+            f"appeared in {quantity}{at}. The weights have grown too large. Lower the "
+            f"learning rate, turn clipping on (clip='value' or 'norm'), or reset the model. "
+            f"The model is unchanged: it is as it was before this step.",
+            quantity=quantity, timestep=t, iteration=self.iteration)
+
+    # -- views ------------------------------------------------------------------------
+    @property
+    def history(self):
+        """One row per iteration (a fresh pandas DataFrame, cached until the next step)."""
+        return self._history.frame()
+
+    @property
+    def history_store(self):
+        return self._history
+
+    def settings(self):
+        return asdict(self.config)
+
+    def sample(self, n=200, temperature=1.0, seed_text=None, rng_seed=None):
+        """Generate ``n`` characters from the current hidden state. Training state
+        (hidden state, parameters, position) is untouched."""
+        from .sampling import sample
+        return sample(self, n, temperature, seed_text, rng_seed)
+
+    def save(self, path):
+        from .checkpoint import save
+        save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        from .checkpoint import load
+        return load(cls, path)
+
+
+def _finite(x):
+    # min/max propagate NaN and expose inf without allocating a boolean array
+    return math.isfinite(x.min()) and math.isfinite(x.max())
+
+
+def _first_nonfinite(trace):
+    """(quantity, timestep) of the first non-finite value, in the order computed."""
+    for name in ("hs", "ps", "losses", "dy", "dh", "dhraw", "dhnext"):
+        arr = getattr(trace, name)
+        bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            backward = name in ("dh", "dhraw", "dhnext")
+            return name, int(rows[-1] if backward else rows[0])
+    for name, g in trace.grads.items():
+        if not np.isfinite(g).all():
+            return f"the gradient d{name}", None
+    return None
