@@ -8,6 +8,7 @@ from .diagnostics import (effective_learning_rate, jacobian_norms, loss_to_state
 from .errors import CorpusError, DivergenceError
 from .gradcheck import gradient_check
 from .params import init_params
+from .presets import PRESETS, Preset, read_sample, sample_text_names
 from .trainer import Config, Trainer
 from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
 
@@ -15,5 +16,5 @@ __all__ = [
     "Vocab", "load_corpus", "CorpusError", "DEFAULT_MAX_BYTES", "init_params", "bptt",
     "Trace", "Trainer", "Config", "DivergenceError", "gradient_check", "loss_to_state",
     "jacobian_norms", "whh_spectrum", "saturation", "reach", "reach_by_lag",
-    "effective_learning_rate",
+    "effective_learning_rate", "PRESETS", "Preset", "read_sample", "sample_text_names",
 ]

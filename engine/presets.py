@@ -1,0 +1,94 @@
+"""Lesson presets: a corpus plus Trainer settings that make one phenomenon appear."""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .trainer import Trainer
+
+SAMPLE_TEXTS = Path(__file__).resolve().parent.parent / "sample_texts"
+
+
+def sample_text_names():
+    """The shipped corpora, by file name."""
+    return sorted(p.name for p in SAMPLE_TEXTS.glob("*.txt"))
+
+
+def read_sample(name):
+    return (SAMPLE_TEXTS / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str            # what the student will see and why, in plain words
+    look_for: tuple             # (view, what to look at) pairs
+    corpus: str                 # file in sample_texts/
+    settings: dict = field(default_factory=dict)   # Trainer keyword arguments
+    steps: int = 1              # iterations to run before showing, so charts have data
+
+    @property
+    def text(self):
+        return read_sample(self.corpus)
+
+    def trainer(self):
+        return Trainer(self.text, **self.settings)
+
+
+_EXPLODING = {"hidden_size": 100, "seq_length": 25, "whh_init": "orthogonal", "gain": 3.0,
+              "optimizer": "sgd", "learning_rate": 0.05}
+
+PRESETS = {p.name: p for p in [
+    Preset(
+        "min-char-rnn",
+        "Karpathy's original settings: 100 hidden units, windows of 25 characters, "
+        "Adagrad with learning rate 0.1, every gradient entry clipped to [-5, 5]. "
+        "Press Run and watch the samples turn from noise into word-like text.",
+        (("Training", "smooth loss falling from ln(V) x 25 and the samples improving"),
+         ("Timestep explorer", "walk backwards: dhnext is zero at the last step, then grows "
+                               "from each step's loss and fades as it travels back")),
+        "prose.txt", {}),
+    Preset(
+        "vanishing",
+        "Whh starts as 0.5 times an orthogonal matrix, so each step back in time multiplies "
+        "the gradient by at most 0.5, and saturated tanh units (tanh' = 1 - h^2 near 0) "
+        "shrink it further. After 24 steps almost nothing of the last character's loss "
+        "reaches the start of the window: the model cannot learn which bracket to close.",
+        (("Gradient flow", "the loss-to-state heatmap goes dark a few steps left of the "
+                           "diagonal: ||dL_t/dh_s|| falls by many decades"),
+         ("Timestep explorer", "the norm of dhnext on the log axis drops steeply as t "
+                               "goes back"),
+         ("Training", "the 'reach' curve stays far below 1e-6")),
+        "brackets.txt", {"whh_init": "orthogonal", "gain": 0.5}, steps=50),
+    Preset(
+        "exploding",
+        "Whh starts as 3 times an orthogonal matrix and plain SGD applies the gradient "
+        "unclipped. Going back in time the gradient is multiplied by up to 3 per step, so "
+        "the first window's gradient norm is in the thousands; one such step throws the "
+        "weights far away and the loss jumps up instead of going down.",
+        (("Training", "the gradient norm before clipping far above the threshold line, "
+                      "and the loss jumping up after the first step"),
+         ("Gradient flow", "the loss-to-state heatmap gets brighter away from the "
+                           "diagonal: gradients grow as they travel back"),
+         ("Timestep explorer", "dhnext growing, not fading, as t goes back")),
+        "prose.txt", {**_EXPLODING, "clip": "none"}),
+    Preset(
+        "exploding-clipped",
+        "The same model as 'exploding', now with the global gradient norm clipped to 5. "
+        "The raw gradient is just as large, but each update is capped, so training stays "
+        "stable and the loss goes down.",
+        (("Training", "norm before clipping (thousands) against norm after clipping "
+                      "(the threshold line), and the loss going down"),
+         ("BPTT code", "the clip line: the global norm and the scale factor applied")),
+        "prose.txt", {**_EXPLODING, "clip": "norm", "threshold": 5.0}),
+    Preset(
+        "long-gap",
+        "Each line is a letter, 20 dots, then the same letter again. To predict the last "
+        "letter the model must remember the first one for 21 steps. A vanilla RNN fails: "
+        "the gradient from the final letter's loss fades to nothing before it reaches the "
+        "step that saw the first letter, so the loss on that letter stays near ln 4.",
+        (("Gradient flow", "in the loss-to-state heatmap, the row of a final letter: "
+                           "||dL_t/dh_s|| at the column of the first letter, 21 steps "
+                           "left, is many decades below the diagonal"),
+         ("Gradient flow", "the 'gradient reaching back k steps' curve near k = 21"),
+         ("Timestep explorer", "the per-step loss stays high at the final letter")),
+        "long_gap.txt", {}, steps=20),
+]}
