@@ -81,14 +81,15 @@ PRESETS = {p.name: p for p in [
         "prose.txt", {**_EXPLODING, "clip": "norm", "threshold": 5.0}),
     Preset(
         "long-gap",
-        "Each line is a letter, 20 dots, then the same letter again. To predict the last "
-        "letter the model must remember the first one for 21 steps. A vanilla RNN fails: "
-        "the gradient from the final letter's loss fades to nothing before it reaches the "
-        "step that saw the first letter, so the loss on that letter stays near ln 4.",
-        (("Gradient flow", "in the loss-to-state heatmap, the row of a final letter: "
-                           "||dL_t/dh_s|| at the column of the first letter, 21 steps "
-                           "left, is many decades below the diagonal"),
-         ("Gradient flow", "the 'gradient reaching back k steps' curve near k = 21"),
-         ("Timestep explorer", "the per-step loss stays high at the final letter")),
+        "Each line is a letter, 22 dots, the same letter again and a newline: 25 "
+        "characters, exactly one training window. The letter at t = 0 decides the target "
+        "at t = 22, so the model must remember it for 22 steps. A vanilla RNN fails: the "
+        "gradient from the loss at t = 22 fades to nothing before it reaches h_0, the "
+        "state that saw the first letter, so the loss on that letter stays near ln 4.",
+        (("Gradient flow", "the loss-to-state heatmap, row t = 22, column s = 0: "
+                           "||dL_22/dh_0|| is many decades below the diagonal"),
+         ("Gradient flow", "the 'gradient reaching back k steps' curve at k = 22"),
+         ("Timestep explorer", "step to t = 22: the loss there stays high while the dots "
+                               "are predicted almost perfectly")),
         "long_gap.txt", {}, steps=20),
 ]}

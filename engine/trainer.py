@@ -96,6 +96,7 @@ class Trainer:
             trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
         if not (math.isfinite(trace.loss) and _finite(trace.flat_grads)):
             raise self._divergence(trace)
+        row = self._row(trace, p)       # diagnostics use the weights that made the trace
         new_flat, new_mem = self._update(trace.flat_clipped)
         if new_flat is None:
             raise DivergenceError(
@@ -108,7 +109,8 @@ class Trainer:
             self._mem_flat[...] = new_mem
         trace.iteration, trace.position = self.iteration, p
         self.smooth_loss = self.smooth_loss * 0.999 + trace.loss * 0.001
-        self._record(trace, p)
+        row["smooth_loss"] = self.smooth_loss
+        self._history.append(row)
         self.position = p + T
         self.hprev = trace.hs[-1].copy()
         self.iteration += 1
@@ -145,11 +147,11 @@ class Trainer:
             return None, None
         return new_flat, new_mem
 
-    def _record(self, trace, p):
+    def _row(self, trace, p):
         nb, na = trace.norms_before, trace.norms_after
         dh_first, dh_last = np.linalg.norm(trace.dh[0]), np.linalg.norm(trace.dh[-1])
         row = {"iteration": self.iteration, "position": p, "loss": trace.loss,
-               "smooth_loss": self.smooth_loss, "clip_fraction": trace.clip_fraction["global"],
+               "clip_fraction": trace.clip_fraction["global"],
                "dhprev_norm": np.linalg.norm(trace.dhprev),
                "dh_ratio": dh_first / dh_last if dh_last > 0 else np.nan,
                "reach": reach(trace, self.params),
@@ -160,7 +162,7 @@ class Trainer:
         if self.iteration % self.config.diagnostics_every == 0:
             spec = whh_spectrum(self.params)
             row["sigma_max"], row["spectral_radius"] = spec["sigma_max"], spec["spectral_radius"]
-        self._history.append(row)
+        return row
 
     def _divergence(self, trace):
         where = _first_nonfinite(trace)

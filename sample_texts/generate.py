@@ -154,7 +154,7 @@ def main():
     corpora = {
         "periodic.txt": periodic(),
         "brackets.txt": brackets(random.Random(SEED)),
-        "long_gap.txt": long_gap(20, 800, random.Random(SEED)),
+        "long_gap.txt": long_gap(22, 800, random.Random(SEED)),
         "code.txt": code(random.Random(SEED)),
     }
     for name, text in corpora.items():

@@ -1,0 +1,135 @@
+"""Gradient-flow diagnostics against brute force: explicit products of Jacobians."""
+import numpy as np
+import pytest
+
+import engine
+
+T, H, V = 12, 16, 7
+
+
+def window(gain, seed=0):
+    params = engine.init_params(V, H, seed=seed, scale=0.3, whh_init="orthogonal", gain=gain)
+    rng = np.random.default_rng(seed + 1)
+    inputs, targets = rng.integers(0, V, T), rng.integers(0, V, T)
+    hprev = rng.standard_normal(H) * 0.1
+    return params, engine.bptt(params, inputs, targets, hprev)
+
+
+def jacobian(params, hs, t, s):
+    """dh_t/dh_s = prod_{k=t..s+1} diag(1 - h_k^2) Whh, multiplied out one factor at a time."""
+    J = np.eye(H)
+    for k in range(s + 1, t + 1):
+        J = np.diag(1 - hs[k] ** 2) @ params["Whh"] @ J
+    return J
+
+
+@pytest.mark.parametrize("gain", [0.5, 1.0, 2.5])   # contracting, neutral, expanding
+def test_loss_to_state_and_jacobian_norms_match_brute_force(gain):
+    params, trace = window(gain)
+    G = engine.loss_to_state(trace, params)
+    J = engine.jacobian_norms(trace, params)
+    assert G.shape == J.shape == (T, T)
+    for t in range(T):
+        dL_dh_t = params["Why"].T @ trace.dy[t]           # dL_t/dh_t
+        for s in range(T):
+            if s > t:
+                assert np.isnan(G[t, s]) and np.isnan(J[t, s])
+                continue
+            Jts = jacobian(params, trace.hs, t, s)
+            np.testing.assert_allclose(G[t, s], np.linalg.norm(Jts.T @ dL_dh_t), rtol=1e-6)
+            np.testing.assert_allclose(J[t, s], np.linalg.norm(Jts, 2), rtol=1e-6)
+    np.testing.assert_array_equal(np.diag(J), 1.0)
+
+
+def test_regimes_are_what_they_claim():
+    """Far off the diagonal, contracting Whh gives small norms and expanding large ones."""
+    _, small = window(0.3)
+    p_small, _ = window(0.3)
+    J_small = engine.jacobian_norms(small, p_small)
+    params = engine.init_params(V, H, seed=0, scale=0.01, whh_init="orthogonal", gain=1.5)
+    big = engine.bptt(params, np.zeros(T, int), np.ones(T, int), np.zeros(H))
+    J_big = engine.jacobian_norms(big, params)
+    assert J_small[T - 1, 0] < 1e-4
+    assert J_big[T - 1, 0] > 10
+
+
+def test_loss_to_state_rows_sum_to_dh():
+    """Summing dL_t/dh_s over t >= s gives dh_s: checked through norms at s = T-1."""
+    params, trace = window(1.0)
+    G = engine.loss_to_state(trace, params)
+    np.testing.assert_allclose(G[T - 1, T - 1], np.linalg.norm(trace.dh[T - 1]), rtol=1e-12)
+
+
+def test_reach_matches_loss_to_state():
+    params, trace = window(1.2)
+    G = engine.loss_to_state(trace, params)
+    np.testing.assert_allclose(engine.reach(trace, params), G[T - 1, 0] / G[T - 1, T - 1],
+                               rtol=1e-10)
+
+
+def test_reach_by_lag_is_median_ratio():
+    params, trace = window(0.8)
+    G = engine.loss_to_state(trace, params)
+    curve = engine.reach_by_lag(G)
+    assert curve[0] == 1.0
+    k = 3
+    expected = np.median([G[t, t - k] / G[t, t] for t in range(k, T)])
+    np.testing.assert_allclose(curve[k], expected, rtol=1e-12)
+
+
+def test_whh_spectrum_matches_numpy():
+    params = engine.init_params(5, 30, seed=3, scale=0.2)
+    spec = engine.whh_spectrum(params)
+    eig = np.linalg.eig(params["Whh"]).eigenvalues
+    np.testing.assert_allclose(np.sort_complex(spec["eigenvalues"]), np.sort_complex(eig),
+                               rtol=1e-10)
+    sv = np.linalg.svd(params["Whh"], compute_uv=False)
+    np.testing.assert_allclose(spec["singular_values"], sv, rtol=1e-12)
+    assert spec["sigma_max"] == pytest.approx(sv[0], rel=1e-12)
+    assert spec["spectral_radius"] == pytest.approx(np.abs(eig).max(), rel=1e-10)
+    assert spec["spectral_radius"] <= spec["sigma_max"] * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("init,gain", [("orthogonal", 0.7), ("identity", 1.3)])
+def test_whh_init_spectrum(init, gain):
+    params = engine.init_params(5, 20, seed=1, whh_init=init, gain=gain)
+    sv = np.linalg.svd(params["Whh"], compute_uv=False)
+    np.testing.assert_allclose(sv, gain, rtol=1e-12)      # gain times an orthogonal matrix
+
+
+def test_saturation_counts_units_beyond_099():
+    params, trace = window(1.0)
+    trace.hs[2, :4] = [0.995, -0.999, 0.5, 0.98]
+    sat = engine.saturation(trace)
+    assert sat.shape == (T,)
+    expected = np.mean(np.abs(trace.hs) > 0.99, axis=1)
+    np.testing.assert_array_equal(sat, expected)
+
+
+def test_effective_learning_rate_summary():
+    tr = engine.Trainer("abcabcabd" * 20, hidden_size=8, seq_length=5)
+    tr.run(3)
+    table = engine.effective_learning_rate(tr.mem, 0.1)
+    assert list(table["param"]) == ["Wxh", "Whh", "Why", "bh", "by"]
+    lr_eff = 0.1 / np.sqrt(tr.mem["Why"].ravel() + 1e-8)
+    row = table.set_index("param").loc["Why"]
+    assert row["min"] == pytest.approx(lr_eff.min())
+    assert row["max"] == pytest.approx(lr_eff.max())
+    assert row["median"] == pytest.approx(np.median(lr_eff))
+
+
+def test_history_carries_diagnostics():
+    tr = engine.Trainer("the cat sat on the mat. " * 10, hidden_size=10, seq_length=8,
+                        diagnostics_every=2)
+    before = {n: p.copy() for n, p in tr.params.items()}
+    trace = tr.step()
+    h = tr.history
+    # recorded with the weights that produced the trace, not the updated ones
+    G = engine.loss_to_state(trace, before)
+    assert h["reach"].iloc[0] == pytest.approx(G[-1, 0] / G[-1, -1], rel=1e-9)
+    assert h["sigma_max"].iloc[0] == pytest.approx(engine.whh_spectrum(before)["sigma_max"])
+    tr.run(4)
+    h = tr.history
+    assert np.isfinite(h["sigma_max"][::2]).all() and np.isnan(h["sigma_max"][1::2]).all()
+    assert h["saturation"].between(0, 1).all()
+    np.testing.assert_allclose(h["saturation"].iloc[-1], engine.saturation(tr.trace).mean())
