@@ -92,11 +92,11 @@ class Trainer:
         if self.iteration == 0 or p + T + 1 >= len(self.data):
             p, hprev = 0, np.zeros(c.hidden_size)
         inputs, targets = self.data[p: p + T], self.data[p + 1: p + T + 1]
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):     # non-finite values are detected, not warned
             trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
-        if not (math.isfinite(trace.loss) and _finite(trace.flat_grads)):
-            raise self._divergence(trace)
-        row = self._row(trace, p)       # diagnostics use the weights that made the trace
+            if not (math.isfinite(trace.loss) and _finite(trace.flat_grads)):
+                raise self._divergence(trace)
+            row = self._row(trace, p)   # diagnostics use the weights that made the trace
         new_flat, new_mem = self._update(trace.flat_clipped)
         if new_flat is None:
             raise DivergenceError(

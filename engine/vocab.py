@@ -26,6 +26,15 @@ def load_corpus(data, max_bytes=DEFAULT_MAX_BYTES):
     elif isinstance(data, str):
         text = data
         _check_size(len(text.encode("utf-8", "surrogatepass")), max_bytes)
+        if "\x00" in text:
+            raise CorpusError("This text contains NUL characters, so it looks like binary "
+                              "data. Paste or upload plain text.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise CorpusError(f"This text contains an invalid character (a lone surrogate "
+                              f"at position {err.start}); it cannot be saved as UTF-8. "
+                              "Remove it and try again.") from None
     else:
         raise CorpusError(f"Expected text or bytes, got {type(data).__name__}.")
     if not text:
@@ -82,8 +91,7 @@ class Vocab:
 
     def __post_init__(self):
         object.__setattr__(self, "_index", {c: i for i, c in enumerate(self.chars)})
-        object.__setattr__(self, "_table", np.array(list(self.chars)) if self.chars
-                           else np.array([], dtype="<U1"))
+        object.__setattr__(self, "_table", list(self.chars))
 
     def __len__(self):
         return len(self.chars)
@@ -99,4 +107,5 @@ class Vocab:
                              f"of this model.") from None
 
     def decode(self, ids):
-        return "".join(self._table[np.asarray(ids, dtype=np.intp)].tolist())
+        table = self._table
+        return "".join([table[i] for i in np.asarray(ids, dtype=np.intp).tolist()])

@@ -1,0 +1,265 @@
+"""Bad corpora, bad hyperparameters, divergence and hostile checkpoints: clear errors,
+nothing lost."""
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+import engine
+from engine.checkpoint import to_bytes
+
+TEXT = "the quick brown fox jumps over the lazy dog. " * 20
+
+
+def small(**kw):
+    return engine.Trainer(TEXT, hidden_size=kw.pop("hidden_size", 12),
+                          seq_length=kw.pop("seq_length", 10), **kw)
+
+
+# -- corpora ---------------------------------------------------------------------------
+BAD_CORPORA = {
+    "empty bytes": (b"", "empty"),
+    "empty str": ("", "empty"),
+    "whitespace": ("   \n\t  \n", "whitespace"),
+    "NUL bytes": (b"abc\x00def" * 10, "binary"),
+    "control codes": (bytes(range(1, 32)) * 10, "binary"),
+    "invalid utf-8": (b"caf\xe9 au lait" * 10, "UTF-8"),
+    "truncated utf-8": ("héllo".encode()[:2] * 30, "UTF-8"),
+    "one character": ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "single distinct"),
+    "not text": (12345, "Expected text"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_CORPORA)
+def test_load_corpus_rejects_with_a_message(name):
+    data, fragment = BAD_CORPORA[name]
+    with pytest.raises(engine.CorpusError, match=fragment):
+        engine.load_corpus(data)
+
+
+def test_corpus_size_limit_is_configurable_and_stated():
+    with pytest.raises(engine.CorpusError, match=r"limit is 0\.0 MB|limit is"):
+        engine.load_corpus(b"ab" * 600, max_bytes=1000)
+    assert engine.load_corpus(b"ab" * 400, max_bytes=1000) == "ab" * 400
+    with pytest.raises(engine.CorpusError, match="limit"):
+        engine.Trainer("ab" * 600, max_bytes=1000)
+
+
+def test_corpus_error_is_a_value_error():
+    assert issubclass(engine.CorpusError, ValueError)
+
+
+def test_trainer_rejects_corpus_shorter_than_a_window():
+    with pytest.raises(engine.CorpusError, match="seq_length"):
+        engine.Trainer("abcdefghij", seq_length=25)
+    engine.Trainer("abcdefghij", seq_length=8, hidden_size=4).step()   # 10 >= 8 + 2
+
+
+@pytest.mark.parametrize("text", ["naïve café — déjà vu. " * 5, "汉字和标点，测试。" * 8,
+                                  "emoji 🙂🚀 mixed ✓ " * 6, "\ufeffBOM kept\r\n" * 10])
+def test_any_script_is_kept_exactly(text):
+    assert engine.load_corpus(text.encode("utf-8")) == text
+    tr = engine.Trainer(text.encode("utf-8"), hidden_size=8, seq_length=5)
+    assert tr.text == text and tr.vocab.decode(tr.data) == text
+    tr.run(3)
+    assert set(tr.sample(50, rng_seed=0)) <= set(text)
+
+
+def test_large_vocabulary_warns_and_works():
+    text = "".join(chr(0x4E00 + i) for i in range(2000)) * 2
+    tr = engine.Trainer(text, hidden_size=16, seq_length=10)
+    assert len(tr.vocab) == 2000 and tr.warnings and "2,000" in tr.warnings[0]
+    tr.run(2)
+    assert np.isfinite(tr.history["loss"]).all()
+
+
+def test_too_many_characters_refused():
+    text = "".join(chr(0x4E00 + i) for i in range(engine.vocab.MAX_VOCAB + 1))
+    with pytest.raises(engine.CorpusError, match="distinct characters"):
+        engine.load_corpus(text)
+
+
+# -- hyperparameters -------------------------------------------------------------------
+BAD_SETTINGS = [
+    {"hidden_size": 0}, {"hidden_size": -3}, {"hidden_size": 2.5}, {"hidden_size": 10**6},
+    {"hidden_size": True}, {"seq_length": 0}, {"seq_length": "25"},
+    {"learning_rate": 0}, {"learning_rate": -0.1}, {"learning_rate": float("nan")},
+    {"learning_rate": float("inf")}, {"learning_rate": 1e9}, {"clip": "sometimes"},
+    {"threshold": 0}, {"threshold": float("nan")}, {"threshold": -1},
+    {"optimizer": "adam"}, {"seed": -1}, {"whh_init": "xavier"}, {"gain": 0},
+    {"gain": float("inf")}, {"scale": -0.01}, {"diagnostics_every": 0},
+]
+
+
+@pytest.mark.parametrize("settings", BAD_SETTINGS, ids=str)
+def test_bad_hyperparameters_raise_value_error(settings):
+    with pytest.raises(ValueError) as info:
+        engine.Trainer(TEXT, **settings)
+    name = next(iter(settings))
+    assert name in str(info.value)
+
+
+@pytest.mark.parametrize("temperature", [0, -1, float("nan"), float("inf"), 1e6])
+def test_bad_temperature(temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        small().sample(10, temperature=temperature)
+
+
+def test_sample_rejects_unknown_seed_characters():
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        small().sample(10, seed_text="Z#")
+
+
+def test_params_of_wrong_shape_rejected():
+    params = engine.init_params(5, 12)
+    with pytest.raises(ValueError, match="shape"):
+        small(params=params)
+
+
+# -- divergence ------------------------------------------------------------------------
+def snapshot(tr):
+    return {"flat": tr._flat.copy(), "mem": tr._mem_flat.copy(), "p": tr.position,
+            "it": tr.iteration, "hprev": tr.hprev.copy(), "smooth": tr.smooth_loss,
+            "history": tr.history.copy(), "trace": tr.trace}
+
+
+def assert_unchanged(tr, snap):
+    np.testing.assert_array_equal(tr._flat, snap["flat"])
+    np.testing.assert_array_equal(tr._mem_flat, snap["mem"])
+    np.testing.assert_array_equal(tr.hprev, snap["hprev"])
+    assert (tr.position, tr.iteration, tr.smooth_loss) == (snap["p"], snap["it"], snap["smooth"])
+    assert tr.trace is snap["trace"]
+    assert tr.history.equals(snap["history"])
+
+
+def diverging_trainer(why, **kw):
+    """Weights that have already blown up: Why's entries set to +-``why``."""
+    tr = small(**kw)
+    tr.run(3)
+    signs = np.sign(np.random.default_rng(0).standard_normal(tr.params["Why"].shape))
+    tr.params["Why"][...] = why * signs
+    return tr
+
+
+def test_overflowing_forward_raises_divergence_and_keeps_state():
+    tr = diverging_trainer(np.nan)
+    snap = snapshot(tr)
+    with pytest.raises(engine.DivergenceError) as info:
+        tr.step()
+    err = info.value
+    assert err.quantity in ("ps", "losses", "dy") and err.timestep == 0
+    assert err.iteration == 3
+    assert "learning rate" in str(err) and "timestep" in str(err)
+    assert_unchanged(tr, snap)
+
+
+def test_overflowing_update_raises_divergence_and_keeps_state():
+    tr = diverging_trainer(1e305, optimizer="sgd", clip="none", learning_rate=1e4)
+    for name in ("Wxh", "Whh", "bh"):      # h = 0, tanh' = 1: dbh ~ 1e306, lr * dbh overflows
+        tr.params[name][...] = 0.0
+    snap = snapshot(tr)
+    with pytest.raises(engine.DivergenceError) as info:
+        tr.step()
+    assert info.value.quantity == "update" and "overflowed" in str(info.value)
+    assert_unchanged(tr, snap)
+
+
+def test_training_continues_after_divergence_is_fixed():
+    tr = diverging_trainer(np.inf)
+    with pytest.raises(engine.DivergenceError):
+        tr.step()
+    tr.params["Why"][...] = 0.01
+    tr.step()
+    assert tr.iteration == 4
+
+
+def test_students_huge_learning_rate_never_crashes():
+    tr = small(learning_rate=1e4)
+    try:
+        tr.run(200)
+    except engine.DivergenceError:
+        pass
+    assert tr.iteration > 0 and np.isfinite(tr._flat).all()
+
+
+# -- checkpoints -----------------------------------------------------------------------
+def good_checkpoint():
+    tr = small()
+    tr.run(5)
+    return tr, to_bytes(tr)
+
+
+def npz_with(**changes):
+    _, raw = good_checkpoint()
+    with np.load(io.BytesIO(raw)) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for key, value in changes.items():
+        if value is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = value
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def pickled_object_array():
+    buf = io.BytesIO()
+    np.savez(buf, format=np.array("bpttscope-checkpoint"), param_Wxh=np.array([{"x": 1}], dtype=object))
+    return buf.getvalue()
+
+
+HOSTILE = {
+    "random bytes": lambda: np.random.default_rng(0).bytes(4000),
+    "empty": lambda: b"",
+    "truncated": lambda: good_checkpoint()[1][:-300],
+    "raw pickle": lambda: b"\x80\x04\x95" + b"cos\nsystem\n(S'echo pwned'\ntR." ,
+    "pickled object array": pickled_object_array,
+    "plain zip": lambda: _zip_with("hello.txt", b"hi"),
+    "no format marker": lambda: npz_with(format=None),
+    "unknown version": lambda: npz_with(version=np.array(99)),
+    "missing key": lambda: npz_with(param_Whh=None),
+    "wrong shape": lambda: npz_with(param_Whh=np.zeros((3, 3))),
+    "non-finite params": lambda: npz_with(param_Why=np.full((29, 12), np.nan)),
+    "negative adagrad memory": lambda: npz_with(mem_Wxh=-np.ones((12, 29))),
+    "bad hyperparameter": lambda: npz_with(hyper_learning_rate=np.array(-1.0)),
+    "text of another vocabulary": lambda: npz_with(text_utf8=np.frombuffer(b"xyz" * 50, np.uint8)),
+    "string where number expected": lambda: npz_with(iteration=np.array("five")),
+    "position out of range": lambda: npz_with(position=np.array(10**9)),
+}
+
+
+def _zip_with(name, data):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_checkpoints_raise_value_error(kind, tmp_path):
+    raw = HOSTILE[kind]()
+    with pytest.raises(ValueError) as info:
+        engine.Trainer.load(io.BytesIO(raw))
+    assert len(str(info.value)) > 20
+    path = tmp_path / "bad.npz"
+    path.write_bytes(raw)
+    with pytest.raises(ValueError):
+        engine.Trainer.load(path)
+
+
+def test_loading_never_runs_code(tmp_path, monkeypatch):
+    import pickle
+    calls = []
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: calls.append(a))
+    for kind in ("raw pickle", "pickled object array"):
+        with pytest.raises(ValueError):
+            engine.Trainer.load(io.BytesIO(HOSTILE[kind]()))
+    assert calls == []
+
+
+def test_good_checkpoint_still_loads():
+    tr, raw = good_checkpoint()
+    again = engine.Trainer.load(io.BytesIO(raw))
+    assert again.iteration == tr.iteration
