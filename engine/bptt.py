@@ -9,6 +9,7 @@ import numpy as np
 
 from .clip import clip_gradients, norms
 from .params import Layout
+from .threads import single_threaded
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Trace:
     threshold: float = 5.0
     iteration: int | None = None    # set by Trainer: the iteration that trained on it
     position: int | None = None     # set by Trainer: data pointer p of the window
+    params: dict = field(default=None, repr=False)   # the weights that produced it
     flat_grads: np.ndarray = field(default=None, repr=False)
     flat_clipped: np.ndarray = field(default=None, repr=False)
 
@@ -78,6 +80,7 @@ def forward(params, inputs, hprev):
     return hs, ps, ys, total[:, 0]
 
 
+@single_threaded
 def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
     """Forward and backward over one window; returns the full Trace."""
     inputs = np.asarray(inputs, dtype=np.intp)
@@ -128,5 +131,5 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
         loss=float(losses.sum()), dy=dy, dh=dh, dhraw=dhraw, dhnext=dhnext, dhprev=dhprev,
         grads=g, clipped=layout.views(flat_clipped),
         norms_before=norms(flat, layout), norms_after=norms(flat_clipped, layout),
-        clip_fraction=fractions, clip=clip, threshold=float(threshold),
+        clip_fraction=fractions, clip=clip, threshold=float(threshold), params=params,
         flat_grads=flat, flat_clipped=flat_clipped)

@@ -6,9 +6,12 @@ diag(1 - h_k^2) Whh. Both matrices below are that product, seen two ways.
 import numpy as np
 import pandas as pd
 
+from .threads import single_threaded
+
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing
 
 
+@single_threaded
 def loss_to_state(trace, params):
     """(T, T) ``G[t, s] = ||dL_t / dh_s||`` for s <= t, NaN above the diagonal."""
     Whh, Why = params["Whh"], params["Why"]
@@ -25,6 +28,7 @@ def loss_to_state(trace, params):
     return G
 
 
+@single_threaded
 def jacobian_norms(trace, params):
     """(T, T) ``J[t, s] = ||dh_t / dh_s||_2`` (spectral norm), 1 on the diagonal."""
     Whh = params["Whh"]
@@ -48,6 +52,7 @@ def jacobian_norms(trace, params):
     return J
 
 
+@single_threaded
 def reach(trace, params):
     """``||dL_{T-1}/dh_0|| / ||dL_{T-1}/dh_{T-1}||``: how much of the last loss's
     gradient survives the trip back to the start of the window. T-1 matvecs."""
@@ -72,6 +77,7 @@ def reach_by_lag(G):
     return out
 
 
+@single_threaded
 def whh_spectrum(params):
     """Eigenvalues and singular values of Whh. sigma_max < 1 is sufficient for
     long-term gradients to vanish, sigma_max > 1 necessary for them to explode

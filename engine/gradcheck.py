@@ -4,6 +4,7 @@ import pandas as pd
 
 from .bptt import bptt, forward
 from .params import NAMES
+from .threads import single_threaded
 
 
 def window_loss(params, inputs, targets, hprev):
@@ -12,6 +13,7 @@ def window_loss(params, inputs, targets, hprev):
     return float(np.sum(np.log(total) - ys[np.arange(len(targets)), targets]))
 
 
+@single_threaded
 def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=1e-5, seed=0):
     """Compare analytic gradients (before clipping) with (L(w+eps) - L(w-eps)) / 2eps
     on ``checks_per_param`` random entries of each parameter."""

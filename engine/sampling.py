@@ -2,8 +2,10 @@
 import numpy as np
 
 from .params import check_float, check_int
+from .threads import single_threaded
 
 
+@single_threaded
 def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
     check_int("n", n, 0, 100_000)
     temperature = check_float("temperature", temperature, 0.0, 100.0)

@@ -1,6 +1,6 @@
 """The min-char-rnn training loop, instrumented: every step returns its Trace."""
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -9,6 +9,7 @@ from .clip import check_clip
 from .diagnostics import reach, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
+from .threads import one_blas_thread, single_threaded
 from .params import NAMES, Layout, check_float, check_init, check_int, init_params
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
 
@@ -82,6 +83,7 @@ class Trainer:
         self._history = History()
 
     # -- training ---------------------------------------------------------------------
+    @single_threaded
     def step(self):
         """One iteration; returns the Trace of the window it trained on.
 
@@ -103,7 +105,9 @@ class Trainer:
                 f"Training diverged at iteration {self.iteration}: the {c.optimizer} update "
                 "overflowed to infinity. Lower the learning rate, turn clipping on, or reset.",
                 quantity="update", iteration=self.iteration)
-        # Commit: nothing above touched the trainer's state.
+        # Commit: nothing above touched the trainer's state. The trace keeps the weights
+        # that produced it, because the update is about to change them.
+        trace.params = self.layout.views(self._flat.copy())
         self._flat[...] = new_flat
         if new_mem is not None:
             self._mem_flat[...] = new_mem
@@ -121,11 +125,23 @@ class Trainer:
         """``n`` iterations; ``callback(trace)`` after each. Returns the last Trace."""
         check_int("n", n, 0, 10**9)
         trace = None
-        for _ in range(n):
-            trace = self.step()
-            if callback is not None:
-                callback(trace)
+        with one_blas_thread():
+            for _ in range(n):
+                trace = self.step()
+                if callback is not None:
+                    callback(trace)
         return trace
+
+    def retune(self, **changes):
+        """Change learning_rate, optimizer, clip or threshold mid-training, keeping the
+        weights, Adagrad memory and history (min-char-rnn has no such knob; a lesson
+        on clipping needs one)."""
+        allowed = {"learning_rate", "optimizer", "clip", "threshold"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))} cannot change on a live model; "
+                             f"build a new Trainer. Changeable: {', '.join(sorted(allowed))}.")
+        self.config = replace(self.config, **changes).validate()
 
     def _update(self, g):
         """New (params, mem) flat buffers, or (None, None) if the update is not finite."""

@@ -133,3 +133,42 @@ def test_history_carries_diagnostics():
     assert np.isfinite(h["sigma_max"][::2]).all() and np.isnan(h["sigma_max"][1::2]).all()
     assert h["saturation"].between(0, 1).all()
     np.testing.assert_allclose(h["saturation"].iloc[-1], engine.saturation(tr.trace).mean())
+
+
+def test_trace_keeps_the_weights_that_produced_it():
+    tr = engine.Trainer("the cat sat on the mat. " * 10, hidden_size=10, seq_length=8)
+    before = {n: p.copy() for n, p in tr.params.items()}
+    trace = tr.step()
+    for name in before:
+        np.testing.assert_array_equal(trace.params[name], before[name])
+        assert not np.array_equal(tr.params[name], before[name]) or name == "bh"
+    tr.step()
+    np.testing.assert_array_equal(trace.params["Whh"], before["Whh"])   # a copy, not a view
+
+
+def test_retune_keeps_weights_and_validates():
+    tr = engine.Trainer("the cat sat on the mat. " * 10, hidden_size=10, seq_length=8)
+    tr.run(3)
+    weights, mem = tr._flat.copy(), tr._mem_flat.copy()
+    tr.retune(learning_rate=0.01, clip="norm", threshold=1.0)
+    assert (tr.config.learning_rate, tr.config.clip, tr.config.threshold) == (0.01, "norm", 1.0)
+    np.testing.assert_array_equal(tr._flat, weights)
+    np.testing.assert_array_equal(tr._mem_flat, mem)
+    with pytest.raises(ValueError, match="hidden_size"):
+        tr.retune(hidden_size=20)
+    with pytest.raises(ValueError, match="learning_rate"):
+        tr.retune(learning_rate=-1)
+    assert tr.config.learning_rate == 0.01
+    assert tr.step().norms_after["global"] <= 1.0 + 1e-12
+
+
+def test_blas_limit_is_scoped():
+    from engine import threads
+    funcs = threads._openblas()
+    if funcs is None:
+        pytest.skip("numpy does not use OpenBLAS here; nothing to limit")
+    get, put = funcs
+    put(2)
+    with threads.one_blas_thread():
+        assert get() == 1
+    assert get() == 2

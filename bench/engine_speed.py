@@ -1,0 +1,179 @@
+"""Engine vs the original script's per-timestep loop: time per training iteration.
+
+Runs, in one process and interleaved (A B, then B A, round after round, so that drift in
+machine speed cancels), engine.Trainer.run with its full recording against
+tests/reference.py's ReferenceTrainer, which does what min-char-rnn does per iteration
+(one-hot matmuls, dicts of (H,1) column vectors, per-timestep outer products), on the
+same corpus and the same initial parameters.
+
+Bar (issue 2): the engine at least 2.5x faster at hidden 100 / seq_length 25 and at
+hidden 256 / seq_length 100. Also reports how time per iteration grows with seq_length
+and hidden size.
+
+    .venv/bin/python bench/engine_speed.py [--quick] [--seconds S] [--blas-threads N]
+
+By default the BLAS thread count is whatever the environment gives (what users get).
+On a busy machine, multithreaded OpenBLAS can stall the engine's matrix products and
+LAPACK calls badly; --blas-threads 1 measures both sides single-threaded.
+"""
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="required sizes only")
+    ap.add_argument("--seconds", type=float, default=None,
+                    help="time budget per size (default 12 s required, 6 s sweep)")
+    ap.add_argument("--blas-threads", type=int, default=None,
+                    help="set OPENBLAS/OMP/MKL_NUM_THREADS before numpy is imported")
+    return ap.parse_args()
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None and ARGS.blas_threads:
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(ARGS.blas_threads)
+
+import numpy as np  # noqa: E402
+
+import engine  # noqa: E402
+import reference as ref  # noqa: E402
+
+BAR = 2.5
+REQUIRED = [(100, 25), (256, 100)]
+SEQ_SWEEP = [(100, 10), (100, 25), (100, 50), (100, 100)]
+HIDDEN_SWEEP = [(32, 25), (64, 25), (128, 25), (256, 25), (512, 25)]
+
+
+def corpus():
+    return (ROOT / "sample_texts" / "prose.txt").read_text(encoding="utf-8")
+
+
+def make_pair(text, H, T, seed=0):
+    V = len(ref.build_vocab(text)[0])
+    params = ref.random_params(V, H, seed=seed)           # min-char-rnn's init
+    eng = engine.Trainer(text, hidden_size=H, seq_length=T, params=params)
+    base = ref.ReferenceTrainer(text, params, seq_length=T)
+    return eng, base
+
+
+def timed(fn, n):
+    t0 = time.perf_counter()
+    fn(n)
+    return (time.perf_counter() - t0) / n * 1e3      # ms per iteration
+
+
+def measure(text, H, T, seconds):
+    """Median ms/iter of each side over interleaved rounds lasting ~``seconds`` total."""
+    eng, base = make_pair(text, H, T)
+    eng.run(25)                                        # warm up (and first-step costs)
+    base.run(25)
+    # iterations per round: a multiple of 25 so the engine's every-25-iterations
+    # spectrum diagnostic is always included at its real rate
+    probe = timed(eng.run, 25) + timed(base.run, 25)
+    per_round = max(25, int(round(0.35 / (probe * 1e-3) / 25)) * 25)
+    rounds = max(4, int(seconds / (probe * 1e-3 * per_round)))
+    rounds += rounds % 2
+    e_ms, r_ms = [], []
+    for i in range(rounds):
+        if i % 2 == 0:
+            e_ms.append(timed(eng.run, per_round))
+            r_ms.append(timed(base.run, per_round))
+        else:
+            r_ms.append(timed(base.run, per_round))
+            e_ms.append(timed(eng.run, per_round))
+    ratios = [r / e for r, e in zip(r_ms, e_ms)]
+    return {"H": H, "T": T, "engine": statistics.median(e_ms),
+            "reference": statistics.median(r_ms), "ratio": statistics.median(ratios),
+            "ratio_lo": min(ratios), "ratio_hi": max(ratios), "rounds": rounds,
+            "iters": per_round}
+
+
+def slope(xs, ys):
+    """Least-squares exponent k in y ~ x^k."""
+    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
+    mx, my = statistics.fmean(lx), statistics.fmean(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def main(args):
+    text = corpus()
+    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                          "MKL_NUM_THREADS") if k in os.environ}
+    print(f"engine_speed: corpus prose.txt ({len(text):,} chars, vocab "
+          f"{len(set(text))}), Adagrad lr 0.1, value clip 5; numpy {np.__version__}, "
+          f"{os.cpu_count()} CPUs, BLAS threads env: {threads or 'default'}")
+    print("engine = engine.Trainer.run (full recording); reference = tests/reference.py "
+          "per-timestep loop (min-char-rnn style)")
+    print("medians over interleaved rounds (A/B, B/A, ...)\n")
+
+    sizes = list(REQUIRED)
+    if not args.quick:
+        for s in SEQ_SWEEP + HIDDEN_SWEEP:
+            if s not in sizes:
+                sizes.append(s)
+    results = {}
+    header = (f"{'hidden':>6} {'seq':>4} {'engine ms/it':>13} {'reference ms/it':>16} "
+              f"{'speedup':>8} {'(min..max)':>14} {'rounds':>7}")
+    print(header)
+    print("-" * len(header))
+    t_start = time.perf_counter()
+    for H, T in sizes:
+        budget = args.seconds or (12.0 if (H, T) in REQUIRED else 6.0)
+        r = measure(text, H, T, budget)
+        results[(H, T)] = r
+        mark = "  <- required" if (H, T) in REQUIRED else ""
+        print(f"{H:>6} {T:>4} {r['engine']:>13.3f} {r['reference']:>16.3f} "
+              f"{r['ratio']:>7.2f}x {r['ratio_lo']:>6.2f}..{r['ratio_hi']:<6.2f} "
+              f"{r['rounds']:>4}x{r['iters']}{mark}", flush=True)
+
+    if not args.quick:
+        print("\nGrowth of time per iteration")
+        seq = [results[s] for s in SEQ_SWEEP]
+        hid = [results[s] for s in HIDDEN_SWEEP]
+        print("  with seq_length at hidden 100 (ms/iter per character of window):")
+        for r in seq:
+            print(f"    T={r['T']:>3}: engine {r['engine'] / r['T'] * 1e3:7.1f} us/char, "
+                  f"reference {r['reference'] / r['T'] * 1e3:7.1f} us/char")
+        ts = [r["T"] for r in seq]
+        print(f"    exponent k in time ~ T^k: engine "
+              f"{slope(ts, [r['engine'] for r in seq]):.2f}, reference "
+              f"{slope(ts, [r['reference'] for r in seq]):.2f}")
+        print("  with hidden size at seq_length 25:")
+        for r in hid:
+            print(f"    H={r['H']:>3}: engine {r['engine']:7.3f} ms, reference "
+                  f"{r['reference']:7.3f} ms, speedup {r['ratio']:.2f}x")
+        hs = [r["H"] for r in hid]
+        print(f"    exponent k in time ~ H^k: engine "
+              f"{slope(hs, [r['engine'] for r in hid]):.2f}, reference "
+              f"{slope(hs, [r['reference'] for r in hid]):.2f}")
+
+    print(f"\ntotal bench time {time.perf_counter() - t_start:.0f} s")
+    noisy = [s for s, r in results.items() if r["ratio_hi"] > 1.5 * r["ratio_lo"]]
+    if noisy:
+        print(f"note: rounds disagree by more than 1.5x at {noisy}: the machine was busy "
+              f"(medians are still reported). For a quieter figure rerun, or compare with "
+              f"--blas-threads 1.")
+    ok = True
+    for H, T in REQUIRED:
+        r = results[(H, T)]
+        met = r["ratio"] >= BAR
+        ok &= met
+        print(f"BAR hidden {H} / seq_length {T}: {r['ratio']:.2f}x "
+              f"{'>=' if met else '<'} {BAR}x -> {'MET' if met else 'NOT MET'}")
+    print(f"RESULT: speed bar (>= {BAR}x at both required sizes) "
+          f"{'MET' if ok else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main(ARGS)

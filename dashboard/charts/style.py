@@ -1,0 +1,132 @@
+"""Colours and layout shared by every chart.
+
+Colour means direction: the forward pass (x, h, p) is drawn in cool blues, the backward
+pass (dy, dh, dhraw, dhnext) in warm oranges and reds. Signed heatmaps use a diverging
+scale with white at zero; magnitudes that span decades use log axes or log10 colour.
+"""
+import numpy as np
+
+# forward pass: blues
+FORWARD = "#1f5fa8"
+FORWARD_LIGHT = "#7fb0dd"
+# backward pass: oranges and reds, one per quantity so they can share a chart
+DY = "#f28e2b"
+DH = "#d62728"
+DH_FROM_OUTPUT = "#f5a05a"      # Why^T dy_t
+DHNEXT = "#e15759"              # carried back from the future
+DHRAW = "#8c1c13"
+TANH_GRAD = "#7f7f7f"           # a gate, neither direction: grey
+# weights (neither pass): neutral
+SIGMA_MAX = "#333333"
+SPECTRAL_RADIUS = "#8e6bbf"
+GUIDE = "#555555"               # threshold lines, the line at 1, the current t
+CURRENT = "rgba(255, 200, 0, 0.9)"
+CURRENT_T = "current t"          # name of the shape that marks the selected timestep
+
+PARAM_COLOURS = {"Wxh": "#f28e2b", "Whh": "#d62728", "Why": "#ff9da7",
+                 "bh": "#9c755f", "by": "#edc948", "global": "#6b0f0f"}
+
+# Diverging scales with white at 0: cool for forward quantities, warm for backward ones.
+FORWARD_DIVERGING = [[0.0, "#5e3c99"], [0.25, "#b2abd2"], [0.5, "#f7f7f7"],
+                     [0.75, "#92c5de"], [1.0, "#0b4f9c"]]
+BACKWARD_DIVERGING = [[0.0, "#7f4f06"], [0.25, "#dfc27d"], [0.5, "#f7f7f7"],
+                      [0.75, "#f4a582"], [1.0, "#a50026"]]
+# Magnitudes on log10 colour: dark = small (vanished), bright = large. Inferno, except
+# that its first colour #000004 is one of the placeholders Streamlit's plotly theme
+# replaces with a theme colour (#000001..#000030), so it starts at pure black.
+_INFERNO = ["#000000", "#1b0c41", "#4a0c6b", "#781c6d", "#a52c60", "#cf4446", "#ed6925",
+            "#fb9b06", "#f7d13d", "#fcffa4"]
+MAGNITUDE = [[i / (len(_INFERNO) - 1), c] for i, c in enumerate(_INFERNO)]
+
+MAX_POINTS = 2000       # longest line we send to the browser
+
+
+def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
+    """A layout dict: title with code name and math, labelled axes, zoom kept across
+    updates (``uirevision``)."""
+    base = dict(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=14)),
+        xaxis=dict(title=dict(text=xaxis_title)),
+        yaxis=dict(title=dict(text=yaxis_title)),
+        uirevision=uirevision, height=height,
+        margin=dict(l=60, r=20, t=50, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+    )
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def hline(y, text=None, colour=GUIDE, dash="dash", yref="y"):
+    """A horizontal guide across the whole plot (a layout shape: cheaper than add_hline)."""
+    shape = dict(type="line", xref="paper", x0=0, x1=1, yref=yref, y0=y, y1=y,
+                 line=dict(color=colour, width=1.5, dash=dash))
+    note = None
+    if text:
+        note = dict(xref="paper", x=1.0, xanchor="right", yref=yref, y=y, yanchor="bottom",
+                    text=text, showarrow=False, font=dict(size=11, color=colour))
+    return shape, note
+
+
+def vband(x, xref="x", yref="paper"):
+    """Highlight the column of the current timestep."""
+    return dict(type="rect", name=CURRENT_T, xref=xref, x0=x - 0.5, x1=x + 0.5, yref=yref,
+                y0=0, y1=1, line=dict(color=CURRENT, width=2.5), fillcolor="rgba(0,0,0,0)")
+
+
+def mark_timestep(fig, t):
+    """Move the current-timestep outlines of ``fig`` to ``t``, in place (cheaper than
+    rebuilding a window's figure when only the selected step changes). Returns fig."""
+    for shape in fig.layout.shapes:
+        if shape.name == CURRENT_T:
+            shape.update(x0=t - 0.5, x1=t + 0.5)
+    return fig
+
+
+def downsample(n, max_points=MAX_POINTS):
+    """Indices of at most ``max_points`` evenly spread rows of ``n``, always keeping the
+    last one (the newest iteration)."""
+    if n <= max_points:
+        return np.arange(n)
+    idx = np.linspace(0, n - 1, max_points).round().astype(int)
+    return np.unique(idx)
+
+
+def positive(values):
+    """Values for a log axis: non-positive and non-finite entries become gaps (None)."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def log_axis(*series):
+    """A log y axis; one tick per decade when the data spans several (else plotly's
+    own ticks, which label 2 and 5 between decades)."""
+    values = np.concatenate([positive(np.ravel(s)) for s in series]) if series else []
+    finite = np.asarray(values)[np.isfinite(values)] if len(values) else np.array([])
+    axis = dict(type="log", exponentformat="power")
+    if finite.size:
+        decades = np.log10(finite.max() / finite.min())
+        axis["dtick"] = int(np.ceil(decades / 8)) if decades >= 2 else "D2"
+    return axis
+
+
+def line_mode(n):
+    """Markers too while there are few points (a single point has no line to draw)."""
+    return "lines+markers" if n <= 60 else "lines"
+
+
+def symmetric_range(values):
+    """(-m, m) with m the largest |value|: white sits exactly at zero."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    m = float(np.max(np.abs(finite))) if finite.size else 1.0
+    return (-m, m) if m > 0 else (-1.0, 1.0)
+
+
+def show_char(c):
+    """A character as a person can read it in a label: whitespace made visible."""
+    return {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}.get(c, c if c.isprintable() else
+                                                          f"\\x{ord(c):02x}")

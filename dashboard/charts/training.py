@@ -1,0 +1,114 @@
+"""Charts over training iterations, built from Trainer.history (a DataFrame)."""
+import numpy as np
+import plotly.graph_objects as go
+
+from . import style
+
+PARAMS = ("Wxh", "Whh", "Why", "bh", "by", "global")
+
+
+def _rows(history, columns):
+    """Downsampled iteration axis and the given columns, as numpy arrays."""
+    idx = style.downsample(len(history))
+    x = history["iteration"].to_numpy()[idx]
+    return x, {c: history[c].to_numpy(dtype=float)[idx] for c in columns}
+
+
+def loss_chart(history, uirevision="loss"):
+    """Per-window loss and min-char-rnn's smooth loss against iteration."""
+    x, cols = _rows(history, ["loss", "smooth_loss"])
+    traces = [
+        go.Scatter(x=x, y=cols["loss"], name="loss (this window)", mode=style.line_mode(len(x)),
+                   line=dict(color=style.FORWARD_LIGHT, width=1)),
+        go.Scatter(x=x, y=cols["smooth_loss"], name="smooth_loss", mode=style.line_mode(len(x)),
+                   line=dict(color=style.FORWARD, width=2.5)),
+    ]
+    return go.Figure(traces, layout=style.layout(
+        "loss — L = Σ<sub>t</sub> −log p<sub>t</sub>[target<sub>t</sub>] per window",
+        "iteration", "loss (nats, summed over the window)", uirevision))
+
+
+def grad_norm_chart(history, threshold, clip, uirevision="grad_norms"):
+    """||dW|| per parameter before (solid) and after (dotted) clipping, log y, with the
+    clipping threshold drawn."""
+    before = [f"grad_norm_{p}" for p in PARAMS]
+    after = [f"clipped_norm_{p}" for p in PARAMS]
+    x, cols = _rows(history, before + after)
+    traces, mode = [], style.line_mode(len(x))
+    for p in PARAMS:
+        width = 3 if p == "global" else 1.5
+        colour = style.PARAM_COLOURS[p]
+        name = "global" if p == "global" else f"d{p}"
+        # one legend entry per parameter; clicking it hides both of its lines
+        traces.append(go.Scatter(x=x, y=style.positive(cols[f"grad_norm_{p}"]),
+                                 name=name, mode=mode, legendgroup=p,
+                                 line=dict(color=colour, width=width),
+                                 hovertemplate=f"{name} before: %{{y:.3g}}<extra></extra>"))
+        traces.append(go.Scatter(x=x, y=style.positive(cols[f"clipped_norm_{p}"]),
+                                 name=name, mode=mode, legendgroup=p, showlegend=False,
+                                 line=dict(color=colour, width=width, dash="dot"),
+                                 hovertemplate=f"{name} after: %{{y:.3g}}<extra></extra>"))
+    shapes, notes = [], []
+    if clip != "none":
+        what = "each entry" if clip == "value" else "global norm"
+        shape, note = style.hline(threshold, f"threshold {threshold:g} ({what})")
+        shapes, notes = [shape], [note]
+    return go.Figure(traces, layout=style.layout(
+        "grad norms — ‖∂L/∂W‖<sub>2</sub> per parameter<br><sup>solid: before "
+        "clipping, dotted: after</sup>", "iteration", "L2 norm (log scale)", uirevision,
+        height=360, yaxis=style.log_axis(*cols.values()), shapes=shapes, annotations=notes,
+        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
+        margin=dict(t=65)))
+
+
+def clip_fraction_chart(history, uirevision="clip_fraction"):
+    """Fraction of gradient entries the clip changed, per iteration."""
+    x, cols = _rows(history, ["clip_fraction"])
+    trace = go.Scatter(x=x, y=cols["clip_fraction"], mode=style.line_mode(len(x)),
+                       name="clip_fraction", line=dict(color=style.DY, width=2),
+                       fill="tozeroy", hovertemplate="%{y:.3%}<extra></extra>")
+    return go.Figure([trace], layout=style.layout(
+        "clip_fraction — share of gradient entries changed by clipping",
+        "iteration", "share of entries", uirevision, height=260,
+        yaxis=dict(range=[0, max(0.01, 1.1 * np.nanmax(cols["clip_fraction"], initial=0))],
+                   tickformat=".1~%"), showlegend=False))
+
+
+def spectrum_history_chart(history, uirevision="spectrum_history"):
+    """sigma_max(Whh) and its spectral radius over training, with the line at 1."""
+    cols = ["sigma_max", "spectral_radius"]
+    rows = history[["iteration", *cols]].dropna()
+    idx = style.downsample(len(rows))
+    x = rows["iteration"].to_numpy()[idx]
+    traces = [
+        go.Scatter(x=x, y=rows["sigma_max"].to_numpy()[idx], name="σ_max(Whh)",
+                   mode="lines+markers", line=dict(color=style.SIGMA_MAX, width=2)),
+        go.Scatter(x=x, y=rows["spectral_radius"].to_numpy()[idx],
+                   name="spectral radius ρ(Whh)", mode="lines+markers",
+                   line=dict(color=style.SPECTRAL_RADIUS, width=2)),
+    ]
+    shape, note = style.hline(1.0, "1: σ_max < 1 ⇒ long-range gradients vanish")
+    return go.Figure(traces, layout=style.layout(
+        "Whh spectrum — σ<sub>max</sub>(Whh) and ρ(Whh) = max |λ|", "iteration",
+        "value (1 = neither shrinks nor grows)", uirevision, height=300,
+        shapes=[shape], annotations=[note]))
+
+
+def reach_chart(history, uirevision="reach"):
+    """How much of the last loss's gradient reaches the start of the window (log y)."""
+    x, cols = _rows(history, ["reach", "dh_ratio"])
+    traces = [
+        go.Scatter(x=x, y=style.positive(cols["reach"]), mode=style.line_mode(len(x)),
+                   name="reach ‖∂L<sub>T−1</sub>/∂h<sub>0</sub>‖ / "
+                        "‖∂L<sub>T−1</sub>/∂h<sub>T−1</sub>‖",
+                   line=dict(color=style.DH, width=2)),
+        go.Scatter(x=x, y=style.positive(cols["dh_ratio"]), mode=style.line_mode(len(x)),
+                   name="‖dh<sub>0</sub>‖ / ‖dh<sub>T−1</sub>‖",
+                   line=dict(color=style.DY, width=1.5, dash="dot")),
+    ]
+    shape, note = style.hline(1.0, "1: arrives undiminished")
+    return go.Figure(traces, layout=style.layout(
+        "reach — share of ∂L<sub>T−1</sub>/∂h that survives T−1 steps back",
+        "iteration", "ratio (log scale)", uirevision, height=300,
+        yaxis=style.log_axis(cols["reach"], cols["dh_ratio"], 1.0), shapes=[shape],
+        annotations=[note]))

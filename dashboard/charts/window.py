@@ -1,0 +1,153 @@
+"""Charts of one BPTT window: timestep x hidden unit heatmaps, per-timestep norms, and
+the vectors at the selected timestep."""
+import numpy as np
+import plotly.graph_objects as go
+
+from . import style
+
+
+def _char_ticks(chars, most=40):
+    """Tick at each timestep, labelled with its index and input character (thinned
+    out for long windows)."""
+    every = max(1, -(-len(chars) // most))
+    ticks = range(0, len(chars), every)
+    return dict(tickmode="array", tickvals=list(ticks),
+                ticktext=[f"{t}<br>{style.show_char(chars[t])}" for t in ticks])
+
+
+def state_heatmap(values, name, math, t, chars, backward=True, uirevision=None):
+    """A (T, H) quantity as a heatmap: x = timestep (labelled with its input character),
+    y = hidden unit, diverging colour centred on 0, the current t outlined."""
+    return window_heatmaps([(name, math, values, backward)], t, chars,
+                           uirevision or f"heat_{name}", columns=1)
+
+
+def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
+    """Several (T, H) quantities of one window as heatmap panels in one figure (one
+    figure draws faster than four). ``panels`` is a list of (name, math, values,
+    backward); each panel has x = timestep, y = hidden unit, its own diverging colour
+    scale centred on 0 (cool for forward, warm for backward) and the current t outlined.
+    """
+    rows = -(-len(panels) // columns)
+    gap_x, gap_y = 0.12, 0.2
+    width = (1.0 - gap_x * (columns - 1)) / columns
+    height = (1.0 - gap_y * (rows - 1)) / rows
+    traces, lay, notes, shapes = [], {}, [], []
+    for i, (name, math, values, backward) in enumerate(panels):
+        values = np.asarray(values, dtype=float)
+        T, H = values.shape
+        r, c = divmod(i, columns)
+        x0 = c * (width + gap_x)
+        y1 = 1.0 - r * (height + gap_y)
+        suffix = "" if i == 0 else str(i + 1)
+        zmin, zmax = style.symmetric_range(values)
+        traces.append(go.Heatmap(
+            z=values.T, x=np.arange(T), y=np.arange(H), zmin=zmin, zmax=zmax, zmid=0.0,
+            xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=name,
+            colorscale=style.BACKWARD_DIVERGING if backward else style.FORWARD_DIVERGING,
+            colorbar=dict(title=dict(text=name), thickness=10, x=x0 + width + 0.005,
+                          xanchor="left", y=y1, yanchor="top", len=height),
+            hovertemplate="t=%{x}<br>unit %{y}<br>" + name + "=%{z:.3g}<extra></extra>"))
+        lay[f"xaxis{suffix}"] = dict(domain=[x0, min(x0 + width - 0.01, 1.0)],
+                                     anchor=f"y{suffix}",
+                                     title=dict(text="timestep t (input character)"),
+                                     **_char_ticks(chars))
+        lay[f"yaxis{suffix}"] = dict(domain=[max(y1 - height, 0.0), y1], anchor=f"x{suffix}",
+                                     title=dict(text="hidden unit"))
+        notes.append(dict(xref="paper", x=x0, xanchor="left", yref="paper", y=y1,
+                          yanchor="bottom", yshift=4, showarrow=False, align="left",
+                          text=f"<b>{name}</b> — {math}", font=dict(size=13)))
+        shapes.append(style.vband(t, xref=f"x{suffix}", yref=f"y{suffix} domain"))
+    title = ("window — " + ", ".join(p[0] for p in panels) +
+             " at every timestep (columns) and hidden unit (rows)") if len(panels) > 1 \
+        else f"<b>{panels[0][0]}</b> — {panels[0][1]}"
+    layout = style.layout(title, "", "", uirevision, height=330 * rows + 40,
+                          annotations=notes if len(panels) > 1 else [], shapes=shapes,
+                          margin=dict(l=60, r=60, t=60 if len(panels) == 1 else 70, b=60))
+    layout.update(lay)
+    return go.Figure(traces, layout=layout)
+
+
+def timestep_norms_chart(norms, t, chars, colours, uirevision="timestep_norms"):
+    """L2 norm of each backward quantity at every timestep, log y, current t marked.
+
+    ``norms`` maps a label to a (T,) array; ``colours`` maps the same labels to colours."""
+    traces = []
+    for label, values in norms.items():
+        traces.append(go.Scatter(
+            x=np.arange(len(values)), y=style.positive(values), name=label,
+            mode="lines+markers", line=dict(color=colours[label], width=2),
+            marker=dict(size=5)))
+    return go.Figure(traces, layout=style.layout(
+        "‖·‖ per timestep — how big the backward signal is at each t",
+        "timestep t (input character)", "L2 norm (log scale)", uirevision, height=340,
+        yaxis=style.log_axis(*norms.values()), xaxis=_char_ticks(chars),
+        shapes=[style.vband(t)]))
+
+
+def top_predictions_chart(probs, vocab_chars, target, k=8, uirevision="top_predictions"):
+    """The ``k`` most likely next characters (horizontal bars), with the target marked
+    (and added if it is not among them)."""
+    probs = np.asarray(probs, dtype=float)
+    order = list(np.argsort(probs)[::-1][:k])
+    if target not in order:
+        order.append(target)
+    order = order[::-1]                      # most likely at the top
+    labels = [f"'{style.show_char(vocab_chars[i])}'" + ("  ← target" if i == target else "")
+              for i in order]
+    colours = [style.FORWARD if i == target else style.FORWARD_LIGHT for i in order]
+    trace = go.Bar(x=probs[order], y=labels, orientation="h", marker=dict(color=colours),
+                   text=[f"{probs[i]:.3f}" for i in order], textposition="auto",
+                   hovertemplate="%{y}: p=%{x:.4f}<extra></extra>")
+    return go.Figure([trace], layout=style.layout(
+        "ps[t] — p<sub>t</sub> = softmax(Why h<sub>t</sub> + by), top characters",
+        "probability", "next character", uirevision, height=300, showlegend=False,
+        xaxis=dict(range=[0, 1]), margin=dict(l=110, r=20, t=50, b=50)))
+
+
+def vector_chart(values, name, math, colour, labels=None, uirevision=None, height=220):
+    """One vector as bars (e.g. h_t over hidden units, dy_t over the vocabulary)."""
+    values = np.asarray(values, dtype=float).ravel()
+    x = np.arange(len(values)) if labels is None else [style.show_char(c) for c in labels]
+    trace = go.Bar(x=x, y=values, marker=dict(color=colour, line=dict(width=0)), name=name,
+                   hovertemplate="%{x}: %{y:.4g}<extra></extra>")
+    title = f"<b>{name}</b> — {math}" if math else f"<b>{name}</b>"
+    return go.Figure([trace], layout=style.layout(
+        title, "hidden unit" if labels is None else "character",
+        "value", uirevision or f"vec_{name}", height=height, showlegend=False,
+        bargap=0.05, margin=dict(l=50, r=10, t=45, b=40)))
+
+
+def stacked_vectors_chart(rows, title, uirevision="stacked_vectors", row_height=95):
+    """Several (H,) vectors as rows of bars over the same hidden units, one under the
+    other, e.g. dh_t = Why^T dy_t + dhnext_t, then tanh', dhraw_t, dhnext_{t-1}.
+
+    ``rows`` is a list of (label, values, colour) or (label, values, colour, (lo, hi)).
+    Each row has its own y axis (own scale, or the given range); all share the x axis
+    (hidden unit)."""
+    n = len(rows)
+    gap = 0.035
+    height = (1.0 - gap * (n - 1)) / n
+    traces, axes, notes = [], {}, []
+    for i, (label, values, colour, *yrange) in enumerate(rows):
+        values = np.asarray(values, dtype=float).ravel()
+        top = 1.0 - i * (height + gap)
+        axis = "y" if i == 0 else f"y{i + 1}"
+        traces.append(go.Bar(x=np.arange(len(values)), y=values, yaxis=axis, name=label,
+                             marker=dict(color=colour, line=dict(width=0)),
+                             hovertemplate="unit %{x}: %{y:.4g}<extra>" + label + "</extra>"))
+        key = "yaxis" if i == 0 else f"yaxis{i + 1}"
+        axes[key] = dict(domain=[max(top - height, 0.0), top], zeroline=True,
+                         zerolinecolor="#999", tickfont=dict(size=9), nticks=3)
+        if yrange:
+            axes[key]["range"] = list(yrange[0])
+        notes.append(dict(xref="paper", x=0.0, xanchor="left", yref="paper", y=top,
+                          yanchor="top", showarrow=False, text=label, align="left",
+                          font=dict(size=12, color=colour), bgcolor="rgba(255,255,255,0.8)"))
+    lay = style.layout(title, "hidden unit", "", uirevision, height=row_height * n + 80,
+                       showlegend=False, bargap=0.05, annotations=notes,
+                       margin=dict(l=50, r=10, t=50, b=45),
+                       xaxis=dict(anchor="y" if n == 1 else f"y{n}"))
+    lay.pop("yaxis")
+    lay.update(axes)
+    return go.Figure(traces, layout=lay)

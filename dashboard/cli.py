@@ -1,0 +1,16 @@
+"""``bpttscope``: open the dashboard (``streamlit run`` on our entry point)."""
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "streamlit_app.py"
+
+
+def main(argv=None):
+    """Extra arguments are passed to ``streamlit run`` (e.g. --server.port 8502)."""
+    from streamlit.web import cli as stcli
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    return stcli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""BPTT code: the backward pass of min-char-rnn, line by line, beside its live values
+at the selected timestep and the equations."""
+import numpy as np
+import streamlit as st
+
+from dashboard import actions, charts, state
+from dashboard.charts import style
+from dashboard.views.common import look_for, no_window, plot, rev
+
+VIEW = "BPTT code"
+
+# Our own rewrite of min-char-rnn's backward loop, in the engine's names. Each block is
+# (code, LaTeX, which live value to show).
+BLOCKS = [
+    ("# nothing arrives from beyond the window\n"
+     "dhnext = np.zeros(H)\n"
+     "for t in reversed(range(T)):",
+     r"\begin{aligned}&\text{dhnext}_{T-1} = 0\\ &\text{for } t = T-1, \dots, 0:"
+     r"\end{aligned}", None),
+    ("    # softmax + cross-entropy: p_t - onehot\n"
+     "    dy = ps[t].copy()\n"
+     "    dy[targets[t]] -= 1",
+     r"dy_t = \frac{\partial L_t}{\partial y_t} = p_t - \mathbf{1}_{\text{target}_t}", "dy"),
+    ("    dWhy += np.outer(dy, hs[t])\n"
+     "    dby += dy",
+     r"\begin{aligned}\frac{\partial L}{\partial W_{hy}} &= \textstyle\sum_t dy_t\, "
+     r"h_t^{\top}\\ \frac{\partial L}{\partial b_y} &= \textstyle\sum_t dy_t"
+     r"\end{aligned}", "out_grads"),
+    ("    # this step's loss + the future's\n"
+     "    dh = Why.T @ dy + dhnext",
+     r"dh_t = \frac{\partial L}{\partial h_t} = W_{hy}^{\top} dy_t + "
+     r"\underbrace{\frac{\partial L_{t+1:}}{\partial h_t}}_{\text{dhnext}_t}", "dh"),
+    ("    # back through tanh\n"
+     "    dhraw = (1 - hs[t] ** 2) * dh",
+     r"\text{dhraw}_t = (1 - h_t^{2}) \odot dh_t", "dhraw"),
+    ("    dbh += dhraw\n"
+     "    # x_t is one-hot: one column\n"
+     "    dWxh[:, inputs[t]] += dhraw\n"
+     "    h_before = hs[t - 1] if t > 0 else hprev\n"
+     "    dWhh += np.outer(dhraw, h_before)",
+     r"\begin{aligned}\frac{\partial L}{\partial b_h} &= \textstyle\sum_t \text{dhraw}_t"
+     r"\\ \frac{\partial L}{\partial W_{xh}} &= \textstyle\sum_t \text{dhraw}_t\, "
+     r"x_t^{\top}\\ \frac{\partial L}{\partial W_{hh}} &= \textstyle\sum_t "
+     r"\text{dhraw}_t\, h_{t-1}^{\top}\end{aligned}", "in_grads"),
+    ("    # hand the gradient to step t-1\n"
+     "    dhnext = Whh.T @ dhraw",
+     r"\text{dhnext}_{t-1} = W_{hh}^{\top}\, \text{dhraw}_t", "dhnext"),
+    ("for g in (dWxh, dWhh, dWhy, dbh, dby):\n"
+     "    # clip='value' (min-char-rnn)\n"
+     "    np.clip(g, -threshold, threshold, out=g)\n"
+     "# clip='norm' scales all five together\n"
+     "# by min(1, threshold / global norm)",
+     r"\begin{aligned}\text{value: }& g \leftarrow \mathrm{clip}(g, -\theta, \theta)\\ "
+     r"\text{norm: }& g \leftarrow g \cdot \min\!\left(1, \tfrac{\theta}{\|g\|}\right)"
+     r"\end{aligned}", "clip"),
+]
+
+
+def render(ss):
+    trainer = ss["trainer"]
+    trace = trainer.trace
+    if trace is None:
+        return no_window()
+    look_for(ss, VIEW)
+    t = state.clamp_timestep(ss)
+    T = trace.T
+    if T > 1:
+        ss["code_timestep"] = t
+        st.slider("Timestep t (shared with the Timestep explorer)", 0, T - 1,
+                  key="code_timestep", on_change=actions.on_timestep_slider,
+                  args=("code_timestep",))
+    st.caption(f"The backward pass of the window of iteration {trace.iteration}, at "
+               f"t = {t}. Left: the code (our rewrite of min-char-rnn's loop). Middle: "
+               "the math. Right: the live values this line produced.")
+    for code, latex, what in BLOCKS:
+        c = st.columns([6, 4, 4], vertical_alignment="center")
+        c[0].code(code, language="python")
+        c[1].latex(latex)
+        if what:
+            with c[2]:
+                _value(ss, trainer, trace, t, what)
+        st.divider()
+
+
+def _value(ss, trainer, trace, t, what):
+    n = np.linalg.norm
+    if what == "dy":
+        _vector(ss, trace.dy[t], f"dy at t={t}", style.DY, trainer.vocab.chars)
+    elif what == "dh":
+        parts = trace.dh_from_output[t], trace.dhnext[t]
+        st.markdown(f"‖Why^T dy‖ = {n(parts[0]):.3g} · ‖dhnext‖ = {n(parts[1]):.3g}")
+        _vector(ss, trace.dh[t], f"dh at t={t}", style.DH)
+    elif what == "dhraw":
+        saturated = float(np.mean(trace.tanh_grad[t] < 0.02))
+        st.markdown(f"{saturated:.0%} of units saturated (tanh' < 0.02)")
+        _vector(ss, trace.dhraw[t], f"dhraw at t={t}", style.DHRAW)
+    elif what == "dhnext":
+        if t > 0:
+            _vector(ss, trace.dhnext[t - 1], f"dhnext for t={t - 1}", style.DHNEXT)
+        else:
+            st.markdown("At t = 0 this is **dhprev**: the gradient for h_{-1}, which "
+                        "truncation throws away.")
+            _vector(ss, trace.dhprev, "dhprev", style.DHNEXT)
+    elif what in ("out_grads", "in_grads"):
+        names = ("Why", "by") if what == "out_grads" else ("Wxh", "Whh", "bh")
+        st.markdown("Summed over the whole window (before clipping):\n\n" + "\n".join(
+            f"- d{p}: shape {trace.grads[p].shape}, ‖·‖ = {trace.norms_before[p]:.3g}"
+            for p in names))
+    elif what == "clip":
+        _clip(trace)
+
+
+def _vector(ss, values, name, colour, labels=None):
+    values = np.asarray(values)
+    st.markdown(f"`{name.split(' ')[0]}` shape {values.shape}, ‖·‖ = "
+                f"{np.linalg.norm(values):.3g}")
+    plot(charts.vector_chart(values, name, "", colour, labels=labels, height=150,
+                             uirevision=rev(ss, f"code_{name.split(' ')[0]}")))
+
+
+def _clip(trace):
+    before, after = trace.norms_before["global"], trace.norms_after["global"]
+    text = (f"clip = '{trace.clip}', θ = {trace.threshold:g}. Global norm {before:.3g} → "
+            f"{after:.3g}; {100 * trace.clip_fraction['global']:.3g}% of entries changed.")
+    if trace.clip == "norm" and before > 0:
+        text += f" Scale factor {after / before:.3g}."
+    st.markdown(text)

@@ -1,0 +1,158 @@
+"""Timestep explorer: walk through one window, forwards or backwards, and watch dh
+split into the part from this step's output and the part carried back from the future."""
+import numpy as np
+import streamlit as st
+
+from dashboard import actions, charts, state
+from dashboard.charts import style
+from dashboard.views.common import look_for, no_window, plot, rev
+
+VIEW = "Timestep explorer"
+NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
+                "Why^T dy": style.DH_FROM_OUTPUT}
+
+
+def render(ss):
+    trainer = ss["trainer"]
+    trace = trainer.trace
+    if trace is None:
+        return no_window()
+    look_for(ss, VIEW)
+    t = state.clamp_timestep(ss)
+    backward = ss["walk_direction"] == "backward"
+    vocab = trainer.vocab
+    inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)
+    _controls(ss, trace.T, t, backward)
+    st.html(charts.window_strip_html(inputs, targets, t, trace.losses))
+    st.caption(f"Window of iteration {trace.iteration} (characters {trace.position}–"
+               f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
+               "target, the character to predict (red); small number: loss_t.")
+    left, right = st.columns(2, gap="large")
+    with left:
+        _forward(ss, trace, t, vocab, inputs, targets)
+    with right:
+        _backward(ss, trace, t, vocab)
+    _window_charts(ss, trace, t, inputs)
+
+
+def _controls(ss, T, t, backward):
+    ss["direction_choice"] = ss["walk_direction"]
+    ss["timestep"] = t
+    c = st.columns([3, 2, 7, 2], vertical_alignment="bottom")
+    c[0].segmented_control(
+        "Walk the window", ["forward", "backward"], key="direction_choice",
+        on_change=actions.on_direction, required=True,
+        format_func=lambda d: "Forward →" if d == "forward" else "← Backward",
+        help="Backward follows the backward pass: it starts at the last step, where "
+             "dhnext is zero, and Next goes to t−1.")
+    prev_t, next_t = (t + 1, t - 1) if backward else (t - 1, t + 1)
+    c[1].button(f"◀ Previous (t={prev_t})" if 0 <= prev_t < T else "◀ Previous",
+                key="t_prev", on_click=actions.on_walk, args=(-1,),
+                disabled=not 0 <= prev_t < T)
+    if T > 1:
+        c[2].slider("Timestep t", 0, T - 1, key="timestep",
+                    on_change=actions.on_timestep_slider, args=("timestep",))
+    else:
+        c[2].caption("The window has a single timestep.")
+    c[3].button(f"Next (t={next_t}) ▶" if 0 <= next_t < T else "Next ▶", key="t_next",
+                on_click=actions.on_walk, args=(1,), disabled=not 0 <= next_t < T)
+
+
+def _forward(ss, trace, t, vocab, inputs, targets):
+    st.markdown(f"#### :blue[Forward at t = {t}]")
+    st.markdown(f"Input x<sub>t</sub> = `{style.show_char(inputs[t])}`, target (the next "
+                f"character) = `{style.show_char(targets[t])}`", unsafe_allow_html=True)
+    plot(charts.vector_chart(trace.hs[t], "hs[t]",
+                             "h<sub>t</sub> = tanh(Wxh x<sub>t</sub> + Whh h<sub>t−1</sub> + bh)",
+                             style.FORWARD, uirevision=rev(ss, "h_t")),
+         "The hidden state after reading x_t: the model's memory of the text so far. "
+         "Units near ±1 are saturated: their tanh' is near 0 and they block the gradient.")
+    plot(charts.top_predictions_chart(trace.ps[t], vocab.chars, int(trace.targets[t]),
+                                      uirevision=rev(ss, "top")),
+         "What the model predicts from h_t; the dark bar is the true next character.")
+    p_target = float(trace.ps[t, trace.targets[t]])
+    m = st.columns(2)
+    m[0].metric("p_t[target]", f"{p_target:.3f}")
+    m[1].metric("loss_t = −log p_t[target]", f"{trace.losses[t]:.3f}",
+                help="The lower the probability of the true next character, the larger "
+                     "the loss at this step.")
+
+
+def _backward(ss, trace, t, vocab):
+    st.markdown(f"#### :red[Backward at t = {t}]")
+    from_output, dhnext_t = trace.dh_from_output[t], trace.dhnext[t]
+    tanh_grad, dhraw = trace.tanh_grad[t], trace.dhraw[t]
+    if t > 0:
+        handed_back, where = trace.dhnext[t - 1], f"dhnext<sub>{t - 1}</sub> → step {t - 1}"
+    else:
+        handed_back, where = trace.dhprev, "dhprev → discarded by truncation"
+    plot(charts.vector_chart(trace.dy[t], "dy[t]",
+                             "∂L<sub>t</sub>/∂y<sub>t</sub> = p<sub>t</sub> − onehot(target)",
+                             style.DY, labels=vocab.chars, uirevision=rev(ss, "dy_t")),
+         "Negative only at the target (push its score up), positive at every other "
+         "character in proportion to its probability (push down).")
+    n = np.linalg.norm
+    share = n(dhnext_t) / (n(from_output) + n(dhnext_t) or 1.0)
+    st.markdown(
+        f"dh<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>, with "
+        f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
+        f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
+        "h<sub>t</sub> comes from the future.", unsafe_allow_html=True)
+    rows = [
+        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={n(from_output):.3g}",
+         from_output, style.DH_FROM_OUTPUT),
+        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={n(dhnext_t):.3g}",
+         dhnext_t, style.DHNEXT),
+        (f"= dh<sub>t</sub>  ‖·‖={n(trace.dh[t]):.3g}", trace.dh[t], style.DH),
+        ("× tanh' = 1 − h<sub>t</sub><sup>2</sup> (the gate, 0 to 1)", tanh_grad,
+         style.TANH_GRAD, (0.0, 1.0)),
+        (f"= dhraw<sub>t</sub>  ‖·‖={n(dhraw):.3g}", dhraw, style.DHRAW),
+        (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}  ‖·‖={n(handed_back):.3g}",
+         handed_back, style.DHNEXT),
+    ]
+    plot(charts.stacked_vectors_chart(
+        rows, f"dh at t={t} — ∂L/∂h<sub>t</sub>, split into its two sources, then "
+              "through tanh' and Whh<sup>T</sup>", uirevision=rev(ss, "dh_parts")),
+         "Read top to bottom: the two sources add up to dh_t; tanh' (grey) lets through "
+         "only unsaturated units; the last row is handed to the step before. At the last "
+         "step dhnext is zero.")
+
+
+def _window_charts(ss, trace, t, inputs):
+    st.markdown("#### The whole window")
+    figs = _window_figures(ss, trace, inputs)
+    plot(charts.mark_timestep(figs["norms"], t),
+         "Follow dhnext from right to left: zero at the last step, fed by each step's "
+         "loss, then shrinking (vanishing) or growing (exploding) as it travels back. "
+         "Gaps are exact zeros.")
+    plot(charts.mark_timestep(figs["heatmaps"], t),
+         "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
+         "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
+         "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "
+         "gate; dhnext is what arrives from later steps, a zero column at T−1.")
+
+
+def _window_figures(ss, trace, inputs):
+    """The figures of the whole window, built once per window: moving the slider only
+    moves their current-t outline."""
+    key = (ss["model_id"], trace.iteration, id(trace))
+    cache = ss.get("explorer_figures")
+    if cache and cache["key"] == key:
+        return cache
+    n = lambda a: np.linalg.norm(a, axis=1)
+    norms = {"dh": n(trace.dh), "dhnext": n(trace.dhnext), "dhraw": n(trace.dhraw),
+             "Why^T dy": n(trace.dh_from_output)}
+    panels = [
+        ("hs", "h<sub>t</sub>, the hidden state (forward)", trace.hs, False),
+        ("dh", "∂L/∂h<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>",
+         trace.dh, True),
+        ("dhraw", "(1 − h<sub>t</sub><sup>2</sup>) ⊙ dh<sub>t</sub>, at the pre-activation",
+         trace.dhraw, True),
+        ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
+    cache = {"key": key,
+             "norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
+                                                  uirevision=rev(ss, "norms")),
+             "heatmaps": charts.window_heatmaps(panels, 0, inputs,
+                                                uirevision=rev(ss, "heatmaps"))}
+    ss["explorer_figures"] = cache
+    return cache

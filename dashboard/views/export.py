@@ -1,0 +1,38 @@
+"""Export what you saw; resume from a checkpoint."""
+import streamlit as st
+
+from dashboard import actions, exports
+from engine.checkpoint import to_bytes
+
+
+def render(ss):
+    trainer = ss["trainer"]
+    trace = trainer.trace
+    st.markdown("#### Download")
+    c = st.columns(3)
+    # Data is made on click (a callable), so an open Export tab costs nothing per refresh.
+    c[0].download_button("History (CSV)", lambda: exports.history_csv(trainer.history),
+                         file_name=f"bpttscope_history_it{trainer.iteration}.csv",
+                         mime="text/csv", key="download_history", on_click="ignore")
+    c[0].caption(f"{len(trainer.history)} rows: loss, gradient norms, clipping, reach, "
+                 "spectrum per iteration.")
+    if trace is not None:
+        c[1].download_button("Current window (NPZ)",
+                             lambda: exports.trace_npz(trace, trainer.vocab.chars),
+                             file_name=f"bpttscope_trace_it{trace.iteration}.npz",
+                             mime="application/octet-stream", key="download_trace",
+                             on_click="ignore")
+        c[1].caption("Every array of the last window: hs, ps, dy, dh, dhraw, dhnext, "
+                     "gradients before and after clipping. numpy.load it.")
+    c[2].download_button("Checkpoint (NPZ)", lambda: to_bytes(trainer),
+                         file_name=f"bpttscope_checkpoint_it{trainer.iteration}.npz",
+                         mime="application/octet-stream", key="download_checkpoint",
+                         on_click="ignore")
+    c[2].caption("Weights, Adagrad memory, text, settings and history: upload it below "
+                 "(or in another session) to resume exactly here.")
+    st.markdown("#### Resume from a checkpoint")
+    st.file_uploader("Upload a BPTT Scope checkpoint (.npz)", type=["npz"],
+                     key="checkpoint_upload", on_change=actions.on_checkpoint,
+                     help="Only files saved by BPTT Scope are accepted; they are read "
+                          "without pickle, so a file can never run code.")
+    st.caption(f"Current model: {ss['corpus_label']}, iteration {trainer.iteration}.")

@@ -1,0 +1,52 @@
+"""Gradient flow: how far each loss's gradient reaches back, and why (Whh's spectrum)."""
+import streamlit as st
+
+from dashboard import charts, state
+from dashboard.views.common import look_for, no_window, plot, rev
+
+VIEW = "Gradient flow"
+
+
+def render(ss):
+    trainer = ss["trainer"]
+    if trainer.trace is None:
+        return no_window()
+    look_for(ss, VIEW)
+    flow = state.flow_diagnostics(ss)
+    spectrum = flow["spectrum"]
+    st.caption(f"Window of iteration {trainer.trace.iteration}, with the weights that "
+               "produced it (before that iteration's update). "
+               f"σ_max(Whh) = {spectrum['sigma_max']:.3g}, spectral radius ρ(Whh) = "
+               f"{spectrum['spectral_radius']:.3g}.")
+    left, right = st.columns(2, gap="large")
+    with left:
+        plot(charts.loss_to_state_heatmap(flow["G"], uirevision=rev(ss, "l2s")),
+             "Row t: where the gradient of step t's loss goes. The diagonal is where it "
+             "enters; moving left it travels back in time. Dark = vanished, bright = "
+             "large. Grey above the diagonal: the future cannot affect the past.")
+        plot(charts.reach_by_lag_chart(flow["lag"], uirevision=rev(ss, "lag")),
+             "The heatmap summarised: how much of a loss's gradient is left k steps "
+             "back (median over t). A straight falling line on this log axis is "
+             "exponential decay: vanishing gradients.")
+        plot(charts.eigenvalue_chart(spectrum["eigenvalues"], uirevision=rev(ss, "eig")),
+             "Eigenvalues outside the circle grow along their direction each step "
+             "back; inside, they shrink. min-char-rnn's small random Whh starts with "
+             "all of them near 0.")
+    with right:
+        if flow["J"] is not None:
+            plot(charts.jacobian_heatmap(flow["J"], uirevision=rev(ss, "jac")),
+                 "The gain of the chain dh_t/dh_s alone, without the loss: 1 on the "
+                 "diagonal, then the product of tanh' gates and Whh. Values above 1 "
+                 "(bright) explode, far below 1 (dark) vanish.")
+        else:
+            T, H = trainer.trace.T, trainer.config.hidden_size
+            st.info(f"jacobian_norms is skipped at seq_length {T} and hidden_size {H}: it "
+                    f"would need {state.jacobian_bytes(T, H) / 1e9:.1f} GB. Use a shorter "
+                    "window or fewer hidden units to see it.")
+        plot(charts.singular_value_chart(spectrum["singular_values"],
+                                         uirevision=rev(ss, "sv")),
+             "Each step back multiplies the gradient by Whh^T and a tanh' gate ≤ 1, so "
+             "if even σ_max is below the line, every direction shrinks.")
+        plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist")),
+             "How training moves Whh's spectrum: the largest singular value and the "
+             "spectral radius, measured every few iterations.")

@@ -1,0 +1,434 @@
+"""The dashboard through Streamlit's AppTest: every interaction, asserting on the
+session's model and on the rendered elements."""
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import engine
+from dashboard import exports, state
+from engine.checkpoint import to_bytes
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
+TIMEOUT = 30
+VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
+         "Export"]
+PERIODIC = engine.read_sample("periodic.txt")
+
+
+def start():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def at():
+    return start()
+
+
+def trainer(at):
+    return at.session_state["trainer"]
+
+
+def errors(at):
+    return [e.value for e in at.error]
+
+
+def markdown(at):
+    return "\n".join(m.value for m in at.markdown)
+
+
+def show(at, view):
+    at.session_state["view"] = view
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at, name, data, key="corpus_upload"):
+    at.file_uploader(key=key).upload(name, data, "application/octet-stream")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+# -- first screen ----------------------------------------------------------------------
+def test_first_screen_needs_no_clicks(at):
+    tr = trainer(at)
+    assert tr.iteration == 1 and tr.trace is not None
+    assert tr.text == engine.read_sample("prose.txt")
+    assert at.session_state["preset"] == "min-char-rnn"
+    assert not errors(at)
+    assert len(at.get("plotly_chart")) == 6               # the explorer, fully drawn
+    assert at.slider(key="timestep").value == tr.config.seq_length - 1
+    assert at.button(key="step").label == "Step"
+    assert "prose.txt" in markdown(at) and "iteration **1**" in markdown(at)
+    assert engine.PRESETS["min-char-rnn"].description in markdown(at)
+
+
+def test_step_adds_one_iteration(at):
+    at.button(key="step").click().run()
+    assert trainer(at).iteration == 2
+    at.button(key="step").click().run()
+    assert trainer(at).iteration == 3 and trainer(at).trace.iteration == 2
+    assert "iteration **3**" in markdown(at)
+
+
+# -- the timestep explorer -------------------------------------------------------------
+def test_slider_moves_the_timestep(at):
+    at.slider(key="timestep").set_value(3).run()
+    assert at.session_state["t_selected"] == 3
+    assert "Forward at t = 3" in markdown(at) and "Backward at t = 3" in markdown(at)
+    assert "t = 3" in markdown(at)
+
+
+def test_previous_next_and_direction(at):
+    T = trainer(at).config.seq_length
+    assert at.session_state["walk_direction"] == "backward"
+    at.button(key="t_next").click().run()                 # backward: next is t-1
+    assert at.session_state["t_selected"] == T - 2
+    at.button(key="t_prev").click().run()
+    assert at.session_state["t_selected"] == T - 1
+    at.segmented_control(key="direction_choice").set_value("forward").run()
+    assert at.session_state["t_selected"] == 0            # forward starts at t = 0
+    at.button(key="t_next").click().run()
+    assert at.session_state["t_selected"] == 1
+    assert at.slider(key="timestep").value == 1
+
+
+def test_timestep_survives_a_visit_to_another_view(at):
+    at.slider(key="timestep").set_value(7).run()
+    show(at, "Training")
+    show(at, "BPTT code")
+    assert at.slider(key="code_timestep").value == 7
+    show(at, "Timestep explorer")
+    assert at.slider(key="timestep").value == 7
+
+
+# -- presets ---------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(engine.PRESETS))
+def test_each_preset(at, name):
+    preset = engine.PRESETS[name]
+    at.selectbox(key="preset").set_value(name).run()
+    assert not at.exception, at.exception
+    tr = trainer(at)
+    assert tr.text == preset.text
+    assert tr.iteration == preset.steps
+    for key, value in preset.settings.items():
+        assert tr.settings()[key] == value
+    assert at.session_state["sample_text"] == preset.corpus
+    assert at.number_input(key="hp_hidden_size").value == tr.config.hidden_size
+    text = markdown(at)
+    assert preset.description in text
+    for view, what in preset.look_for:
+        assert what in text
+    assert not errors(at)
+
+
+# -- text: sample, upload, paste -------------------------------------------------------
+def test_sample_text_picker_builds_a_fresh_model(at):
+    at.selectbox(key="sample_text").set_value("periodic.txt").run()
+    tr = trainer(at)
+    assert tr.text == PERIODIC and tr.iteration == 1
+    assert at.session_state["preset"] == state.CUSTOM
+
+
+def test_good_upload_takes_effect_at_once(at):
+    text = "Grüße aus Köln — 東京 🙂\n" * 20
+    upload(at, "notes.txt", text.encode("utf-8"))
+    tr = trainer(at)
+    assert tr.text == text and tr.iteration == 1
+    assert at.session_state["corpus_label"] == "upload notes.txt"
+    assert at.session_state["sample_text"] == state.OWN_TEXT
+    assert not errors(at)
+
+
+BAD_UPLOADS = {
+    "empty": (b"", "empty"),
+    "binary": (bytes(range(256)) * 10, "binary"),
+    "not utf-8": (b"caf\xe9 au lait " * 10, "UTF-8"),
+    "too short": (b"hello world", "seq_length"),
+    "too large": (b"a b\n" * 1_300_000, "limit"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_UPLOADS))
+def test_bad_upload_keeps_the_model(at, kind):
+    data, words = BAD_UPLOADS[kind]
+    at.button(key="step").click().run()
+    before = trainer(at)
+    upload(at, f"{kind}.txt", data)
+    assert trainer(at) is before and before.iteration == 2
+    (message,) = errors(at)
+    assert words in message and "unchanged" in message and f"{kind}.txt" in message
+    at.button(key="step").click().run()               # and it keeps working
+    assert trainer(at).iteration == 3 and not errors(at)
+
+
+def test_upload_limit_is_stated_in_the_ui(at):
+    label = at.file_uploader(key="corpus_upload").label
+    assert "5 MB" in label and "UTF-8" in label
+
+
+def test_paste_a_text(at):
+    at.text_area(key="paste_text").set_value(PERIODIC[:400])
+    at.button(key="paste_apply").click().run()
+    assert trainer(at).text == PERIODIC[:400]
+    at.text_area(key="paste_text").set_value("   ")
+    before = trainer(at)
+    at.button(key="paste_apply").click().run()
+    assert trainer(at) is before and "whitespace" in errors(at)[0]
+
+
+# -- hyperparameters -------------------------------------------------------------------
+def test_apply_new_architecture_builds_a_new_model(at):
+    at.number_input(key="hp_hidden_size").set_value(32).run()
+    assert "Not applied yet: hidden_size" in "\n".join(c.value for c in at.caption)
+    at.button(key="apply").click().run()
+    tr = trainer(at)
+    assert tr.config.hidden_size == 32 and tr.iteration == 1
+    assert tr.params["Whh"].shape == (32, 32)
+
+
+def test_apply_training_settings_keeps_the_weights(at):
+    at.button(key="step").click().run()
+    before = trainer(at)
+    Whh = before.params["Whh"].copy()
+    at.number_input(key="hp_learning_rate").set_value(0.05)
+    at.selectbox(key="hp_clip").set_value("norm")
+    at.button(key="apply").click().run()
+    tr = trainer(at)
+    assert tr is before and tr.iteration == 2
+    assert tr.config.learning_rate == 0.05 and tr.config.clip == "norm"
+    np.testing.assert_array_equal(tr.params["Whh"], Whh)
+    at.button(key="step").click().run()
+    assert trainer(at).trace.clip == "norm"
+
+
+def test_reset_starts_again(at):
+    for _ in range(3):
+        at.button(key="step").click().run()
+    before = trainer(at)
+    at.button(key="reset").click().run()
+    assert trainer(at) is not before and trainer(at).iteration == 1
+
+
+# -- live training ---------------------------------------------------------------------
+def test_run_trains_in_chunks_and_pause_stops(at):
+    at.slider(key="iters_per_refresh").set_value(5).run()
+    at.button(key="run").click().run()
+    assert at.session_state["running"] is True
+    assert trainer(at).iteration == 1 + 5
+    at.run()                                               # one more refresh
+    assert trainer(at).iteration == 1 + 10
+    assert "iterations/s" in markdown(at)
+    at.button(key="pause").click().run()
+    assert at.session_state["running"] is False
+    at.run()
+    assert trainer(at).iteration == 11
+
+
+# -- views -----------------------------------------------------------------------------
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_renders(at, view):
+    show(at, view)
+    assert not errors(at)
+    charts = len(at.get("plotly_chart"))
+    if view == "Training":
+        assert charts == 5 and len(at.code) >= 1            # five charts and a sample
+    elif view == "Gradient flow":
+        assert charts == 6
+    elif view == "BPTT code":
+        assert len(at.latex) == 8 and charts == 4 and len(at.code) == 8
+    elif view == "Gradient check":
+        assert at.button(key="gradcheck_run")
+    elif view == "Export":
+        assert len(at.get("download_button")) == 3
+
+
+def test_gradient_check_passes(at):
+    show(at, "Gradient check")
+    at.button(key="gradcheck_run").click().run()
+    table = at.dataframe[0].value
+    assert len(table) == 50 and set(table["param"]) == {"Wxh", "Whh", "Why", "bh", "by"}
+    assert at.success and "PASS" in at.success[0].value
+
+
+def test_downloads_exist_and_hold_the_data(at):
+    at.button(key="step").click().run()
+    show(at, "Export")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["History (CSV)", "Current window (NPZ)", "Checkpoint (NPZ)"]
+    tr = trainer(at)
+    history = pd.read_csv(io.BytesIO(exports.history_csv(tr.history)))
+    np.testing.assert_allclose(history["loss"], tr.history["loss"])
+    with np.load(io.BytesIO(exports.trace_npz(tr.trace, tr.vocab.chars))) as npz:
+        np.testing.assert_array_equal(npz["dhnext"], tr.trace.dhnext)
+        assert str(npz["vocab"]) == tr.vocab.chars and int(npz["iteration"]) == 1
+    assert engine.Trainer.load(io.BytesIO(to_bytes(tr))).iteration == tr.iteration
+
+
+# -- checkpoints -----------------------------------------------------------------------
+def test_checkpoint_upload_resumes(at):
+    other = engine.Trainer(PERIODIC, hidden_size=16, seq_length=10)
+    other.run(7)
+    show(at, "Export")
+    upload(at, "saved.npz", to_bytes(other), key="checkpoint_upload")
+    tr = trainer(at)
+    assert tr.config.hidden_size == 16 and tr.text == PERIODIC
+    assert tr.iteration == 8 and len(tr.history) == 8          # resumed, then one step
+    np.testing.assert_allclose(tr.history["loss"][:7], other.history["loss"])
+    assert at.number_input(key="hp_hidden_size").value == 16
+    assert "Resumed saved.npz at iteration 7" in at.success[0].value
+
+
+def _pickled_npz():
+    buf = io.BytesIO()
+    np.savez(buf, format=np.array("bpttscope-checkpoint"), evil=np.array([{}], dtype=object))
+    return buf.getvalue()
+
+
+def _foreign_npz():
+    buf = io.BytesIO()
+    np.savez(buf, weights=np.ones(3))
+    return buf.getvalue()
+
+
+def _other_vocabulary_npz():
+    buf = io.BytesIO(to_bytes(engine.Trainer(PERIODIC, hidden_size=8)))
+    with np.load(buf) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["vocab"] = np.array("abcdefghij")
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()
+
+
+BAD_CHECKPOINTS = {
+    "other-vocabulary": _other_vocabulary_npz,
+    "random": lambda: np.random.default_rng(0).bytes(2000),
+    "truncated": lambda: to_bytes(engine.Trainer(PERIODIC, hidden_size=8))[:500],
+    "foreign": _foreign_npz,
+    "pickled": _pickled_npz,
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_CHECKPOINTS))
+def test_bad_checkpoint_keeps_the_model(at, kind):
+    before = trainer(at)
+    show(at, "Export")
+    upload(at, f"{kind}.npz", BAD_CHECKPOINTS[kind](), key="checkpoint_upload")
+    assert trainer(at) is before
+    (message,) = errors(at)
+    assert f"{kind}.npz" in message and "unchanged" in message
+
+
+# -- divergence ------------------------------------------------------------------------
+def _diverge(self):
+    raise engine.DivergenceError(
+        f"Training diverged at iteration {self.iteration}: the first non-finite value "
+        "appeared in dh at timestep t=3.", quantity="dh", timestep=3, iteration=self.iteration)
+
+
+def test_divergence_stops_and_offers_ways_out(at, monkeypatch):
+    at.slider(key="iters_per_refresh").set_value(3).run()
+    at.button(key="run").click().run()
+    assert at.session_state["running"] and trainer(at).iteration == 4
+    before = trainer(at)
+    monkeypatch.setattr(engine.Trainer, "step", _diverge)
+    at.run()                                                   # the next refresh diverges
+    assert not at.exception
+    assert at.session_state["running"] is False
+    assert trainer(at) is before and before.iteration == 4     # the model as it was
+    message = errors(at)[0]
+    assert "diverged" in message and "dh at timestep t=3" in message
+    for key in ("fix_lower_lr", "fix_clip", "fix_reset"):
+        assert at.button(key=key)
+    assert len(at.get("plotly_chart")) == 6                    # charts still show data
+    monkeypatch.undo()
+    at.button(key="fix_lower_lr").click().run()
+    assert trainer(at) is before and before.config.learning_rate == pytest.approx(0.01)
+    assert not errors(at) and at.number_input(key="hp_learning_rate").value == 0.01
+    at.button(key="step").click().run()
+    assert trainer(at).iteration == 5
+
+
+def test_divergence_on_step_then_clip(at, monkeypatch):
+    monkeypatch.setattr(engine.Trainer, "step", _diverge)
+    at.button(key="step").click().run()
+    assert trainer(at).iteration == 1 and "diverged" in errors(at)[0]
+    monkeypatch.undo()
+    at.button(key="fix_clip").click().run()
+    assert trainer(at).config.clip == "norm" and trainer(at).config.threshold == 5.0
+
+
+def test_a_model_without_a_window_still_renders_every_view(at, monkeypatch):
+    monkeypatch.setattr(engine.Trainer, "step", _diverge)
+    at.selectbox(key="sample_text").set_value("periodic.txt").run()
+    tr = trainer(at)
+    assert tr.text == PERIODIC and tr.trace is None           # warm-up step diverged
+    assert any("Warm-up stopped" in w.value for w in at.warning)
+    for view in VIEWS:
+        show(at, view)
+        assert not errors(at), view
+    monkeypatch.undo()
+    at.button(key="step").click().run()
+    assert trainer(at).trace is not None
+
+
+# -- sessions --------------------------------------------------------------------------
+def test_two_sessions_are_isolated():
+    a, b = start(), start()
+    a.button(key="step").click().run()
+    a.button(key="step").click().run()
+    b.selectbox(key="sample_text").set_value("periodic.txt").run()
+    ta, tb = trainer(a), trainer(b)
+    assert ta is not tb
+    assert ta.iteration == 3 and tb.iteration == 1
+    assert ta.text != tb.text
+    assert not np.shares_memory(ta.params["Why"], tb.params["Why"])
+    b.button(key="step").click().run()
+    assert trainer(a).iteration == 3 and trainer(b).iteration == 2
+
+
+# -- the pure session helpers ----------------------------------------------------------
+def test_trainer_from_upload_is_pure():
+    settings = {"hidden_size": 8, "seq_length": 5}
+    tr, notes = state.trainer_from_upload("a.txt", PERIODIC.encode(), settings)
+    assert tr.iteration == 1 and tr.config.hidden_size == 8 and notes == []
+    with pytest.raises(engine.CorpusError, match="a.txt: .*empty"):
+        state.trainer_from_upload("a.txt", b"", settings)
+    with pytest.raises(engine.CorpusError, match="limit"):
+        state.trainer_from_upload("a.txt", b"ab" * 100, settings, max_bytes=50)
+
+
+def test_session_helpers_on_a_plain_dict():
+    ss = {}
+    state.init(ss)
+    assert ss["trainer"].iteration == 1 and ss["t_selected"] == 24
+    assert state.step(ss, 3) and ss["trainer"].iteration == 4
+    flow = state.flow_diagnostics(ss)
+    assert flow["G"].shape == (25, 25) and flow["J"] is not None
+    assert state.flow_diagnostics(ss) is flow                  # cached for this window
+    samples = state.latest_samples(ss, 1.0)
+    assert samples[0][0] == 4 and len(samples[0][2]) == state.SAMPLE_LENGTH
+    assert state.latest_samples(ss, 1.0) == samples            # generated once
+    assert state.jacobian_bytes(25, 100) == 300 * 100 * 100 * 8
+
+
+def test_flow_diagnostics_use_the_weights_that_made_the_window():
+    ss = {}
+    state.init(ss)                  # one step: the window of iteration 0
+    tr = ss["trainer"]
+    flow = state.flow_diagnostics(ss)
+    # Trainer.history measures the spectrum with the weights before the update, too
+    assert flow["spectrum"]["sigma_max"] == pytest.approx(tr.history["sigma_max"][0])
+    assert engine.whh_spectrum(tr.params)["sigma_max"] != pytest.approx(
+        flow["spectrum"]["sigma_max"])
+    np.testing.assert_allclose(flow["G"], engine.loss_to_state(
+        tr.trace, state.window_weights(tr)))

@@ -1,0 +1,107 @@
+"""End to end in a real browser: `streamlit run dashboard`, Debian's Chromium driven by
+Playwright. Clicks Step, opens every view, fails on any exception box. Screenshots go to
+tests/screenshots/."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 2400})
+        page.goto(server, wait_until="networkidle")
+        yield page
+        browser.close()
+
+
+def settle(page, timeout=30_000):
+    """Wait until Streamlit has finished rerunning the script."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
+        ".includes('Running')", timeout=timeout)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
+        timeout=timeout)
+    page.wait_for_timeout(800)
+
+
+def assert_no_exception(page, where):
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, f"exception box in {where}: {boxes.first.inner_text()[:500]}"
+
+
+def test_step_and_every_view(page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
+    settle(page)
+    assert_no_exception(page, "first screen")
+    page.screenshot(path=str(SHOTS / "00_first_screen.png"), full_page=True)
+    page.get_by_role("button", name="Step", exact=True).click()
+    settle(page)
+    assert_no_exception(page, "after Step")
+    tabs = page.get_by_role("tab")
+    names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+    assert len(names) >= 6, names
+    charts = {}
+    for i, name in enumerate(names):
+        page.get_by_role("tab").nth(i).click()
+        settle(page)
+        assert_no_exception(page, name)
+        charts[name] = page.locator(".js-plotly-plot").count()
+        slug = "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
+        page.screenshot(path=str(SHOTS / f"{i + 1:02d}_{slug}.png"), full_page=True)
+    for name in ("Training", "Timestep explorer", "Gradient flow"):
+        assert charts.get(name, 0) > 0, f"no chart drawn in {name}: {charts}"
