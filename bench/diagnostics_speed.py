@@ -41,8 +41,8 @@ def main():
     text = (ROOT / "sample_texts" / "prose.txt").read_text(encoding="utf-8")
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"diagnostics_speed: one window of prose.txt after 50 training steps; median ms "
-          f"(runs); numpy {np.__version__}, {os.cpu_count()} CPUs, OpenBLAS threads "
-          f"{threads}\n")
+          f"(runs); numpy {np.__version__}, {os.cpu_count()} CPUs, OPENBLAS_NUM_THREADS "
+          f"{threads} (the engine itself runs BLAS on one thread)\n")
     funcs = [
         ("loss_to_state", lambda tr, p: engine.loss_to_state(tr, p)),
         ("jacobian_norms", lambda tr, p: engine.jacobian_norms(tr, p)),

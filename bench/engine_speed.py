@@ -12,9 +12,9 @@ and hidden size.
 
     .venv/bin/python bench/engine_speed.py [--quick] [--seconds S] [--blas-threads N]
 
-By default the BLAS thread count is whatever the environment gives (what users get).
-On a busy machine, multithreaded OpenBLAS can stall the engine's matrix products and
-LAPACK calls badly; --blas-threads 1 measures both sides single-threaded.
+Both sides run with BLAS on one thread by default (the engine limits itself to one
+thread anyway, engine/threads.py; giving the reference the same keeps the comparison
+fair and steady on a busy machine). --blas-threads 0 leaves the environment alone.
 """
 import argparse
 import math
@@ -34,8 +34,9 @@ def parse_args():
     ap.add_argument("--quick", action="store_true", help="required sizes only")
     ap.add_argument("--seconds", type=float, default=None,
                     help="time budget per size (default 12 s required, 6 s sweep)")
-    ap.add_argument("--blas-threads", type=int, default=None,
-                    help="set OPENBLAS/OMP/MKL_NUM_THREADS before numpy is imported")
+    ap.add_argument("--blas-threads", type=int, default=1,
+                    help="OPENBLAS/OMP/MKL_NUM_THREADS to set before numpy is imported "
+                         "(default 1; 0 = leave the environment alone)")
     return ap.parse_args()
 
 
@@ -162,8 +163,7 @@ def main(args):
     noisy = [s for s, r in results.items() if r["ratio_hi"] > 1.5 * r["ratio_lo"]]
     if noisy:
         print(f"note: rounds disagree by more than 1.5x at {noisy}: the machine was busy "
-              f"(medians are still reported). For a quieter figure rerun, or compare with "
-              f"--blas-threads 1.")
+              f"(medians are still reported); rerun for a quieter figure.")
     ok = True
     for H, T in REQUIRED:
         r = results[(H, T)]

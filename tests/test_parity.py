@@ -225,9 +225,13 @@ def shadow(text, n, lr=0.1, clip="value", threshold=5.0, optimizer="adagrad", H=
             rt.mem[name][...] = tr.mem[name]
         rt.hprev = tr.hprev.reshape(H, 1).copy()
         rt.p, rt.n, rt.smooth_loss = tr.position, tr.iteration, tr.smooth_loss
+        before = {name: tr.params[name].copy() for name in NAMES}
         rec = rt.step()
         trace = tr.step()
         msg = f"iteration {i}"
+        if getattr(trace, "params", None) is not None:   # the weights that made the trace
+            for name in NAMES:
+                np.testing.assert_array_equal(trace.params[name], before[name], err_msg=msg)
         assert trace.iteration == i == rec["iteration"]
         assert trace.position == rec["position"], msg
         np.testing.assert_array_equal(trace.hprev, rec["hprev"].ravel(), err_msg=msg)
