@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .clip import clip_gradients, norms
-from .params import Layout
+from .params import layout as layout_for
 from .threads import single_threaded
 
 
@@ -38,6 +38,8 @@ class Trace:
     iteration: int | None = None    # set by Trainer: the iteration that trained on it
     position: int | None = None     # set by Trainer: data pointer p of the window
     params: dict = field(default=None, repr=False)   # the weights that produced it
+    dh_from_output: np.ndarray = field(default=None, repr=False)  # (T, H) Why^T dy_t
+    tanh_grad: np.ndarray = field(default=None, repr=False)       # (T, H) 1 - h_t^2
     flat_grads: np.ndarray = field(default=None, repr=False)
     flat_clipped: np.ndarray = field(default=None, repr=False)
 
@@ -45,39 +47,28 @@ class Trace:
     def T(self):
         return len(self.inputs)
 
-    @property
-    def dh_from_output(self):
-        """(T, H) Why^T dy_t: the part of dh_t that comes from this step's own loss."""
-        return self.dh - self.dhnext
-
-    @property
-    def tanh_grad(self):
-        """(T, H) tanh'(pre-activation) = 1 - h_t^2."""
-        return 1.0 - self.hs * self.hs
-
 
 def forward(params, inputs, hprev):
-    """hs (T, H) and ps (T, V), and the shifted logits for a stable loss."""
-    Wxh, Whh, Why = params["Wxh"], params["Whh"], params["Why"]
-    bh, by = params["bh"].reshape(-1), params["by"].reshape(-1)
+    """hs (T, H), ps (T, V), the max-shifted logits and the softmax denominators."""
+    Whh, Why = params["Whh"], params["Why"]
     T, H = len(inputs), Whh.shape[0]
     # Indexing Wxh's columns is Wxh @ onehot(x_t), without the multiply.
-    pre = np.take(Wxh.T, inputs, axis=0)
-    pre += bh
+    pre = params["Wxh"].T[inputs]
+    pre += params["bh"].reshape(-1)
     hs = np.empty((T, H))
-    h = hprev
-    for t in range(T):
-        np.dot(Whh, h, out=hs[t])
-        hs[t] += pre[t]
-        np.tanh(hs[t], out=hs[t])
-        h = hs[t]
+    dot, add, tanh, h = np.dot, np.add, np.tanh, hprev
+    for h_t, pre_t in zip(hs, pre):      # the only sequential part of the forward pass
+        dot(Whh, h, h_t)                 # (positional out: a little less call overhead)
+        add(h_t, pre_t, h_t)
+        tanh(h_t, h_t)
+        h = h_t
     ys = hs @ Why.T
-    ys += by
+    ys += params["by"].reshape(-1)
     ys -= ys.max(axis=1, keepdims=True)
     ps = np.exp(ys)
-    total = ps.sum(axis=1, keepdims=True)
-    ps /= total
-    return hs, ps, ys, total[:, 0]
+    total = ps.sum(axis=1)
+    ps /= total[:, None]
+    return hs, ps, ys, total
 
 
 @single_threaded
@@ -98,38 +89,48 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
     hs, ps, ys, total = forward(params, inputs, hprev)
     rows = np.arange(T)
     # log-softmax form of -log p[target]: finite even when p underflows to 0.
-    losses = np.log(total) - ys[rows, targets]
+    losses = np.log(total)
+    losses -= ys[rows, targets]
 
-    layout = Layout(V, H)
-    flat = layout.empty()
+    layout = layout_for(V, H)
+    flat = np.empty(layout.size)
     g = layout.views(flat)
     dy = ps.copy()
     dy[rows, targets] -= 1.0
     np.dot(dy.T, hs, out=g["Why"])
-    np.sum(dy, axis=0, out=g["by"][:, 0])
+    ones = np.ones(T)
+    np.dot(ones, dy, out=g["by"][:, 0])     # sums over t, as one small matvec
     dh_out = dy @ Why                       # row t: Why^T dy_t
-    tanh_grad = 1.0 - hs * hs
+    tanh_grad = hs * hs
+    np.subtract(1.0, tanh_grad, out=tanh_grad)
     dh, dhraw, dhnext = np.empty((T, H)), np.empty((T, H)), np.empty((T, H))
     dhnext[T - 1] = 0.0
-    for t in range(T - 1, -1, -1):
-        np.add(dh_out[t], dhnext[t], out=dh[t])
-        np.multiply(tanh_grad[t], dh[t], out=dhraw[t])
-        if t:
-            np.dot(dhraw[t], Whh, out=dhnext[t - 1])   # Whh^T dhraw_t
+    add, mul, dot = np.add, np.multiply, np.dot
+    # the only sequential part of the backward pass: t = T-1 down to 1, then t = 0
+    steps = zip(dh_out[:0:-1], dhnext[:0:-1], tanh_grad[:0:-1], dh[:0:-1], dhraw[:0:-1],
+                dhnext[-2::-1])
+    for dh_out_t, dhnext_t, tanh_grad_t, dh_t, dhraw_t, dhnext_before in steps:
+        add(dh_out_t, dhnext_t, dh_t)               # dh_t = Why^T dy_t + dhnext_t
+        mul(tanh_grad_t, dh_t, dhraw_t)             # dhraw_t = (1 - h_t^2) * dh_t
+        dot(dhraw_t, Whh, dhnext_before)            # dhnext_{t-1} = Whh^T dhraw_t
+    add(dh_out[0], dhnext[0], dh[0])
+    mul(tanh_grad[0], dh[0], dhraw[0])
     dhprev = dhraw[0] @ Whh
     hs_prev = np.empty((T, H))
     hs_prev[0] = hprev
     hs_prev[1:] = hs[:-1]
     np.dot(dhraw.T, hs_prev, out=g["Whh"])
-    g["Wxh"][...] = 0.0
-    np.add.at(g["Wxh"].T, inputs, dhraw)
-    np.sum(dhraw, axis=0, out=g["bh"][:, 0])
+    onehot = np.zeros((T, V))
+    onehot[rows, inputs] = 1.0              # one small matmul beats a scatter-add
+    np.dot(dhraw.T, onehot, out=g["Wxh"])
+    np.dot(ones, dhraw, out=g["bh"][:, 0])
 
-    flat_clipped, fractions = clip_gradients(flat, layout, clip, threshold)
+    before = norms(flat, layout)
+    flat_clipped, fractions, after = clip_gradients(flat, layout, clip, threshold, before)
     return Trace(
         inputs=inputs, targets=targets, hprev=hprev, hs=hs, ps=ps, losses=losses,
         loss=float(losses.sum()), dy=dy, dh=dh, dhraw=dhraw, dhnext=dhnext, dhprev=dhprev,
         grads=g, clipped=layout.views(flat_clipped),
-        norms_before=norms(flat, layout), norms_after=norms(flat_clipped, layout),
-        clip_fraction=fractions, clip=clip, threshold=float(threshold), params=params,
-        flat_grads=flat, flat_clipped=flat_clipped)
+        norms_before=before, norms_after=after, clip_fraction=fractions, clip=clip,
+        threshold=float(threshold), params=params, dh_from_output=dh_out,
+        tanh_grad=tanh_grad, flat_grads=flat, flat_clipped=flat_clipped)

@@ -15,39 +15,57 @@ def check_clip(clip, threshold):
 
 
 def l2(x):
-    """L2 norm of a contiguous vector that does not overflow for huge finite entries."""
+    """L2 norm of a contiguous vector that does not overflow for huge finite entries.
+    NaN if any entry is NaN, inf if any is infinite: a finiteness check for free."""
     n = math.sqrt(np.dot(x, x))
     if math.isinf(n):
         m = float(np.max(np.abs(x)))
-        if math.isfinite(m):
+        if math.isfinite(m) and m > 0:
             n = m * math.sqrt(np.dot(x / m, x / m))
     return n
 
 
 def norms(flat, layout):
-    out = {name: l2(flat[s]) for name, s in layout.slices.items()}
-    out["global"] = math.hypot(*out.values()) if len(out) else 0.0
+    """L2 norm of each named slice and of all of them ("global")."""
+    dot, sqrt = np.dot, math.sqrt
+    out = {name: sqrt(dot(flat[s], flat[s])) for name, s in layout.slices.items()}
+    total = math.fsum(v * v for v in out.values())
+    if not math.isfinite(total):        # overflow of finite entries, or NaN / inf
+        out = {name: l2(flat[s]) for name, s in layout.slices.items()}
+        out["global"] = math.hypot(*out.values())
+        return out
+    out["global"] = sqrt(total)
     return out
 
 
-def clip_gradients(flat, layout, clip="value", threshold=5.0):
-    """Return (clipped copy of ``flat``, fraction of entries changed per name)."""
+def clip_gradients(flat, layout, clip="value", threshold=5.0, before=None):
+    """(clipped copy of the gradients, fraction of entries changed per name, norms after
+    clipping)."""
     threshold = check_clip(clip, threshold)
-    if clip == "value":
-        # min-char-rnn: np.clip(dparam, -5, 5) on every entry.
+    before = norms(flat, layout) if before is None else before
+    if clip == "value" and before["global"] > threshold:
+        # min-char-rnn: np.clip(dparam, -5, 5) on every entry. A slice whose L2 norm is
+        # within the threshold has no entry beyond it, so only the others are counted.
         clipped = np.clip(flat, -threshold, threshold)
-        changed = np.abs(flat) > threshold
-        fractions = {n: float(np.count_nonzero(changed[s])) / (s.stop - s.start)
-                     for n, s in layout.slices.items()}
-        fractions["global"] = float(np.count_nonzero(changed)) / flat.size
-        return clipped, fractions
-    total = l2(flat)
-    if clip == "norm" and total > threshold:
-        clipped = flat * (threshold / total)
-        fractions = {n: float(np.count_nonzero(flat[s])) / (s.stop - s.start)
-                     for n, s in layout.slices.items()}
-        fractions["global"] = float(np.count_nonzero(flat)) / flat.size
-        return clipped, fractions
-    fractions = {n: 0.0 for n in layout.slices}
+        fractions = {}
+        for name, s in layout.slices.items():
+            changed = before[name] > threshold and np.count_nonzero(flat[s] != clipped[s])
+            fractions[name] = changed / (s.stop - s.start)
+        n_changed = sum(fractions[n] * (s.stop - s.start) for n, s in layout.slices.items())
+        fractions["global"] = n_changed / flat.size
+        return clipped, fractions, norms(clipped, layout) if n_changed else dict(before)
+    if clip == "norm" and before["global"] > threshold:
+        scale = threshold / before["global"]
+        after = {n: v * scale for n, v in before.items()}
+        return flat * scale, _fractions(flat != 0, layout), after
+    fractions = dict.fromkeys(layout.slices, 0.0)
     fractions["global"] = 0.0
-    return flat.copy(), fractions
+    return flat.copy(), fractions, dict(before)
+
+
+def _fractions(changed, layout):
+    # fraction of True per named slice and overall
+    out = {n: np.count_nonzero(changed[s]) / (s.stop - s.start)
+           for n, s in layout.slices.items()}
+    out["global"] = np.count_nonzero(changed) / changed.size
+    return out

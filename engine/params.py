@@ -1,4 +1,6 @@
 """Parameters: min-char-rnn's names and shapes, stored in one flat float64 buffer."""
+import functools
+
 import numpy as np
 
 NAMES = ("Wxh", "Whh", "Why", "bh", "by")
@@ -26,6 +28,7 @@ class Layout:
             self.slices[name] = slice(start, start + size)
             start += size
         self.size = start
+        self.starts = np.array([s.start for s in self.slices.values()])
 
     def empty(self):
         return np.empty(self.size)
@@ -50,6 +53,12 @@ class Layout:
                                  f"(vocab {self.vocab_size}, hidden {self.hidden_size}).")
             out[self.slices[name]] = arr.ravel()
         return out
+
+
+@functools.lru_cache(maxsize=64)
+def layout(vocab_size, hidden_size):
+    """The (shared, immutable) Layout for these sizes."""
+    return Layout(vocab_size, hidden_size)
 
 
 def init_params(vocab_size, hidden_size, seed=0, scale=0.01, whh_init="gaussian", gain=1.0):

@@ -5,12 +5,13 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from .bptt import bptt
-from .clip import check_clip
+from .clip import check_clip, l2
 from .diagnostics import reach, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
 from .threads import one_blas_thread, single_threaded
-from .params import NAMES, Layout, check_float, check_init, check_int, init_params
+from .params import NAMES, check_float, check_init, check_int, init_params
+from .params import layout as layout_for
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
 
 OPTIMIZERS = ("adagrad", "sgd")
@@ -29,7 +30,8 @@ class Config:
     whh_init: str = "gaussian"      # "gaussian" (min-char-rnn), "orthogonal", "identity"
     gain: float = 1.0               # multiplies orthogonal / identity Whh
     scale: float = 0.01             # std of the Gaussian weights
-    diagnostics_every: int = 25     # Whh spectrum into history every k iterations
+    diagnostics_every: int = 250    # reach and Whh spectrum into history every k iterations
+                                    # (and at 0, 1, 2, 4, 8, ...: dense early, cheap later)
 
     def validate(self):
         check_int("hidden_size", self.hidden_size, 1, 2048)
@@ -63,7 +65,7 @@ class Trainer:
         self.warnings = corpus_warnings(self.text)
         self.data = self.vocab.encode(self.text)
         V, H = len(self.vocab), hidden_size
-        self.layout = Layout(V, H)
+        self.layout = layout_for(V, H)
         c = self.config
         if params is None:
             params = init_params(V, H, seed=seed, scale=c.scale, whh_init=c.whh_init,
@@ -74,7 +76,8 @@ class Trainer:
         self.params = self.layout.views(self._flat)
         self._mem_flat = np.zeros(self.layout.size)
         self.mem = self.layout.views(self._mem_flat)
-        self._scratch = (self.layout.empty(), self.layout.empty(), self.layout.empty())
+        self._spare_mem, self._step = self.layout.empty(), self.layout.empty()
+        self._spare_views = self.layout.views(self._spare_mem)
         self.iteration = 0
         self.position = 0
         self.hprev = np.zeros(H)
@@ -96,21 +99,19 @@ class Trainer:
         inputs, targets = self.data[p: p + T], self.data[p + 1: p + T + 1]
         with np.errstate(all="ignore"):     # non-finite values are detected, not warned
             trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
-            if not (math.isfinite(trace.loss) and _finite(trace.flat_grads)):
+            # the global norm is NaN or inf exactly when some gradient entry is
+            if not (math.isfinite(trace.loss) and math.isfinite(trace.norms_before["global"])):
                 raise self._divergence(trace)
             row = self._row(trace, p)   # diagnostics use the weights that made the trace
-        new_flat, new_mem = self._update(trace.flat_clipped)
-        if new_flat is None:
-            raise DivergenceError(
-                f"Training diverged at iteration {self.iteration}: the {c.optimizer} update "
-                "overflowed to infinity. Lower the learning rate, turn clipping on, or reset.",
-                quantity="update", iteration=self.iteration)
-        # Commit: nothing above touched the trainer's state. The trace keeps the weights
-        # that produced it, because the update is about to change them.
-        trace.params = self.layout.views(self._flat.copy())
-        self._flat[...] = new_flat
-        if new_mem is not None:
-            self._mem_flat[...] = new_mem
+            # The trace keeps the weights that produced it: the update changes them.
+            before = self._flat.copy()
+            trace.params = self.layout.views(before)
+            if not self._update(trace.flat_clipped, before):
+                raise DivergenceError(
+                    f"Training diverged at iteration {self.iteration}: the {c.optimizer} "
+                    "update overflowed to infinity. Lower the learning rate, turn clipping "
+                    "on, or reset the model. The model is unchanged: it is as it was "
+                    "before this step.", quantity="update", iteration=self.iteration)
         trace.iteration, trace.position = self.iteration, p
         self.smooth_loss = self.smooth_loss * 0.999 + trace.loss * 0.001
         row["smooth_loss"] = self.smooth_loss
@@ -143,41 +144,51 @@ class Trainer:
                              f"build a new Trainer. Changeable: {', '.join(sorted(allowed))}.")
         self.config = replace(self.config, **changes).validate()
 
-    def _update(self, g):
-        """New (params, mem) flat buffers, or (None, None) if the update is not finite."""
-        lr = self.config.learning_rate
-        new_flat, new_mem, step = self._scratch
-        with np.errstate(all="ignore"):
-            if self.config.optimizer == "adagrad":
-                np.multiply(g, g, out=new_mem)
-                new_mem += self._mem_flat
-                np.add(new_mem, ADAGRAD_EPS, out=step)
-                np.sqrt(step, out=step)
-                np.divide(g, step, out=step)
-                step *= lr
-            else:
-                new_mem = None
-                np.multiply(g, lr, out=step)
-            np.subtract(self._flat, step, out=new_flat)
-        if not _finite(new_flat) or (new_mem is not None and not _finite(new_mem)):
-            return None, None
-        return new_flat, new_mem
+    def _update(self, g, before):
+        """Apply the optimizer step; False, with nothing changed, if it is not finite.
+
+        Parameters are updated in place and restored from ``before`` (the trace's copy
+        of them) if the result is not finite; Adagrad's new memory is built in a spare
+        buffer, checked, then swapped in."""
+        lr, flat, step = self.config.learning_rate, self._flat, self._step
+        if self.config.optimizer == "adagrad":
+            new_mem = self._spare_mem
+            np.multiply(g, g, out=new_mem)
+            new_mem += self._mem_flat
+            if not _finite_sum_of_squares(new_mem):
+                return False
+            np.add(new_mem, ADAGRAD_EPS, out=step)
+            np.sqrt(step, out=step)
+            np.divide(g, step, out=step)
+            step *= lr
+        else:
+            new_mem = None
+            np.multiply(g, lr, out=step)
+        flat -= step
+        if not _finite_sum_of_squares(flat):
+            flat[...] = before
+            return False
+        if new_mem is not None:     # swap buffers (and their prebuilt named views)
+            self._spare_mem, self._mem_flat = self._mem_flat, new_mem
+            self._spare_views, self.mem = self.mem, self._spare_views
+        return True
 
     def _row(self, trace, p):
         nb, na = trace.norms_before, trace.norms_after
-        dh_first, dh_last = np.linalg.norm(trace.dh[0]), np.linalg.norm(trace.dh[-1])
+        dh_first, dh_last = l2(trace.dh[0]), l2(trace.dh[-1])
         row = {"iteration": self.iteration, "position": p, "loss": trace.loss,
                "clip_fraction": trace.clip_fraction["global"],
-               "dhprev_norm": np.linalg.norm(trace.dhprev),
+               "dhprev_norm": l2(trace.dhprev),
                "dh_ratio": dh_first / dh_last if dh_last > 0 else np.nan,
-               "reach": reach(trace, self.params),
                "saturation": np.count_nonzero(np.abs(trace.hs) > 0.99) / trace.hs.size}
         for n in (*NAMES, "global"):
             row[f"grad_norm_{n}"] = nb[n]
             row[f"clipped_norm_{n}"] = na[n]
-        if self.iteration % self.config.diagnostics_every == 0:
+        i = self.iteration
+        if i & (i - 1) == 0 or i % self.config.diagnostics_every == 0:   # 0, 1, 2, 4, 8, ...
             spec = whh_spectrum(self.params)
             row["sigma_max"], row["spectral_radius"] = spec["sigma_max"], spec["spectral_radius"]
+            row["reach"] = reach(trace, self.params)
         return row
 
     def _divergence(self, trace):
@@ -223,6 +234,11 @@ class Trainer:
 def _finite(x):
     # min/max propagate NaN and expose inf without allocating a boolean array
     return math.isfinite(x.min()) and math.isfinite(x.max())
+
+
+def _finite_sum_of_squares(x):
+    # one pass; an overflow of huge-but-finite entries falls back to the exact check
+    return math.isfinite(np.dot(x, x)) or _finite(x)
 
 
 def _first_nonfinite(trace):

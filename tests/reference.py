@@ -212,11 +212,12 @@ class ReferenceTrainer:
             dh0, dhl = out["dh"][0], out["dh"][seq_length - 1]
             record["dh_ratio"] = float(np.sqrt(np.sum(dh0 ** 2)) / np.sqrt(np.sum(dhl ** 2)))
             record["hprev"] = self.hprev.copy()
-            record["reach"] = reference_reach(out, self.params)
             hs = [out["hs"][t] for t in range(seq_length)]
             record["saturation"] = sum(int(np.sum(np.abs(h) > 0.99)) for h in hs) / (
                 seq_length * self.hidden_size)
-            if self.n % 25 == 0:   # Whh that made this window, as the engine records it
+            n = self.n   # Whh that made this window, at iterations 0, 1, 2, 4, ... and every 250
+            if n & (n - 1) == 0 or n % 250 == 0:
+                record["reach"] = reference_reach(out, self.params)
                 Whh = self.params["Whh"]
                 record["sigma_max"] = float(np.linalg.svd(Whh, compute_uv=False)[0])
                 record["spectral_radius"] = float(np.max(np.abs(np.linalg.eigvals(Whh))))

@@ -26,7 +26,8 @@ def test_vanishing():
     tr.run(50)
     G = engine.loss_to_state(tr.trace, tr.params)
     assert G[-1, 0] / G[-1, -1] < 1e-6
-    assert (tr.history["reach"].iloc[-10:] < 1e-6).all()
+    recorded = tr.history["reach"].dropna()
+    assert (recorded[recorded.index >= 8] < 1e-6).all()     # after the first few steps
 
 
 def test_exploding():
