@@ -240,7 +240,7 @@ def test_each_view_renders(at, view):
     assert not errors(at)
     charts = len(at.get("plotly_chart"))
     if view == "Training":
-        assert charts == 5 and len(at.code) >= 1            # five charts and a sample
+        assert charts == 7 and len(at.code) >= 1            # seven charts and a sample
     elif view == "Gradient flow":
         assert charts == 6
     elif view == "BPTT code":

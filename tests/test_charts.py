@@ -79,6 +79,25 @@ def test_log_axis_gaps_at_zero():
     frame = pd.DataFrame({"iteration": [0, 1], "reach": [0.0, 1e-3], "dh_ratio": [1.0, np.nan]})
     fig = charts.reach_chart(frame)
     assert np.isnan(fig.data[0].y[0]) and fig.data[0].y[1] == 1e-3
+    assert np.isnan(fig.data[1].y[1])
+    assert_log_y(fig)
+
+
+def test_saturation_chart(history):
+    fig = charts.saturation_chart(history)
+    np.testing.assert_allclose(fig.data[0].y, history["saturation"])
+    assert "saturation" in title(fig) and list(fig.layout.yaxis.range) == [0, 1.02]
+
+
+def test_adagrad_step_chart(trainer):
+    table = engine.effective_learning_rate(trainer.mem, trainer.config.learning_rate)
+    fig = charts.adagrad_step_chart(table)
+    bar = fig.data[0]
+    assert isinstance(bar, go.Bar) and list(bar.x) == ["dWxh", "dWhh", "dWhy", "dbh", "dby"]
+    np.testing.assert_allclose(bar.y, table["median"])
+    np.testing.assert_allclose(np.asarray(bar.y) + np.asarray(bar.error_y.array), table["max"])
+    np.testing.assert_allclose(np.asarray(bar.y) - np.asarray(bar.error_y.arrayminus),
+                               table["min"])
     assert_log_y(fig)
 
 
@@ -102,7 +121,9 @@ def test_spectrum_history_chart_skips_unmeasured_rows(history):
 def test_reach_chart(history):
     fig = charts.reach_chart(history)
     assert_log_y(fig)
-    np.testing.assert_allclose(fig.data[0].y, style.positive(history["reach"]))
+    measured = history.dropna(subset=["reach"])
+    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"])
+    np.testing.assert_allclose(fig.data[0].y, style.positive(measured["reach"]))
     assert fig.layout.shapes[0].y0 == 1.0
 
 

@@ -95,13 +95,17 @@ def spectrum_history_chart(history, uirevision="spectrum_history"):
 
 
 def reach_chart(history, uirevision="reach"):
-    """How much of the last loss's gradient reaches the start of the window (log y)."""
-    x, cols = _rows(history, ["reach", "dh_ratio"])
+    """How much of the last loss's gradient reaches the start of the window (log y).
+    reach is measured on the diagnostics schedule (NaN between), ||dh_0||/||dh_T-1||
+    every iteration."""
+    x, cols = _rows(history, ["dh_ratio"])
+    measured = history[["iteration", "reach"]].dropna()
+    idx = style.downsample(len(measured))
+    reach = measured["reach"].to_numpy(dtype=float)[idx]
     traces = [
-        go.Scatter(x=x, y=style.positive(cols["reach"]), mode=style.line_mode(len(x)),
-                   name="reach ‖∂L<sub>T−1</sub>/∂h<sub>0</sub>‖ / "
-                        "‖∂L<sub>T−1</sub>/∂h<sub>T−1</sub>‖",
-                   line=dict(color=style.DH, width=2)),
+        go.Scatter(x=measured["iteration"].to_numpy()[idx], y=style.positive(reach),
+                   mode="lines+markers", name="reach ‖∂L<sub>T−1</sub>/∂h<sub>0</sub>‖ / "
+                   "‖∂L<sub>T−1</sub>/∂h<sub>T−1</sub>‖", line=dict(color=style.DH, width=2)),
         go.Scatter(x=x, y=style.positive(cols["dh_ratio"]), mode=style.line_mode(len(x)),
                    name="‖dh<sub>0</sub>‖ / ‖dh<sub>T−1</sub>‖",
                    line=dict(color=style.DY, width=1.5, dash="dot")),
@@ -110,5 +114,38 @@ def reach_chart(history, uirevision="reach"):
     return go.Figure(traces, layout=style.layout(
         "reach — share of ∂L<sub>T−1</sub>/∂h that survives T−1 steps back",
         "iteration", "ratio (log scale)", uirevision, height=300,
-        yaxis=style.log_axis(cols["reach"], cols["dh_ratio"], 1.0), shapes=[shape],
+        yaxis=style.log_axis(reach, cols["dh_ratio"], 1.0), shapes=[shape],
         annotations=[note]))
+
+
+def saturation_chart(history, uirevision="saturation"):
+    """Share of hidden units with |h| > 0.99 (tanh' < 0.02) per window."""
+    x, cols = _rows(history, ["saturation"])
+    trace = go.Scatter(x=x, y=cols["saturation"], mode=style.line_mode(len(x)),
+                       name="saturation", line=dict(color=style.FORWARD, width=2),
+                       fill="tozeroy", hovertemplate="%{y:.1%}<extra></extra>")
+    return go.Figure([trace], layout=style.layout(
+        "saturation — share of units with |h<sub>t</sub>| > 0.99, where "
+        "tanh' = 1 − h<sub>t</sub>² < 0.02", "iteration", "share of h entries in the window",
+        uirevision, height=260, yaxis=dict(range=[0, 1.02], tickformat=".0%"),
+        showlegend=False))
+
+
+def adagrad_step_chart(table, uirevision="adagrad_step"):
+    """Adagrad's per-entry step size lr / sqrt(mem + 1e-8), summarised per parameter
+    (``engine.effective_learning_rate``): median as a bar, min..max as the error bar."""
+    names = list(table["param"])
+    median = table["median"].to_numpy(dtype=float)
+    trace = go.Bar(
+        x=[f"d{n}" for n in names], y=median, name="median",
+        marker_color=[style.PARAM_COLOURS[n] for n in names],
+        error_y=dict(type="data", symmetric=False,
+                     array=table["max"].to_numpy(dtype=float) - median,
+                     arrayminus=median - table["min"].to_numpy(dtype=float)),
+        hovertemplate="%{x}: median %{y:.3g}<extra></extra>")
+    return go.Figure([trace], layout=style.layout(
+        "Adagrad step size — lr / √(mem + 1e−8) per entry, mem = Σ past g²",
+        "parameter (bar: median entry, whisker: smallest to largest)",
+        "step size per unit gradient (log)", uirevision, height=300,
+        yaxis=style.log_axis(table["min"].to_numpy(dtype=float),
+                             table["max"].to_numpy(dtype=float)), showlegend=False))

@@ -1,6 +1,8 @@
 """Training: loss, gradient norms and clipping, Whh's spectrum, reach, live samples."""
 import streamlit as st
 
+import engine
+
 from dashboard import charts, state
 from dashboard.views.common import look_for, no_window, plot, rev
 
@@ -26,6 +28,7 @@ def render(ss):
         plot(charts.clip_fraction_chart(history, uirevision=rev(ss, "clip_fraction")),
              "How much of each update the clip changed. Near 0: clipping is idle. "
              "Near 1 with 'norm' clipping: every update was scaled down.")
+        _adagrad(ss, trainer)
     with right:
         plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum")),
              f"Measured at iterations 0, 1, 2, 4, 8, … and every {c.diagnostics_every}. σ_max(Whh) < 1 means "
@@ -33,8 +36,27 @@ def render(ss):
              "explode (tanh' ≤ 1 can only shrink them further).")
         plot(charts.reach_chart(history, uirevision=rev(ss, "reach")),
              "How much of the last character's gradient arrives at the first step of "
-             "the window. 1e-6 or less: the model cannot learn dependencies that long.")
+             "the window (measured with the Whh spectrum). 1e-6 or less: the model "
+             "cannot learn dependencies that long.")
+        plot(charts.saturation_chart(history, uirevision=rev(ss, "saturation")),
+             "A saturated unit (|h| near 1) has tanh' near 0: it passes almost no "
+             "gradient back, whatever Whh is. Many saturated units mean vanishing "
+             "gradients even when σ_max(Whh) > 1.")
         _samples(ss)
+
+
+def _adagrad(ss, trainer):
+    c = trainer.config
+    if c.optimizer != "adagrad":
+        st.caption(f"Optimizer: plain SGD, every entry steps by lr · g = {c.learning_rate:g} · g "
+                   "(no Adagrad memory).")
+        return
+    table = engine.effective_learning_rate(trainer.mem, c.learning_rate)
+    plot(charts.adagrad_step_chart(table, uirevision=rev(ss, "adagrad_step")),
+         "Adagrad keeps mem += g·g for every entry (updated in place, like the param "
+         "itself) and steps by lr·g/√mem: an entry whose gradients were large takes "
+         "small steps now. The first step of every entry has size lr, whatever g is: "
+         "that is why clipping matters less with Adagrad than with SGD.")
 
 
 def _clip_caption(clip, threshold):
