@@ -159,8 +159,7 @@ class Trainer:
                 return False
             np.add(new_mem, ADAGRAD_EPS, out=step)
             np.sqrt(step, out=step)
-            np.divide(g, step, out=step)
-            step *= lr
+            np.divide(g * lr, step, out=step)       # min-char-rnn's order: (lr * g) / sqrt
         else:
             new_mem = None
             np.multiply(g, lr, out=step)

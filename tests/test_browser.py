@@ -2,6 +2,7 @@
 Playwright. Clicks Step, opens every view, fails on any exception box. Screenshots go to
 tests/screenshots/."""
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -105,3 +106,40 @@ def test_step_and_every_view(page):
         page.screenshot(path=str(SHOTS / f"{i + 1:02d}_{slug}.png"), full_page=True)
     for name in ("Training", "Timestep explorer", "Gradient flow"):
         assert charts.get(name, 0) > 0, f"no chart drawn in {name}: {charts}"
+
+
+def shown_iteration(page):
+    text = page.get_by_text(re.compile(r"· iteration \d+")).first.inner_text()
+    return int(re.search(r"iteration (\d+)", text).group(1))
+
+
+def test_gradient_check_in_the_browser(page):
+    page.get_by_role("tab", name="Gradient check").click()
+    settle(page)
+    page.get_by_role("button", name="Run gradient check").click()
+    settle(page)
+    assert_no_exception(page, "Gradient check")
+    page.screenshot(path=str(SHOTS / "07_gradient_check_result.png"), full_page=True)
+    assert page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').count() > 0
+
+
+def test_live_training_ticks_and_pauses(page):
+    """run_every fragments only tick in a real browser: Run must train on its own."""
+    page.get_by_role("tab", name="Training").click()
+    settle(page)
+    start = shown_iteration(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function(
+        f"() => {{ const m = document.body.innerText.match(/· iteration (\\d+)/);"
+        f" return m && Number(m[1]) > {start} + 300; }}", timeout=60_000)
+    assert page.get_by_text("iterations/s").count() > 0
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => "
+        "b.innerText.trim() === 'Run' && !b.disabled)", timeout=60_000)
+    settle(page)
+    paused_at = shown_iteration(page)
+    page.wait_for_timeout(2_000)
+    assert shown_iteration(page) == paused_at          # paused means paused
+    assert_no_exception(page, "live training")
+    page.screenshot(path=str(SHOTS / "08_after_live_training.png"), full_page=True)
