@@ -61,17 +61,24 @@ def grad_norm_chart(history, threshold, clip, uirevision="grad_norms"):
         margin=dict(t=65)))
 
 
+def _share_chart(history, column, colour, title, yaxis_title, uirevision, ymax):
+    """A share (0..1) per iteration, filled to zero, on a percent axis."""
+    x, cols = _rows(history, [column])
+    trace = go.Scatter(x=x, y=cols[column], mode=style.line_mode(len(x)), name=column,
+                       line=dict(color=colour, width=2), fill="tozeroy",
+                       hovertemplate="%{y:.3%}<extra></extra>")
+    return go.Figure([trace], layout=style.layout(
+        title, "iteration", yaxis_title, uirevision, height=260, showlegend=False,
+        yaxis=dict(range=[0, ymax(cols[column])], tickformat=".1~%")))
+
+
 def clip_fraction_chart(history, uirevision="clip_fraction"):
     """Fraction of gradient entries the clip changed, per iteration."""
-    x, cols = _rows(history, ["clip_fraction"])
-    trace = go.Scatter(x=x, y=cols["clip_fraction"], mode=style.line_mode(len(x)),
-                       name="clip_fraction", line=dict(color=style.DY, width=2),
-                       fill="tozeroy", hovertemplate="%{y:.3%}<extra></extra>")
-    return go.Figure([trace], layout=style.layout(
+    return _share_chart(
+        history, "clip_fraction", style.DY,
         "clip_fraction — share of gradient entries changed by clipping",
-        "iteration", "share of entries", uirevision, height=260,
-        yaxis=dict(range=[0, max(0.01, 1.1 * np.nanmax(cols["clip_fraction"], initial=0))],
-                   tickformat=".1~%"), showlegend=False))
+        "share of entries", uirevision,
+        lambda v: max(0.01, 1.1 * np.nanmax(v, initial=0)))
 
 
 def spectrum_history_chart(history, uirevision="spectrum_history"):
@@ -120,15 +127,11 @@ def reach_chart(history, uirevision="reach"):
 
 def saturation_chart(history, uirevision="saturation"):
     """Share of hidden units with |h| > 0.99 (tanh' < 0.02) per window."""
-    x, cols = _rows(history, ["saturation"])
-    trace = go.Scatter(x=x, y=cols["saturation"], mode=style.line_mode(len(x)),
-                       name="saturation", line=dict(color=style.FORWARD, width=2),
-                       fill="tozeroy", hovertemplate="%{y:.1%}<extra></extra>")
-    return go.Figure([trace], layout=style.layout(
+    return _share_chart(
+        history, "saturation", style.FORWARD,
         "saturation — share of units with |h<sub>t</sub>| > 0.99, where "
-        "tanh' = 1 − h<sub>t</sub>² < 0.02", "iteration", "share of h entries in the window",
-        uirevision, height=260, yaxis=dict(range=[0, 1.02], tickformat=".0%"),
-        showlegend=False))
+        "tanh' = 1 − h<sub>t</sub>² < 0.02", "share of h entries in the window", uirevision,
+        lambda v: 1.02)
 
 
 def adagrad_step_chart(table, uirevision="adagrad_step"):

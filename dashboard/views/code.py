@@ -3,9 +3,9 @@ at the selected timestep and the equations."""
 import numpy as np
 import streamlit as st
 
-from dashboard import actions, charts, state
+from dashboard import actions, charts
 from dashboard.charts import style
-from dashboard.views.common import look_for, no_window, plot, rev
+from dashboard.views.common import plot, rev, window_at
 
 VIEW = "BPTT code"
 
@@ -57,12 +57,10 @@ BLOCKS = [
 
 
 def render(ss):
-    trainer = ss["trainer"]
-    trace = trainer.trace
-    if trace is None:
-        return no_window()
-    look_for(ss, VIEW)
-    t = state.clamp_timestep(ss)
+    window = window_at(ss, VIEW)
+    if window is None:
+        return
+    trainer, trace, t = window
     T = trace.T
     if T > 1:
         ss["code_timestep"] = t

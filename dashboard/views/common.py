@@ -4,6 +4,7 @@ import logging
 import streamlit as st
 
 import engine
+from dashboard import state
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -31,6 +32,17 @@ def look_for(ss, view):
 def no_window():
     st.info("No window has been trained yet (the last step diverged). Press **Step** in "
             "the sidebar, or reset the model.")
+
+
+def window_at(ss, view):
+    """(trainer, trace, t) for a view that walks the current window at the selected
+    timestep, with the lesson's hints drawn; None (and a note) if there is no window."""
+    trainer = ss["trainer"]
+    if trainer.trace is None:
+        no_window()
+        return None
+    look_for(ss, view)
+    return trainer, trainer.trace, state.clamp_timestep(ss)
 
 
 def rev(ss, name):

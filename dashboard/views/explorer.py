@@ -3,9 +3,9 @@ split into the part from this step's output and the part carried back from the f
 import numpy as np
 import streamlit as st
 
-from dashboard import actions, charts, state
+from dashboard import actions, charts
 from dashboard.charts import style
-from dashboard.views.common import look_for, no_window, plot, rev
+from dashboard.views.common import plot, rev, window_at
 
 VIEW = "Timestep explorer"
 NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
@@ -13,12 +13,10 @@ NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
 
 
 def render(ss):
-    trainer = ss["trainer"]
-    trace = trainer.trace
-    if trace is None:
-        return no_window()
-    look_for(ss, VIEW)
-    t = state.clamp_timestep(ss)
+    window = window_at(ss, VIEW)
+    if window is None:
+        return
+    trainer, trace, t = window
     backward = ss["walk_direction"] == "backward"
     vocab = trainer.vocab
     inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)
