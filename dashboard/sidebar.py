@@ -86,6 +86,7 @@ def _hyperparameters(sb, ss):
     c1.selectbox("clip", ["value", "norm", "none"], key=w["clip"], help=HELP["clip"])
     c2.number_input("threshold", *b["threshold"], step=0.5, format="%g",
                     key=w["threshold"], help=HELP["threshold"])
+    c1, c2 = sb.columns([3, 2])          # room for "orthogonal"
     c1.selectbox("Whh init", ["gaussian", "orthogonal", "identity"], key=w["whh_init"],
                  help=HELP["whh_init"])
     c2.number_input("gain", *b["gain"], step=0.1, format="%g", key=w["gain"],
