@@ -245,6 +245,8 @@ def test_each_view_renders(at, view):
         assert charts == 6
     elif view == "BPTT code":
         assert len(at.latex) == 8 and charts == 4 and len(at.code) == 8
+        glossary = at.table[0].value
+        assert "dhnext[t]" in set(glossary["in the code"])            # notes -> code names
     elif view == "Gradient check":
         assert at.button(key="gradcheck_run")
     elif view == "Export":

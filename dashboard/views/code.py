@@ -1,6 +1,7 @@
 """BPTT code: the backward pass of min-char-rnn, line by line, beside its live values
 at the selected timestep and the equations."""
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dashboard import actions, charts
@@ -78,6 +79,26 @@ def render(ss):
             with c[2]:
                 _value(ss, trainer, trace, t, what)
         st.divider()
+    _glossary(trainer)
+
+
+def _glossary(trainer):
+    """Notes and textbooks name these differently; map them to the code, with shapes."""
+    H, V = trainer.config.hidden_size, len(trainer.vocab)
+    rows = [
+        ("W, W^hh", "Whh", f"({H}, {H})", "hidden-to-hidden weights"),
+        ("U, W^xh", "Wxh", f"({H}, {V})", "input-to-hidden weights"),
+        ("V, W^hy", "Why", f"({V}, {H})", "hidden-to-output weights"),
+        ("b, c", "bh, by", f"({H}, 1), ({V}, 1)", "biases"),
+        ("s_t, z_t, hraw", "Wxh x_t + Whh h_{t-1} + bh", f"({H},)", "pre-activation"),
+        ("a_t, h_t", "hs[t]", f"({H},)", "hidden state"),
+        ("ŷ_t, o_t", "ps[t]", f"({V},)", "predicted distribution"),
+        ("∂L/∂s_t", "dhraw[t]", f"({H},)", "gradient at the pre-activation"),
+        ("∂L_{t+1:}/∂h_t", "dhnext[t]", f"({H},)", "gradient carried back from the future"),
+    ]
+    with st.expander("Same things, other names: the notation of notes and textbooks"):
+        st.table(pd.DataFrame(rows, columns=["in the notes", "in the code", "shape here",
+                                             "meaning"]))
 
 
 def _value(ss, trainer, trace, t, what):
