@@ -232,12 +232,13 @@ def latest_samples(ss, temperature):
     return list(reversed(samples))
 
 
-def jacobian_bytes(T, H):
-    """Memory jacobian_norms needs for a window: T(T-1)/2 matrices of H x H."""
-    return T * (T - 1) // 2 * H * H * 8
+def jacobian_seconds(T, H):
+    """Rough time jacobian_norms takes for a window: T(T-1)/2 products and SVDs of
+    H x H matrices, about 0.25 s at T = 25, H = 100 (bench/diagnostics_speed.py)."""
+    return T * (T - 1) / 2 * H ** 3 * 8.5e-10
 
 
-def flow_diagnostics(ss, jacobian_limit=300_000_000):
+def flow_diagnostics(ss, jacobian_limit=2.0):
     """loss_to_state, reach_by_lag, jacobian_norms and Whh's spectrum for the current
     window, with the weights that produced it; computed once per window."""
     trainer = ss["trainer"]
@@ -250,6 +251,6 @@ def flow_diagnostics(ss, jacobian_limit=300_000_000):
         cache.clear()
         cache.update(key=key, G=G, lag=engine.reach_by_lag(G),
                      spectrum=engine.whh_spectrum(weights), J=None)
-        if jacobian_bytes(trace.T, trainer.config.hidden_size) <= jacobian_limit:
+        if jacobian_seconds(trace.T, trainer.config.hidden_size) <= jacobian_limit:
             cache["J"] = engine.jacobian_norms(trace, weights)
     return cache

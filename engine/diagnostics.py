@@ -38,17 +38,12 @@ def jacobian_norms(trace, params):
     if T == 1:
         return J
     M = trace.tanh_grad[:, :, None] * Whh[None, :, :]     # M_t = diag(1 - h_t^2) Whh
-    stacks, P = [], M[1:]                                   # lag 1: dh_t/dh_{t-1} = M_t
+    P = M[1:]                                               # lag 1: dh_t/dh_{t-1} = M_t
     for k in range(1, T):
         if k > 1:
-            P = M[k:] @ P[:-1]                              # dh_t/dh_{t-k} = M_t dh_{t-1}/dh_{t-k}
-        stacks.append(P)
-    sigma = np.linalg.svd(np.concatenate(stacks), compute_uv=False)[:, 0]
-    start = 0
-    for k in range(1, T):
-        n = T - k
-        J[np.arange(k, T), np.arange(0, n)] = sigma[start: start + n]
-        start += n
+            P = M[k:] @ P[:-1]                  # dh_t/dh_{t-k} = M_t dh_{t-1}/dh_{t-k}
+        # one lag at a time: memory stays O(T H^2), not O(T^2 H^2)
+        J[np.arange(k, T), np.arange(0, T - k)] = np.linalg.svd(P, compute_uv=False)[:, 0]
     return J
 
 
