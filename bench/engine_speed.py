@@ -68,6 +68,14 @@ def make_pair(text, H, T, seed=0):
     return eng, base
 
 
+def print_exponent(size, rows):
+    """The k in time ~ size^k for both sides, from a log-log fit over ``rows``."""
+    xs = [r[size] for r in rows]
+    print(f"    exponent k in time ~ {size}^k: engine "
+          f"{slope(xs, [r['engine'] for r in rows]):.2f}, reference "
+          f"{slope(xs, [r['reference'] for r in rows]):.2f}")
+
+
 def timed(fn, n):
     t0 = time.perf_counter()
     fn(n)
@@ -146,18 +154,12 @@ def main(args):
         for r in seq:
             print(f"    T={r['T']:>3}: engine {r['engine'] / r['T'] * 1e3:7.1f} us/char, "
                   f"reference {r['reference'] / r['T'] * 1e3:7.1f} us/char")
-        ts = [r["T"] for r in seq]
-        print(f"    exponent k in time ~ T^k: engine "
-              f"{slope(ts, [r['engine'] for r in seq]):.2f}, reference "
-              f"{slope(ts, [r['reference'] for r in seq]):.2f}")
+        print_exponent("T", seq)
         print("  with hidden size at seq_length 25:")
         for r in hid:
             print(f"    H={r['H']:>3}: engine {r['engine']:7.3f} ms, reference "
                   f"{r['reference']:7.3f} ms, speedup {r['ratio']:.2f}x")
-        hs = [r["H"] for r in hid]
-        print(f"    exponent k in time ~ H^k: engine "
-              f"{slope(hs, [r['engine'] for r in hid]):.2f}, reference "
-              f"{slope(hs, [r['reference'] for r in hid]):.2f}")
+        print_exponent("H", hid)
 
     print(f"\ntotal bench time {time.perf_counter() - t_start:.0f} s")
     noisy = [s for s, r in results.items() if r["ratio_hi"] > 1.5 * r["ratio_lo"]]

@@ -47,25 +47,20 @@ def clip_gradients(flat, layout, clip="value", threshold=5.0, before=None):
         # min-char-rnn: np.clip(dparam, -5, 5) on every entry. A slice whose L2 norm is
         # within the threshold has no entry beyond it, so only the others are counted.
         clipped = np.clip(flat, -threshold, threshold)
-        fractions = {}
-        for name, s in layout.slices.items():
-            changed = before[name] > threshold and np.count_nonzero(flat[s] != clipped[s])
-            fractions[name] = changed / (s.stop - s.start)
-        n_changed = sum(fractions[n] * (s.stop - s.start) for n, s in layout.slices.items())
-        fractions["global"] = n_changed / flat.size
-        return clipped, fractions, norms(clipped, layout) if n_changed else dict(before)
+        counts = {n: before[n] > threshold and np.count_nonzero(flat[s] != clipped[s])
+                  for n, s in layout.slices.items()}
+        fractions = _fractions(counts, layout)
+        return clipped, fractions, norms(clipped, layout) if fractions["global"] else dict(before)
     if clip == "norm" and before["global"] > threshold:
         scale = threshold / before["global"]
         after = {n: v * scale for n, v in before.items()}
-        return flat * scale, _fractions(flat != 0, layout), after
-    fractions = dict.fromkeys(layout.slices, 0.0)
-    fractions["global"] = 0.0
-    return flat.copy(), fractions, dict(before)
+        counts = {n: np.count_nonzero(flat[s]) for n, s in layout.slices.items()}
+        return flat * scale, _fractions(counts, layout), after
+    return flat.copy(), _fractions(dict.fromkeys(layout.slices, 0), layout), dict(before)
 
 
-def _fractions(changed, layout):
-    # fraction of True per named slice and overall
-    out = {n: np.count_nonzero(changed[s]) / (s.stop - s.start)
-           for n, s in layout.slices.items()}
-    out["global"] = np.count_nonzero(changed) / changed.size
+def _fractions(counts, layout):
+    """Entries changed per named slice, as fractions, plus "global"."""
+    out = {n: int(counts[n]) / (s.stop - s.start) for n, s in layout.slices.items()}
+    out["global"] = sum(int(c) for c in counts.values()) / layout.size
     return out

@@ -28,7 +28,6 @@ class Layout:
             self.slices[name] = slice(start, start + size)
             start += size
         self.size = start
-        self.starts = np.array([s.start for s in self.slices.values()])
 
     def empty(self):
         return np.empty(self.size)

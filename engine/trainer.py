@@ -6,7 +6,7 @@ import numpy as np
 
 from .bptt import bptt
 from .clip import check_clip, l2
-from .diagnostics import reach, whh_spectrum
+from .diagnostics import reach, saturation, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
 from .threads import one_blas_thread, single_threaded
@@ -77,6 +77,7 @@ class Trainer:
         self._mem_flat = np.zeros(self.layout.size)
         self.mem = self.layout.views(self._mem_flat)
         self._spare_mem, self._step = self.layout.empty(), self.layout.empty()
+        self._lr_g = self.layout.empty()
         self._spare_views = self.layout.views(self._spare_mem)
         self.iteration = 0
         self.position = 0
@@ -159,7 +160,8 @@ class Trainer:
                 return False
             np.add(new_mem, ADAGRAD_EPS, out=step)
             np.sqrt(step, out=step)
-            np.divide(g * lr, step, out=step)       # min-char-rnn's order: (lr * g) / sqrt
+            np.multiply(g, lr, out=self._lr_g)      # min-char-rnn's order: (lr * g) / sqrt
+            np.divide(self._lr_g, step, out=step)
         else:
             new_mem = None
             np.multiply(g, lr, out=step)
@@ -179,7 +181,7 @@ class Trainer:
                "clip_fraction": trace.clip_fraction["global"],
                "dhprev_norm": l2(trace.dhprev),
                "dh_ratio": dh_first / dh_last if dh_last > 0 else np.nan,
-               "saturation": np.count_nonzero(np.abs(trace.hs) > 0.99) / trace.hs.size}
+               "saturation": float(saturation(trace).mean())}
         for n in (*NAMES, "global"):
             row[f"grad_norm_{n}"] = nb[n]
             row[f"clipped_norm_{n}"] = na[n]

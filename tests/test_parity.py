@@ -169,7 +169,7 @@ def free_run(text, n, H=100, T=25, lr=0.1, clip="value", threshold=5.0,
 
 
 def test_trainer_free_run_1000_iterations_across_wraps(prose):
-    n, T = 1000, 25
+    n = 1000
     tr, r = free_run(prose, n, lr=0.01)
     h = tr.history
     assert len(h) == n and tr.iteration == n

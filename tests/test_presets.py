@@ -42,7 +42,7 @@ def test_exploding():
     assert peak > 1e3
     # the gradient grows as it travels back in time in the first window
     first = engine.PRESETS["exploding"].trainer()
-    trace = first.step()
+    first.step()
     assert first.history["reach"].iloc[0] > 1e2
 
 
