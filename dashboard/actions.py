@@ -48,10 +48,9 @@ def on_preset():
     name = ss["preset"]
     if name not in engine.PRESETS:
         return
-    preset = engine.PRESETS[name]
-    if _replace(lambda: state.build_trainer(preset.text, preset.settings, preset.steps),
-                f"sample {preset.corpus}", name):
-        ss["sample_text"] = preset.corpus
+    corpus = engine.PRESETS[name].corpus
+    if _replace(lambda: state.trainer_from_preset(name), f"sample {corpus}", name):
+        ss["sample_text"] = corpus
 
 
 def on_sample_text():
@@ -115,7 +114,7 @@ def on_apply():
 def _retune(changes):
     ss = _ss()
     try:
-        state.retune(ss["trainer"], **changes)
+        ss["trainer"].retune(**changes)
     except ValueError as err:
         state.flash(ss, "error", f"{err} The model is unchanged.")
         return
@@ -133,9 +132,7 @@ def on_reset():
     ss = _ss()
     name = ss.get("active_preset")
     if name in engine.PRESETS:
-        preset = engine.PRESETS[name]
-        _replace(lambda: state.build_trainer(preset.text, preset.settings, preset.steps),
-                 ss["corpus_label"], name)
+        _replace(lambda: state.trainer_from_preset(name), ss["corpus_label"], name)
         return
     trainer = ss["trainer"]
     _replace(lambda: state.build_trainer(trainer.text, trainer.settings()),
@@ -160,13 +157,13 @@ def on_gradcheck():
     trainer = ss["trainer"]
     trace = trainer.trace
     table = engine.gradient_check(trainer.params, trace.inputs, trace.targets, trace.hprev)
-    ss["gradcheck"] = {"key": (ss["model_id"], trainer.iteration), "table": table}
+    ss["gradcheck"] = {"iteration": trainer.iteration, "table": table}
 
 
 def set_timestep(t):
     ss = _ss()
-    T = ss["trainer"].config.seq_length
-    ss["t_selected"] = min(max(int(t), 0), T - 1)
+    ss["t_selected"] = t
+    state.clamp_timestep(ss)
 
 
 def on_timestep_slider(key):

@@ -16,7 +16,7 @@ def tick(ss):
     stops running; rerun the whole app so the timer and the sidebar buttons follow."""
     if not ss["running"]:
         return
-    if not state.rate_marks_started(ss):
+    if not ss["rate_marks"]:
         state.mark_rate(ss)
     ok = state.step(ss, int(ss["iters_per_refresh"]))
     state.mark_rate(ss)

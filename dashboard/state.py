@@ -28,17 +28,23 @@ BOUNDS = {"hidden_size": (1, 512), "seq_length": (1, 200), "seed": (0, 2**32 - 1
 
 
 # -- building models ------------------------------------------------------------------
-def build_trainer(text, settings, steps=1):
-    """A fresh Trainer on ``text`` that has taken ``steps`` iterations, plus notes for
-    the user. Raises CorpusError / ValueError if the text or settings are unusable; a
-    divergence during the warm-up stops it and is reported in the notes."""
-    trainer = engine.Trainer(text, **settings)
+def build_trainer(text, settings, steps=1, max_bytes=MAX_BYTES):
+    """A fresh Trainer on ``text`` (str or bytes) that has taken ``steps`` iterations,
+    plus notes for the user. Raises CorpusError / ValueError if the text or settings are
+    unusable; a divergence during the warm-up stops it and is reported in the notes."""
+    trainer = engine.Trainer(text, max_bytes=max_bytes, **settings)
     notes = [("warning", w) for w in trainer.warnings]
     err = advance(trainer, steps)
     if err is not None:
         notes.append(("warning", f"Warm-up stopped after {trainer.iteration} "
                                  f"iterations: {err}"))
     return trainer, notes
+
+
+def trainer_from_preset(name):
+    """(trainer, notes) for a lesson preset, warmed up by its ``steps``."""
+    preset = engine.PRESETS[name]
+    return build_trainer(preset.text, preset.settings, preset.steps)
 
 
 def advance(trainer, n):
@@ -50,27 +56,11 @@ def advance(trainer, n):
     return None
 
 
-def window_weights(trainer):
-    """The weights that produced ``trainer.trace`` (the step's update has changed the
-    live ones; a window's diagnostics must use these, as Trainer.history does)."""
-    trace = trainer.trace
-    return trace.params if trace is not None and trace.params is not None else trainer.params
-
-
-def corpus_from_upload(name, data, max_bytes=MAX_BYTES):
-    """The text of an uploaded or pasted corpus, or CorpusError naming the file."""
-    try:
-        return engine.load_corpus(data, max_bytes=max_bytes)
-    except engine.CorpusError as err:
-        raise engine.CorpusError(f"{name}: {err}") from None
-
-
 def trainer_from_upload(name, data, settings, max_bytes=MAX_BYTES):
     """(trainer, notes) for an uploaded corpus: a fresh model that has taken one step.
-    Raises CorpusError or ValueError (message for a person) on anything unusable."""
-    text = corpus_from_upload(name, data, max_bytes)
+    Raises CorpusError or ValueError (message for a person, naming the file)."""
     try:
-        return build_trainer(text, settings)
+        return build_trainer(data, settings, max_bytes=max_bytes)
     except engine.CorpusError as err:
         raise engine.CorpusError(f"{name}: {err}") from None
 
@@ -95,28 +85,19 @@ def trainer_from_checkpoint(name, data):
     return trainer, notes
 
 
-def retune(trainer, **changes):
-    """Change learning rate, optimizer or clipping of the current model in place,
-    keeping its weights, Adagrad memory and history. Raises ValueError if invalid."""
-    trainer.retune(**changes)
-
-
 # -- the session ------------------------------------------------------------------------
 def init(ss):
     """First run of a session: the default preset's model, one step taken."""
     if "trainer" in ss:
         return
-    preset = engine.PRESETS[DEFAULT_PRESET]
-    trainer, notes = build_trainer(preset.text, preset.settings, preset.steps)
-    ss["model_id"] = 0
-    ss["preset"] = DEFAULT_PRESET
-    ss["sample_text"] = preset.corpus
+    trainer, notes = trainer_from_preset(DEFAULT_PRESET)
+    ss["sample_text"] = engine.PRESETS[DEFAULT_PRESET].corpus
     ss["messages"] = []
     ss["running"] = False
     ss["walk_direction"] = "backward"
     ss["iters_per_refresh"] = 300
     ss["temperature"] = 1.0
-    install(ss, trainer, f"sample {preset.corpus}", DEFAULT_PRESET, notes)
+    install(ss, trainer, f"sample {ss['sample_text']}", DEFAULT_PRESET, notes)
 
 
 def install(ss, trainer, label, preset=CUSTOM, notes=()):
@@ -127,7 +108,6 @@ def install(ss, trainer, label, preset=CUSTOM, notes=()):
     ss["active_preset"] = preset
     ss["preset"] = preset
     ss["samples"] = deque(maxlen=MAX_SAMPLES)
-    ss["flow_cache"] = {}
     ss["gradcheck"] = None
     ss["divergence"] = None
     ss["rate_marks"] = deque(maxlen=12)
@@ -203,10 +183,6 @@ def mark_rate(ss, now=None):
                              ss["trainer"].iteration))
 
 
-def rate_marks_started(ss):
-    return bool(ss.get("rate_marks"))
-
-
 def iterations_per_second(ss):
     marks = ss.get("rate_marks") or ()
     if len(marks) < 2:
@@ -238,19 +214,40 @@ def jacobian_seconds(T, H):
     return T * (T - 1) / 2 * H ** 3 * 8.5e-10
 
 
-def flow_diagnostics(ss, jacobian_limit=2.0):
-    """loss_to_state, reach_by_lag, jacobian_norms and Whh's spectrum for the current
-    window, with the weights that produced it; computed once per window."""
-    trainer = ss["trainer"]
-    trace = trainer.trace
-    key = (ss["model_id"], trace.iteration, trainer.iteration)
-    cache = ss["flow_cache"]
-    if cache.get("key") != key:
-        weights = window_weights(trainer)
-        G = engine.loss_to_state(trace, weights)
+def per_window(ss, name, build):
+    """``build(trainer, trace)``, computed once per training window and kept until the
+    window changes (a new step or a new model)."""
+    cache = ss.setdefault("window_cache", {})
+    trace = ss["trainer"].trace
+    if cache.get("trace") is not trace:
         cache.clear()
-        cache.update(key=key, G=G, lag=engine.reach_by_lag(G),
-                     spectrum=engine.whh_spectrum(weights), J=None)
-        if jacobian_seconds(trace.T, trainer.config.hidden_size) <= jacobian_limit:
-            cache["J"] = engine.jacobian_norms(trace, weights)
-    return cache
+        cache["trace"] = trace
+    if name not in cache:
+        cache[name] = build(ss["trainer"], trace)
+    return cache[name]
+
+
+JACOBIAN_LIMIT = 2.0    # seconds per window above which jacobian_norms is not drawn
+
+
+def flow_diagnostics(ss, jacobian_limit=JACOBIAN_LIMIT):
+    """loss_to_state, reach_by_lag, jacobian_norms and Whh's spectrum for the current
+    window, with the weights that produced it (``trace.params``). jacobian_norms is
+    left out (None) while training runs live, or if it would take over
+    ``jacobian_limit`` seconds."""
+    def cheap(trainer, trace):
+        G = engine.loss_to_state(trace, trace.params)
+        return {"G": G, "lag": engine.reach_by_lag(G),
+                "spectrum": engine.whh_spectrum(trace.params)}
+
+    def jacobian(trainer, trace):
+        if jacobian_seconds(trace.T, trainer.config.hidden_size) > jacobian_limit:
+            return None
+        return engine.jacobian_norms(trace, trace.params)
+
+    flow = per_window(ss, "flow", cheap)
+    if ss.get("running"):           # every refresh is a new window: skip the slow part
+        return {**flow, "J": flow.get("J")}
+    if "J" not in flow:
+        flow["J"] = jacobian(ss["trainer"], ss["trainer"].trace)
+    return flow

@@ -6,6 +6,8 @@ from .bptt import bptt, forward
 from .params import NAMES
 from .threads import single_threaded
 
+DEFAULT_EPS = 1e-5      # finite-difference step: float64 truncation vs round-off balance
+
 
 def window_loss(params, inputs, targets, hprev):
     """The summed loss of one window, by the forward pass alone."""
@@ -14,7 +16,8 @@ def window_loss(params, inputs, targets, hprev):
 
 
 @single_threaded
-def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=1e-5, seed=0):
+def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFAULT_EPS,
+                   seed=0):
     """Compare analytic gradients (before clipping) with (L(w+eps) - L(w-eps)) / 2eps
     on ``checks_per_param`` random entries of each parameter."""
     params = {n: np.array(params[n], dtype=np.float64) for n in NAMES}

@@ -56,8 +56,9 @@ class History:
 
     def frame(self):
         if self._frame is None:
-            data = {c: col[: self._n].copy() for c, col in self._cols.items()}
-            frame = pd.DataFrame(data)
+            # copy=True: the frame must not share the growing buffers
+            frame = pd.DataFrame({c: col[: self._n] for c, col in self._cols.items()},
+                                 copy=True)
             frame["iteration"] = frame["iteration"].astype(np.int64)
             frame["position"] = frame["position"].astype(np.int64)
             self._frame = frame

@@ -433,7 +433,7 @@ def test_flow_diagnostics_use_the_weights_that_made_the_window():
     assert engine.whh_spectrum(tr.params)["sigma_max"] != pytest.approx(
         flow["spectrum"]["sigma_max"])
     np.testing.assert_allclose(flow["G"], engine.loss_to_state(
-        tr.trace, state.window_weights(tr)))
+        tr.trace, tr.trace.params))
 
 
 def test_gradient_flow_skips_jacobian_norms_when_too_slow(at):

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 
 from . import style
 
-PARAMS = ("Wxh", "Whh", "Why", "bh", "by", "global")
+PARAMS = tuple(style.PARAM_COLOURS)      # Wxh, Whh, Why, bh, by, global
 
 
 def _rows(history, columns):

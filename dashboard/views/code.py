@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import engine
+
 from dashboard import actions, charts
 from dashboard.charts import style
 from dashboard.views.common import plot, rev, window_at
@@ -110,8 +112,8 @@ def _value(ss, trainer, trace, t, what):
         st.markdown(f"‖Why^T dy‖ = {n(parts[0]):.3g} · ‖dhnext‖ = {n(parts[1]):.3g}")
         _vector(ss, trace.dh[t], f"dh at t={t}", style.DH)
     elif what == "dhraw":
-        saturated = float(np.mean(trace.tanh_grad[t] < 0.02))
-        st.markdown(f"{saturated:.0%} of units saturated (tanh' < 0.02)")
+        saturated = float(engine.saturation(trace)[t])
+        st.markdown(f"{saturated:.0%} of units saturated (|h| > 0.99, tanh' < 0.02)")
         _vector(ss, trace.dhraw[t], f"dhraw at t={t}", style.DHRAW)
     elif what == "dhnext":
         if t > 0:

@@ -3,7 +3,7 @@ split into the part from this step's output and the part carried back from the f
 import numpy as np
 import streamlit as st
 
-from dashboard import actions, charts
+from dashboard import actions, charts, state
 from dashboard.charts import style
 from dashboard.views.common import plot, rev, window_at
 
@@ -133,10 +133,11 @@ def _window_charts(ss, trace, t, inputs):
 def _window_figures(ss, trace, inputs):
     """The figures of the whole window, built once per window: moving the slider only
     moves their current-t outline."""
-    key = (ss["model_id"], trace.iteration, id(trace))
-    cache = ss.get("explorer_figures")
-    if cache and cache["key"] == key:
-        return cache
+    return state.per_window(ss, "explorer_figures",
+                            lambda trainer, trace: _build_window_figures(ss, trace, inputs))
+
+
+def _build_window_figures(ss, trace, inputs):
     n = lambda a: np.linalg.norm(a, axis=1)
     norms = {"dh": n(trace.dh), "dhnext": n(trace.dhnext), "dhraw": n(trace.dhraw),
              "Why^T dy": n(trace.dh_from_output)}
@@ -147,10 +148,7 @@ def _window_figures(ss, trace, inputs):
         ("dhraw", "(1 − h<sub>t</sub><sup>2</sup>) ⊙ dh<sub>t</sub>, at the pre-activation",
          trace.dhraw, True),
         ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
-    cache = {"key": key,
-             "norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
-                                                  uirevision=rev(ss, "norms")),
-             "heatmaps": charts.window_heatmaps(panels, 0, inputs,
-                                                uirevision=rev(ss, "heatmaps"))}
-    ss["explorer_figures"] = cache
-    return cache
+    return {"norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
+                                                 uirevision=rev(ss, "norms")),
+            "heatmaps": charts.window_heatmaps(panels, 0, inputs,
+                                               uirevision=rev(ss, "heatmaps"))}

@@ -14,7 +14,7 @@ def render(ss):
     c[0].download_button("History (CSV)", lambda: exports.history_csv(trainer.history),
                          file_name=f"bpttscope_history_it{trainer.iteration}.csv",
                          mime="text/csv", key="download_history", on_click="ignore")
-    c[0].caption(f"{len(trainer.history)} rows: loss, gradient norms, clipping, reach, "
+    c[0].caption(f"{len(trainer.history_store)} rows: loss, gradient norms, clipping, reach, "
                  "spectrum per iteration.")
     if trace is not None:
         c[1].download_button("Current window (NPZ)",

@@ -40,10 +40,15 @@ def render(ss):
                  "(bright) explode, far below 1 (dark) vanish.")
         else:
             T, H = trainer.trace.T, trainer.config.hidden_size
-            st.info(f"jacobian_norms is skipped at seq_length {T} and hidden_size {H}: its "
-                    f"{T * (T - 1) // 2} exact spectral norms would take about "
-                    f"{state.jacobian_seconds(T, H):.0f} s per window. Use a shorter window "
-                    "or fewer hidden units to see it.")
+            seconds = state.jacobian_seconds(T, H)
+            if ss.get("running") and seconds <= state.JACOBIAN_LIMIT:
+                st.info(f"jacobian_norms ({T * (T - 1) // 2} exact spectral norms, about "
+                        f"{seconds:.1f} s per window) is drawn when training pauses.")
+            else:
+                st.info(f"jacobian_norms is skipped at seq_length {T} and hidden_size {H}: "
+                        f"its {T * (T - 1) // 2} exact spectral norms would take about "
+                        f"{seconds:.0f} s per window. Use a shorter window or fewer hidden "
+                        "units to see it.")
         plot(charts.singular_value_chart(spectrum["singular_values"],
                                          uirevision=rev(ss, "sv")),
              "Each step back multiplies the gradient by Whh^T and a tanh' gate ≤ 1, so "

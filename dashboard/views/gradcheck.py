@@ -2,10 +2,11 @@
 import streamlit as st
 
 from dashboard import actions
+from engine.gradcheck import DEFAULT_EPS
 from dashboard.views.common import no_window
 
 PASS = 1e-5     # relative error below this: the entries agree
-EPS = 1e-5      # gradient_check's finite-difference step
+EPS = DEFAULT_EPS   # gradient_check's finite-difference step
 
 
 def roundoff_floor(loss):
@@ -29,8 +30,8 @@ def render(ss):
         st.caption("10 entries per parameter, 50 in all; takes about a second.")
         return
     table = result["table"]
-    if result["key"][1] != trainer.iteration:
-        st.caption(f"Checked at iteration {result['key'][1]}; the model has trained since. "
+    if result["iteration"] != trainer.iteration:
+        st.caption(f"Checked at iteration {result['iteration']}; the model has trained since. "
                    "Run it again to check the current window.")
     floor = roundoff_floor(trainer.trace.loss)
     abs_error = (table["analytic"] - table["numeric"]).abs()
