@@ -86,7 +86,7 @@ def whh_spectrum(params):
 
 def saturation(trace, level=SATURATED):
     """(T,) fraction of hidden units with |h_t| > level (where tanh' ~ 0)."""
-    return np.mean(np.abs(trace.hs) > level, axis=1)
+    return np.count_nonzero(np.abs(trace.hs) > level, axis=1) / trace.hs.shape[1]
 
 
 def effective_learning_rate(mem, learning_rate):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .bptt import bptt
 from .clip import check_clip, l2
-from .diagnostics import reach, saturation, whh_spectrum
+from .diagnostics import SATURATED, reach, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
 from .threads import one_blas_thread, single_threaded
@@ -181,7 +181,7 @@ class Trainer:
                "clip_fraction": trace.clip_fraction["global"],
                "dhprev_norm": l2(trace.dhprev),
                "dh_ratio": dh_first / dh_last if dh_last > 0 else np.nan,
-               "saturation": float(saturation(trace).mean())}
+               "saturation": np.count_nonzero(np.abs(trace.hs) > SATURATED) / trace.hs.size}
         for n in (*NAMES, "global"):
             row[f"grad_norm_{n}"] = nb[n]
             row[f"clipped_norm_{n}"] = na[n]
