@@ -3,6 +3,7 @@
 Pure computation: no plotting, no UI. See README.md for a tour.
 """
 from .bptt import Trace, bptt
+from .comparisons import COMPARISONS, Comparison
 from .diagnostics import (effective_learning_rate, jacobian_norms, loss_to_state, reach,
                           reach_by_lag, saturation, whh_spectrum)
 from .errors import CorpusError, DivergenceError
@@ -16,5 +17,5 @@ __all__ = [
     "Vocab", "load_corpus", "CorpusError", "DEFAULT_MAX_BYTES", "init_params", "bptt",
     "Trace", "Trainer", "Config", "DivergenceError", "gradient_check", "loss_to_state",
     "jacobian_norms", "whh_spectrum", "saturation", "reach", "reach_by_lag",
-    "effective_learning_rate", "PRESETS", "Preset", "read_sample", "sample_text_names",
+    "effective_learning_rate", "PRESETS", "Preset", "COMPARISONS", "Comparison", "read_sample", "sample_text_names",
 ]

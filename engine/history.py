@@ -64,6 +64,12 @@ class History:
             self._frame = frame
         return self._frame
 
+    def copy(self):
+        twin = History(capacity=len(self._cols["loss"]))
+        twin._cols = {c: col.copy() for c, col in self._cols.items()}
+        twin._n = self._n
+        return twin
+
     def to_arrays(self):
         return {c: col[: self._n].copy() for c, col in self._cols.items()}
 

@@ -33,7 +33,7 @@ class Preset:
         return Trainer(self.text, **self.settings)
 
 
-_EXPLODING = {"hidden_size": 100, "seq_length": 25, "whh_init": "orthogonal", "gain": 3.0,
+EXPLODING = {"hidden_size": 100, "seq_length": 25, "whh_init": "orthogonal", "gain": 3.0,
               "optimizer": "sgd", "learning_rate": 0.05}
 
 PRESETS = {p.name: p for p in [
@@ -75,7 +75,7 @@ PRESETS = {p.name: p for p in [
          ("Gradient flow", "the loss-to-state heatmap gets brighter away from the "
                            "diagonal: gradients grow as they travel back"),
          ("Timestep explorer", "dhnext growing, not fading, as t goes back")),
-        "prose.txt", {**_EXPLODING, "clip": "none"}),
+        "prose.txt", {**EXPLODING, "clip": "none"}),
     Preset(
         "exploding-clipped",
         "The same model as 'exploding', now with the global gradient norm clipped to 5. "
@@ -84,7 +84,7 @@ PRESETS = {p.name: p for p in [
         (("Training", "norm before clipping (thousands) against norm after clipping "
                       "(the threshold line), and the loss going down"),
          ("BPTT code", "the clip line: the global norm and the scale factor applied")),
-        "prose.txt", {**_EXPLODING, "clip": "norm", "threshold": 5.0}),
+        "prose.txt", {**EXPLODING, "clip": "norm", "threshold": 5.0}),
     Preset(
         "long-gap",
         "Each line is a letter, 22 dots, the same letter again and a newline: 25 "

@@ -1,4 +1,5 @@
 """The min-char-rnn training loop, instrumented: every step returns its Trace."""
+import copy
 import math
 from dataclasses import asdict, dataclass, replace
 
@@ -134,16 +135,42 @@ class Trainer:
                     callback(trace)
         return trace
 
+    LIVE_SETTINGS = ("learning_rate", "optimizer", "clip", "threshold")
+
     def retune(self, **changes):
         """Change learning_rate, optimizer, clip or threshold mid-training, keeping the
         weights, Adagrad memory and history (min-char-rnn has no such knob; a lesson
         on clipping needs one)."""
-        allowed = {"learning_rate", "optimizer", "clip", "threshold"}
-        unknown = set(changes) - allowed
+        self.config = self._changed_config(changes)
+
+    def fork(self, **changes):
+        """An independent copy of the whole training state (weights, Adagrad memory,
+        position, hidden state, iteration, smooth loss, history, last trace) with
+        ``changes`` to the live settings. No array is shared, so the two runs can train
+        on side by side; a fork without changes continues bit for bit like the original."""
+        config = self._changed_config(changes)
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray):
+                setattr(twin, name, value.copy())
+            elif isinstance(value, list):
+                setattr(twin, name, list(value))
+        # the named views must point into the twin's own buffers
+        twin.params = self.layout.views(twin._flat)
+        twin.mem = self.layout.views(twin._mem_flat)
+        twin._spare_views = self.layout.views(twin._spare_mem)
+        twin._history = self._history.copy()
+        twin.trace = copy.deepcopy(self.trace)
+        twin.config = config
+        return twin
+
+    def _changed_config(self, changes):
+        allowed = self.LIVE_SETTINGS
+        unknown = sorted(set(changes) - set(allowed))
         if unknown:
-            raise ValueError(f"{', '.join(sorted(unknown))} cannot change on a live model; "
-                             f"build a new Trainer. Changeable: {', '.join(sorted(allowed))}.")
-        self.config = replace(self.config, **changes).validate()
+            raise ValueError(f"{', '.join(unknown)} cannot change on a live model; "
+                             f"build a new Trainer. Changeable: {', '.join(allowed)}.")
+        return replace(self.config, **changes).validate()
 
     def _update(self, g, before):
         """Apply the optimizer step; False, with nothing changed, if it is not finite.
