@@ -1,46 +1,57 @@
-"""Widget callbacks. Each runs before the script reruns, changes the session's model
-through dashboard.state, and leaves a message saying what happened. A failure keeps
-the model the user had."""
+"""Widget callbacks. Each runs before the script reruns, changes the session through
+dashboard.session, and leaves a message saying what happened. A failure keeps the runs
+the user had."""
 import streamlit as st
 
 import engine
-from dashboard import state
+from dashboard import models, session
+from dashboard.session import get
 
 
 def _ss():
     return st.session_state
 
 
+def _refresh_sidebar():
+    """Called from a widget inside the live fragment: its callback reruns only the
+    fragment, so ask for a whole-app rerun to bring the sidebar up to date."""
+    get(_ss()).sidebar_stale = True
+
+
 def on_step():
-    state.begin_action(_ss())
-    _ss()["running"] = False
-    state.step(_ss())
+    ss = _ss()
+    session.begin_action(ss)
+    session.stop_running(ss)
+    session.step(ss)
 
 
 def on_run():
-    ss = _ss()
-    state.begin_action(ss)
-    ss["running"] = True
-    ss["divergence"] = None
-    ss["rate_marks"].clear()
+    session.start_running(_ss())
 
 
 def on_pause():
-    _ss()["running"] = False
+    session.stop_running(_ss())
 
 
-def _replace(builder, label, preset=state.CUSTOM):
-    """Build a new model with ``builder()``; on a readable error keep the old one."""
+def _replace(builder, label, lesson=session.CUSTOM):
+    """Build new runs with ``builder()`` -> (runs, notes); on a readable error keep the
+    old ones. Returns True on success."""
     ss = _ss()
-    state.begin_action(ss)
+    session.begin_action(ss)
     try:
-        trainer, notes = builder()
+        runs, notes = builder()
     except (engine.CorpusError, ValueError) as err:
-        state.flash(ss, "error", f"{err} The model you had is unchanged.")
+        session.flash(ss, "error", f"{err} The runs you had are unchanged.")
         return False
-    ss["running"] = False
-    state.install(ss, trainer, label, preset, notes)
+    session.install(ss, runs, label, lesson, notes)
     return True
+
+
+def _one_run(builder, name):
+    def build():
+        trainer, notes = builder()
+        return {name: trainer}, notes
+    return build
 
 
 def on_preset():
@@ -49,17 +60,27 @@ def on_preset():
     if name not in engine.PRESETS:
         return
     corpus = engine.PRESETS[name].corpus
-    if _replace(lambda: state.trainer_from_preset(name), f"sample {corpus}", name):
+    if _replace(_one_run(lambda: models.from_preset(name), name), f"sample {corpus}", name):
+        ss["sample_text"] = corpus
+
+
+def on_comparison():
+    ss = _ss()
+    name = ss["comparison"]
+    if name not in engine.COMPARISONS:
+        return
+    corpus = engine.COMPARISONS[name].corpus
+    if _replace(lambda: models.from_comparison(name), f"sample {corpus}", name):
         ss["sample_text"] = corpus
 
 
 def on_sample_text():
     ss = _ss()
     name = ss["sample_text"]
-    if name == state.OWN_TEXT:
+    if name == session.OWN_TEXT:
         return
-    settings = state.widget_settings(ss)
-    _replace(lambda: state.build_trainer(engine.read_sample(name), settings),
+    settings = session.widget_settings(ss)
+    _replace(_one_run(lambda: models.build(engine.read_sample(name), settings), "run"),
              f"sample {name}")
 
 
@@ -68,20 +89,20 @@ def on_upload():
     upload = ss.get("corpus_upload")
     if upload is None:
         return
-    settings = state.widget_settings(ss)
+    settings = session.widget_settings(ss)
     data = upload.getvalue()
-    if _replace(lambda: state.trainer_from_upload(upload.name, data, settings),
+    if _replace(_one_run(lambda: models.from_upload(upload.name, data, settings), "run"),
                 f"upload {upload.name}"):
-        ss["sample_text"] = state.OWN_TEXT
+        ss["sample_text"] = session.OWN_TEXT
 
 
 def on_paste():
     ss = _ss()
     text = ss.get("paste_text", "")
-    settings = state.widget_settings(ss)
-    if _replace(lambda: state.trainer_from_upload("Pasted text", text, settings),
+    settings = session.widget_settings(ss)
+    if _replace(_one_run(lambda: models.from_upload("Pasted text", text, settings), "run"),
                 "pasted text"):
-        ss["sample_text"] = state.OWN_TEXT
+        ss["sample_text"] = session.OWN_TEXT
 
 
 def on_checkpoint():
@@ -90,23 +111,31 @@ def on_checkpoint():
     if upload is None:
         return
     data = upload.getvalue()
-    if _replace(lambda: state.trainer_from_checkpoint(upload.name, data),
+    if _replace(_one_run(lambda: models.from_checkpoint(upload.name, data), "resumed"),
                 f"checkpoint {upload.name}"):
-        ss["sample_text"] = state.OWN_TEXT
+        ss["sample_text"] = session.OWN_TEXT
+    _refresh_sidebar()
 
 
 def on_apply():
-    """New weights if the architecture changed; otherwise retune the current model."""
+    """New weights for the focused run if its architecture changed; otherwise retune it."""
     ss = _ss()
-    trainer = ss["trainer"]
-    settings = state.widget_settings(ss)
-    changed = state.pending_changes(ss)
-    if any(name in state.ARCHITECTURE for name in changed):
-        _replace(lambda: state.build_trainer(trainer.text, settings), ss["corpus_label"])
+    s = get(ss)
+    settings = session.widget_settings(ss)
+    changed = session.pending_changes(ss)
+    session.begin_action(ss)
+    if any(name in session.ARCHITECTURE for name in changed):
+        try:
+            trainer, notes = models.build(s.trainer.text, settings)
+        except (engine.CorpusError, ValueError) as err:
+            session.flash(ss, "error", f"{err} The run is unchanged.")
+            return
+        session.replace_focused(ss, trainer, notes)
+        session.flash(ss, "success", f"New weights for run '{s.focus}': "
+                      + ", ".join(changed) + " changed.")
         return
-    state.begin_action(ss)
     if not changed:
-        state.flash(ss, "info", "Nothing to apply: the sidebar matches the model.")
+        session.flash(ss, "info", "Nothing to apply: the sidebar matches the focused run.")
         return
     _retune({n: settings[n] for n in changed})
 
@@ -114,75 +143,101 @@ def on_apply():
 def _retune(changes):
     ss = _ss()
     try:
-        ss["trainer"].retune(**changes)
+        session.retune(ss, changes)
     except ValueError as err:
-        state.flash(ss, "error", f"{err} The model is unchanged.")
+        session.flash(ss, "error", f"{err} The run is unchanged.")
         return
-    state.sync_widgets(ss, ss["trainer"].settings())
-    ss["active_preset"] = ss["preset"] = state.CUSTOM
-    ss["divergence"] = None
-    state.flash(ss, "success", "Applied " + ", ".join(f"{n} = {v:g}" if isinstance(v, float)
-                                                       else f"{n} = {v}"
-                                                       for n, v in changes.items())
-                + " to the current model (weights, Adagrad memory and history kept).")
+    shown = ", ".join(f"{n} = {v:g}" if isinstance(v, float) else f"{n} = {v}"
+                      for n, v in changes.items())
+    session.flash(ss, "success", f"Applied {shown} to run '{get(ss).focus}' (weights, "
+                                 "Adagrad memory and history kept).")
 
 
 def on_reset():
-    """A fresh model: the active preset again, or the current text and settings."""
+    """Fresh weights: the active preset or comparison again, or the focused run's text
+    and settings."""
     ss = _ss()
-    name = ss.get("active_preset")
+    s = get(ss)
+    name = s.lesson
     if name in engine.PRESETS:
-        _replace(lambda: state.trainer_from_preset(name), ss["corpus_label"], name)
+        _replace(_one_run(lambda: models.from_preset(name), name), s.corpus_label, name)
+    elif name in engine.COMPARISONS:
+        _replace(lambda: models.from_comparison(name), s.corpus_label, name)
+    else:
+        trainer = s.trainer
+        _replace(_one_run(lambda: models.build(trainer.text, trainer.settings()), s.focus),
+                 s.corpus_label)
+    _refresh_sidebar()
+
+
+def on_fork():
+    """Fork the focused run with the sidebar's pending training settings."""
+    ss = _ss()
+    session.begin_action(ss)
+    settings = session.widget_settings(ss)
+    current = get(ss).trainer.settings()
+    changes = {n: settings[n] for n in session.TRAINING if settings[n] != current[n]}
+    try:
+        name = session.fork(ss, changes)
+    except ValueError as err:
+        session.flash(ss, "error", f"{err} The runs are unchanged.")
         return
-    trainer = ss["trainer"]
-    _replace(lambda: state.build_trainer(trainer.text, trainer.settings()),
-             ss["corpus_label"])
+    what = "an unchanged copy" if not changes else session.run_name(changes)
+    session.flash(ss, "success", f"Forked run '{name}' ({what}) at iteration "
+                                 f"{get(ss).trainer.iteration}: it trains beside the "
+                                 "others from here.")
+
+
+def on_remove():
+    ss = _ss()
+    session.begin_action(ss)
+    name = get(ss).focus
+    try:
+        session.remove(ss, name)
+    except ValueError as err:
+        session.flash(ss, "error", str(err))
+        return
+    session.flash(ss, "info", f"Removed run '{name}'.")
+
+
+def on_focus():
+    ss = _ss()
+    session.set_focus(ss, ss["focus"])
 
 
 def on_lower_lr():
     """Way out of a divergence: a tenth of the learning rate, same model."""
-    state.begin_action(_ss())
-    lr = _ss()["trainer"].config.learning_rate / 10
-    _retune({"learning_rate": max(lr, state.BOUNDS["learning_rate"][0])})
+    session.begin_action(_ss())
+    _retune({"learning_rate": get(_ss()).trainer.config.learning_rate / 10})
+    _refresh_sidebar()
 
 
 def on_clip_norm():
     """Way out of a divergence: clip the global gradient norm to 5, same model."""
-    state.begin_action(_ss())
+    session.begin_action(_ss())
     _retune({"clip": "norm", "threshold": 5.0})
+    _refresh_sidebar()
 
 
 def on_gradcheck():
     ss = _ss()
-    trainer = ss["trainer"]
+    trainer = get(ss).trainer
     trace = trainer.trace
     table = engine.gradient_check(trainer.params, trace.inputs, trace.targets, trace.hprev)
-    ss["gradcheck"] = {"iteration": trainer.iteration, "table": table}
-
-
-def set_timestep(t):
-    ss = _ss()
-    ss["t_selected"] = t
-    state.clamp_timestep(ss)
-
-
-def on_timestep_slider(key):
-    set_timestep(_ss()[key])
+    session.set_gradcheck(ss, {"iteration": trainer.iteration, "run": get(ss).focus,
+                               "table": table})
 
 
 def on_walk(delta):
     """Previous / next along the chosen direction (backward: next is t-1)."""
     ss = _ss()
-    sign = -1 if ss["walk_direction"] == "backward" else 1
-    set_timestep(ss["t_selected"] + sign * delta)
+    sign = -1 if get(ss).walk_direction == "backward" else 1
+    session.set_timestep(ss, ss["timestep"] + sign * delta)
 
 
 def on_direction():
     """Switching direction starts the walk where that pass starts."""
     ss = _ss()
     choice = ss.get("direction_choice")
-    if choice is None:
-        return
-    ss["walk_direction"] = choice
-    T = ss["trainer"].config.seq_length
-    set_timestep(T - 1 if choice == "backward" else 0)
+    if choice is not None:
+        session.set_direction(ss, choice)

@@ -1,7 +1,9 @@
 """Bytes for the Export tab's downloads (no streamlit here)."""
 import io
+import re
 
 import numpy as np
+import pandas as pd
 
 TRACE_ARRAYS = ("inputs", "targets", "hprev", "hs", "ps", "losses", "dy", "dh", "dhraw",
                 "dhnext", "dhprev")
@@ -10,6 +12,17 @@ TRACE_ARRAYS = ("inputs", "targets", "hprev", "hs", "ps", "losses", "dy", "dh", 
 def history_csv(history):
     """Trainer.history as CSV bytes, one row per iteration."""
     return history.to_csv(index=False).encode("utf-8")
+
+
+def runs_csv(histories):
+    """Several runs' histories as one CSV: a ``run`` column first, then the history."""
+    frames = [h.assign(run=name)[["run", *h.columns]] for name, h in histories.items()]
+    return pd.concat(frames, ignore_index=True).to_csv(index=False).encode("utf-8")
+
+
+def slug(name):
+    """A run name as a file-name part."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", name).strip("-") or "run"
 
 
 def trace_npz(trace, vocab_chars):

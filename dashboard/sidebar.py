@@ -1,8 +1,10 @@
-"""The sidebar: train, lesson preset, text, hyperparameters."""
+"""The sidebar: train, lesson (preset or comparison), runs, text, hyperparameters."""
 import streamlit as st
 
 import engine
-from dashboard import actions, state
+from dashboard import actions, models, session
+from dashboard.charts import style
+from dashboard.session import get
 
 HELP = {
     "hidden_size": "Units in h. min-char-rnn uses 100. Large sizes are slow.",
@@ -22,47 +24,76 @@ HELP = {
 
 
 def render(ss):
+    s = get(ss)
+    s.sidebar_stale = False             # this run draws the sidebar from the session
     sb = st.sidebar
     sb.title("BPTT Scope")
     sb.caption("Backpropagation through time in min-char-rnn, live.")
-    _train(sb, ss)
+    _train(sb, s)
     sb.divider()
-    _lesson(sb, ss)
+    _lesson(sb)
+    _runs(sb, s)
     sb.divider()
     _text(sb)
     sb.divider()
     _hyperparameters(sb, ss)
 
 
-def _train(sb, ss):
-    running = ss["running"]
+def _train(sb, s):
+    running = s.running
     cols = sb.columns(3)
     cols[0].button("Step", key="step", on_click=actions.on_step, type="primary",
-                   help="Train exactly one iteration (one window) and show it.")
+                   help="Train exactly one iteration (one window) of every run and show it.")
     cols[1].button("Run", key="run", on_click=actions.on_run, disabled=running,
                    help="Train live, refreshing the charts after each chunk.")
     cols[2].button("Pause", key="pause", on_click=actions.on_pause, disabled=not running)
-    sb.slider("Iterations per refresh", 1, 500, key="iters_per_refresh",
-              help="While running: iterations trained between two redraws.")
+    sb.slider("Iterations per refresh (at most)", 1, 500, key="iters_per_refresh",
+              help="While running: iterations trained between two redraws. Each refresh "
+                   "also stops training after a quarter of a second, so big models "
+                   "stay responsive.")
     sb.slider("Sampling temperature", 0.1, 2.0, step=0.05, key="temperature",
               help="Below 1: safer, repetitive samples. Above 1: wilder ones.")
 
 
-def _lesson(sb, ss):
-    options = [*engine.PRESETS, state.CUSTOM]
-    sb.selectbox("Lesson preset", options, key="preset", on_change=actions.on_preset,
+def _lesson(sb):
+    sb.selectbox("Lesson preset", [*engine.PRESETS, session.CUSTOM], key="preset",
+                 on_change=actions.on_preset,
                  help="Loads a corpus and settings that make one phenomenon appear, "
                       "and runs a few warm-up iterations.")
+    sb.selectbox("Compare runs", [session.NO_COMPARISON, *engine.COMPARISONS],
+                 key="comparison", on_change=actions.on_comparison,
+                 help="Loads several runs of one model with one setting changed; they "
+                      "train side by side and every chart draws them together.")
+
+
+def _runs(sb, s):
+    names = list(s.runs)
+    colours = style.run_colours(names)
+    sb.markdown("**Runs** " + " ".join(
+        f"<span style='color:{colours[n]}'>■</span>&nbsp;{n}" for n in names)
+        + "".join(f" · ⛔ {n} diverged" for n in s.diverged), unsafe_allow_html=True)
+    if len(names) > 1:
+        sb.radio("Focus: the run the detailed views show", names, key="focus",
+                 on_change=actions.on_focus, horizontal=True)
+    c1, c2 = sb.columns(2)
+    c1.button("Fork", key="fork", on_click=actions.on_fork,
+              disabled=len(names) >= session.MAX_RUNS,
+              help=f"Copy the focused run with the training settings below (learning "
+                   f"rate, optimizer, clip, threshold) and train both side by side. "
+                   f"Up to {session.MAX_RUNS} runs.")
+    c2.button("Remove", key="remove_run", on_click=actions.on_remove,
+              disabled=len(names) <= 1, help="Remove the focused run.")
 
 
 def _text(sb):
     sb.subheader("Text")
-    sb.selectbox("Sample text", [*engine.sample_text_names(), state.OWN_TEXT],
+    sb.selectbox("Sample text", [*engine.sample_text_names(), session.OWN_TEXT],
                  key="sample_text", on_change=actions.on_sample_text,
                  help="Texts shipped with BPTT Scope (see sample_texts/README.md).")
-    limit = f"{state.MAX_BYTES / 1e6:.0f} MB"
+    limit = f"{models.MAX_BYTES / 1e6:.0f} MB"
     sb.file_uploader(f"Upload a text (UTF-8, up to {limit})", key="corpus_upload",
-                     on_change=actions.on_upload, max_upload_size=-(-state.MAX_BYTES // 10**6),
+                     on_change=actions.on_upload,
+                     max_upload_size=-(-models.MAX_BYTES // 10**6),
                      help="A plain-text file. A fresh model starts training on it at once, "
                           "with the settings below.")
     with sb.expander("Paste a text"):
@@ -72,8 +103,9 @@ def _text(sb):
 
 
 def _hyperparameters(sb, ss):
-    sb.subheader("Model and training")
-    w, b = state.WIDGET, state.BOUNDS
+    s = get(ss)
+    sb.subheader("Model and training" + (f" of run '{s.focus}'" if len(s.runs) > 1 else ""))
+    w, b = session.HP_KEY, BOUNDS
     c1, c2 = sb.columns(2)
     c1.number_input("hidden_size", *b["hidden_size"], step=10, key=w["hidden_size"],
                     help=HELP["hidden_size"])
@@ -81,26 +113,34 @@ def _hyperparameters(sb, ss):
                     help=HELP["seq_length"])
     c1.number_input("learning_rate", *b["learning_rate"], step=0.01, format="%g",
                     key=w["learning_rate"], help=HELP["learning_rate"])
-    c2.selectbox("optimizer", ["adagrad", "sgd"], key=w["optimizer"],
+    c2.selectbox("optimizer", list(engine.trainer.OPTIMIZERS), key=w["optimizer"],
                  help=HELP["optimizer"])
-    c1.selectbox("clip", ["value", "norm", "none"], key=w["clip"], help=HELP["clip"])
+    c1.selectbox("clip", list(engine.clip.CLIP_MODES), key=w["clip"], help=HELP["clip"])
     c2.number_input("threshold", *b["threshold"], step=0.5, format="%g",
                     key=w["threshold"], help=HELP["threshold"])
     c1, c2 = sb.columns([3, 2])          # room for "orthogonal"
-    c1.selectbox("Whh init", ["gaussian", "orthogonal", "identity"], key=w["whh_init"],
+    c1.selectbox("Whh init", list(engine.params.WHH_INITS), key=w["whh_init"],
                  help=HELP["whh_init"])
     c2.number_input("gain", *b["gain"], step=0.1, format="%g", key=w["gain"],
                     help=HELP["gain"])
     sb.number_input("seed", *b["seed"], step=1, key=w["seed"], help=HELP["seed"])
-    pending = state.pending_changes(ss)
+    pending = session.pending_changes(ss)
     if pending:
-        new_model = any(n in state.ARCHITECTURE for n in pending)
+        new_model = any(n in session.ARCHITECTURE for n in pending)
         sb.caption(f"Not applied yet: {', '.join(pending)}. Apply "
-                   + ("builds a new model (fresh weights)." if new_model else
-                      "changes the current model and keeps its weights."))
+                   + ("builds new weights for the focused run." if new_model else
+                      "changes the focused run and keeps its weights; Fork trains a "
+                      "copy with them beside it."))
     c1, c2 = sb.columns(2)
     c1.button("Apply", key="apply", on_click=actions.on_apply,
-              help="Learning rate, optimizer and clipping apply to the current model; "
-                   "size, window, init, gain and seed build a new one.")
+              help="Learning rate, optimizer and clipping apply to the focused run; "
+                   "size, window, init, gain and seed give it new weights.")
     c2.button("Reset", key="reset", on_click=actions.on_reset,
-              help="Start again from fresh weights (the preset again, if one is active).")
+              help="Start again from fresh weights (the preset or comparison again, if "
+                   "one is active).")
+
+
+# The widgets cover every value the engine accepts (the engine checks the open ends
+# and says what is wrong), so a resumed checkpoint is always shown as it is.
+BOUNDS = {"hidden_size": (1, 2048), "seq_length": (1, 1000), "seed": (0, 2**32 - 1),
+          "learning_rate": (0.0, 1e4), "threshold": (0.0, 1e6), "gain": (0.0, 10.0)}

@@ -2,19 +2,20 @@
 
     streamlit run dashboard
 
-Reads top-down: page config, the session's model, the sidebar, then the views. All
-model math comes from ``engine``; charts come from ``dashboard.charts``.
+Reads top-down: page config, the session, the sidebar, then the views. All model math
+comes from ``engine``; charts come from ``dashboard.charts``; the session changes only
+through ``dashboard.session``.
 """
 import streamlit as st
 
-from dashboard import live, sidebar, state
+from dashboard import live, session, sidebar
 from dashboard.views import code, explorer, export, flow, gradcheck, header, training
 from dashboard.views.common import safely
 
 st.set_page_config(page_title="BPTT Scope", page_icon="🔁", layout="wide")
 
 ss = st.session_state
-state.init(ss)            # first visit: prose.txt, the min-char-rnn preset, one step taken
+session.init(ss)          # first visit: prose.txt, the min-char-rnn preset, one step taken
 sidebar.render(ss)
 
 VIEWS = {

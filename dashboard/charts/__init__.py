@@ -1,6 +1,7 @@
 """Chart builders: pure functions, data in, plotly Figure out. No streamlit here."""
 from .flow import (eigenvalue_chart, jacobian_heatmap, loss_to_state_heatmap,
                    reach_by_lag_chart, singular_value_chart)
+from .runs import loss_to_state_grid, runs_history_chart, runs_lines_chart
 from .strip import window_strip_html
 from .style import mark_timestep
 from .training import (adagrad_step_chart, clip_fraction_chart, grad_norm_chart,
@@ -13,5 +14,6 @@ __all__ = [
     "reach_chart", "saturation_chart", "adagrad_step_chart", "state_heatmap", "timestep_norms_chart", "top_predictions_chart",
     "vector_chart", "stacked_vectors_chart", "loss_to_state_heatmap", "jacobian_heatmap",
     "reach_by_lag_chart", "eigenvalue_chart", "singular_value_chart", "window_strip_html",
-    "window_heatmaps", "mark_timestep",
+    "window_heatmaps", "mark_timestep", "runs_history_chart", "loss_to_state_grid",
+    "runs_lines_chart",
 ]

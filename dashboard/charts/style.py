@@ -130,3 +130,19 @@ def show_char(c):
     """A character as a person can read it in a label: whitespace made visible."""
     return {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}.get(c, c if c.isprintable() else
                                                           f"\\x{ord(c):02x}")
+
+
+# Runs: one colour and one dash per run, the same in every chart and legend. None of
+# them is a blue or a red, which mean forward and backward in the single-run charts;
+# the dashes tell runs apart in black and white too.
+RUN_COLOURS = ("#222222", "#1b9e77", "#8e44ad", "#d4a017")
+RUN_DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def run_colours(names):
+    """Run name -> colour, in run order."""
+    return {n: RUN_COLOURS[i % len(RUN_COLOURS)] for i, n in enumerate(names)}
+
+
+def run_dashes(names):
+    return {n: RUN_DASHES[i % len(RUN_DASHES)] for i, n in enumerate(names)}

@@ -6,7 +6,7 @@ import streamlit as st
 
 import engine
 
-from dashboard import actions, charts
+from dashboard import charts
 from dashboard.charts import style
 from dashboard.views.common import plot, rev, window_at
 
@@ -66,10 +66,8 @@ def render(ss):
     trainer, trace, t = window
     T = trace.T
     if T > 1:
-        ss["code_timestep"] = t
         st.slider("Timestep t (shared with the Timestep explorer)", 0, T - 1,
-                  key="code_timestep", on_change=actions.on_timestep_slider,
-                  args=("code_timestep",))
+                  key="timestep", persist_state="session")
     st.caption(f"The backward pass of the window of iteration {trace.iteration}, at "
                f"t = {t}. Left: the code (our rewrite of min-char-rnn's loop). Middle: "
                "the math. Right: the live values this line produced.")

@@ -3,8 +3,7 @@ import logging
 
 import streamlit as st
 
-import engine
-from dashboard import state
+from dashboard.session import get
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -19,14 +18,15 @@ def plot(fig, caption=None):
 
 
 def look_for(ss, view):
-    """The active preset's hints for this view, next to its charts."""
-    preset = engine.PRESETS.get(ss.get("active_preset"))
-    if preset is None:
+    """The active lesson's hints for this view, next to its charts."""
+    s = get(ss)
+    lesson = s.preset or s.comparison
+    if lesson is None:
         return
-    hints = [what for where, what in preset.look_for if where == view]
+    hints = [what for where, what in lesson.look_for if where == view]
     if hints:
-        st.info(f"**Lesson '{preset.name}': look for** " + "; ".join(hints) + ".",
-                icon=":material/visibility:")
+        st.info(f"**{'Lesson' if s.preset else 'Comparison'} '{lesson.name}': look for** "
+                + "; ".join(hints) + ".", icon=":material/visibility:")
 
 
 def no_window():
@@ -35,19 +35,20 @@ def no_window():
 
 
 def window_at(ss, view):
-    """(trainer, trace, t) for a view that walks the current window at the selected
-    timestep, with the lesson's hints drawn; None (and a note) if there is no window."""
-    trainer = ss["trainer"]
+    """(trainer, trace, t) of the focused run for a view that walks its current window
+    at the selected timestep, with the lesson's hints drawn; None (and a note) if there
+    is no window."""
+    trainer = get(ss).trainer
     if trainer.trace is None:
         no_window()
         return None
     look_for(ss, view)
-    return trainer, trainer.trace, state.clamp_timestep(ss)
+    return trainer, trainer.trace, min(ss["timestep"], trainer.trace.T - 1)
 
 
 def rev(ss, name):
-    """uirevision for a chart: zoom survives updates of the same model, not a new one."""
-    return f"{name}-{ss['model_id']}"
+    """uirevision for a chart: zoom survives updates of the same runs, not new ones."""
+    return f"{name}-{get(ss).generation}"
 
 
 def safely(render, ss):

@@ -3,8 +3,9 @@ split into the part from this step's output and the part carried back from the f
 import numpy as np
 import streamlit as st
 
-from dashboard import actions, charts, state
+from dashboard import actions, charts, window
 from dashboard.charts import style
+from dashboard.session import get
 from dashboard.views.common import plot, rev, window_at
 
 VIEW = "Timestep explorer"
@@ -13,11 +14,11 @@ NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
 
 
 def render(ss):
-    window = window_at(ss, VIEW)
-    if window is None:
+    here = window_at(ss, VIEW)
+    if here is None:
         return
-    trainer, trace, t = window
-    backward = ss["walk_direction"] == "backward"
+    trainer, trace, t = here
+    backward = get(ss).walk_direction == "backward"
     vocab = trainer.vocab
     inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)
     _controls(ss, trace.T, t, backward)
@@ -31,15 +32,15 @@ def render(ss):
     with right:
         _backward(ss, trace, t, vocab)
     _window_charts(ss, trace, t, inputs)
+    if len(get(ss).runs) > 1:
+        _runs_norms(ss, t, inputs)
 
 
 def _controls(ss, T, t, backward):
-    ss["direction_choice"] = ss["walk_direction"]
-    ss["timestep"] = t
     c = st.columns([3, 2, 7, 2], vertical_alignment="bottom")
     c[0].segmented_control(
         "Walk the window", ["forward", "backward"], key="direction_choice",
-        on_change=actions.on_direction, required=True,
+        on_change=actions.on_direction, required=True, persist_state="session",
         format_func=lambda d: "Forward →" if d == "forward" else "← Backward",
         help="Backward follows the backward pass: it starts at the last step, where "
              "dhnext is zero, and Next goes to t−1.")
@@ -48,8 +49,7 @@ def _controls(ss, T, t, backward):
                 key="t_prev", on_click=actions.on_walk, args=(-1,),
                 disabled=not 0 <= prev_t < T)
     if T > 1:
-        c[2].slider("Timestep t", 0, T - 1, key="timestep",
-                    on_change=actions.on_timestep_slider, args=("timestep",))
+        c[2].slider("Timestep t", 0, T - 1, key="timestep", persist_state="session")
     else:
         c[2].caption("The window has a single timestep.")
     c[3].button(f"Next (t={next_t}) ▶" if 0 <= next_t < T else "Next ▶", key="t_next",
@@ -133,8 +133,9 @@ def _window_charts(ss, trace, t, inputs):
 def _window_figures(ss, trace, inputs):
     """The figures of the whole window, built once per window: moving the slider only
     moves their current-t outline."""
-    return state.per_window(ss, "explorer_figures",
-                            lambda trainer, trace: _build_window_figures(ss, trace, inputs))
+    s = get(ss)
+    return window.cached(s, s.focus, "explorer_figures",
+                         lambda trainer, trace: _build_window_figures(ss, trace, inputs))
 
 
 def _build_window_figures(ss, trace, inputs):
@@ -152,3 +153,17 @@ def _build_window_figures(ss, trace, inputs):
                                                  uirevision=rev(ss, "norms")),
             "heatmaps": charts.window_heatmaps(panels, 0, inputs,
                                                uirevision=rev(ss, "heatmaps"))}
+
+
+def _runs_norms(ss, t, inputs):
+    s = get(ss)
+    traces = {n: tr.trace for n, tr in s.runs.items() if tr.trace is not None}
+    n = lambda a: np.linalg.norm(a, axis=1)
+    plot(charts.runs_lines_chart(
+        {name: n(tr.dh) for name, tr in traces.items()},
+        "‖dh<sub>t</sub>‖ of every run (solid) and ‖dhnext<sub>t</sub>‖ (dotted)",
+        "timestep t", "L2 norm (log scale)", rev(ss, "runs_norms"), t=t,
+        second={name: n(tr.dhnext) for name, tr in traces.items()}),
+         "The same walk for every run, each on its own current window: where one run's "
+         "dotted dhnext line falls away to the left and another's holds, the second "
+         "carries gradient further back.")

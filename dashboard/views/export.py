@@ -2,13 +2,17 @@
 import streamlit as st
 
 from dashboard import actions, exports
+from dashboard.session import get
 from engine.checkpoint import to_bytes
 
 
 def render(ss):
-    trainer = ss["trainer"]
+    s = get(ss)
+    trainer = s.trainer
     trace = trainer.trace
-    st.markdown("#### Download")
+    if len(s.runs) > 1:
+        _runs(s)
+    st.markdown("#### Download" + (f" run '{s.focus}'" if len(s.runs) > 1 else ""))
     c = st.columns(3)
     # Data is made on click (a callable), so an open Export tab costs nothing per refresh.
     c[0].download_button("History (CSV)", lambda: exports.history_csv(trainer.history),
@@ -35,4 +39,21 @@ def render(ss):
                      key="checkpoint_upload", on_change=actions.on_checkpoint,
                      help="Only files saved by BPTT Scope are accepted; they are read "
                           "without pickle, so a file can never run code.")
-    st.caption(f"Current model: {ss['corpus_label']}, iteration {trainer.iteration}.")
+    st.caption(f"Current model: {s.corpus_label}, iteration {trainer.iteration}. Loading "
+               "a checkpoint replaces every run with the resumed one.")
+
+
+def _runs(s):
+    """All runs at once: one history CSV with a ``run`` column, a checkpoint each."""
+    st.markdown("#### Download every run")
+    histories = {name: tr.history for name, tr in s.runs.items()}
+    st.download_button("History of all runs (CSV)", lambda: exports.runs_csv(histories),
+                       file_name="bpttscope_history_runs.csv", mime="text/csv",
+                       key="download_runs_history", on_click="ignore")
+    st.caption("One row per run and iteration; the `run` column names the run.")
+    cols = st.columns(len(s.runs))
+    for i, (name, tr) in enumerate(s.runs.items()):
+        cols[i].download_button(f"Checkpoint '{name}'", lambda tr=tr: to_bytes(tr),
+                                file_name=f"bpttscope_{exports.slug(name)}_it{tr.iteration}.npz",
+                                mime="application/octet-stream", key=f"download_run_{i}",
+                                on_click="ignore")

@@ -1,19 +1,25 @@
 """Gradient flow: how far each loss's gradient reaches back, and why (Whh's spectrum)."""
 import streamlit as st
 
-from dashboard import charts, state
+from dashboard import charts, window
+from dashboard.session import get
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Gradient flow"
 
 
 def render(ss):
-    trainer = ss["trainer"]
+    s = get(ss)
+    trainer = s.trainer
     if trainer.trace is None:
         return no_window()
     look_for(ss, VIEW)
-    flow = state.flow_diagnostics(ss)
+    if len(s.runs) > 1:
+        _runs(ss)
+    flow = window.flow(s, s.focus)
     spectrum = flow["spectrum"]
+    if len(s.runs) > 1:
+        st.markdown(f"#### Run '{s.focus}' in detail")
     st.caption(f"Window of iteration {trainer.trace.iteration}, with the weights that "
                "produced it (before that iteration's update). "
                f"σ_max(Whh) = {spectrum['sigma_max']:.3g}, spectral radius ρ(Whh) = "
@@ -40,8 +46,8 @@ def render(ss):
                  "(bright) explode, far below 1 (dark) vanish.")
         else:
             T, H = trainer.trace.T, trainer.config.hidden_size
-            seconds = state.jacobian_seconds(T, H)
-            if ss.get("running") and seconds <= state.JACOBIAN_LIMIT:
+            seconds = window.jacobian_seconds(T, H)
+            if s.running and seconds <= window.JACOBIAN_LIMIT:
                 st.info(f"jacobian_norms ({T * (T - 1) // 2} exact spectral norms, about "
                         f"{seconds:.1f} s per window) is drawn when training pauses.")
             else:
@@ -56,3 +62,24 @@ def render(ss):
         plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist")),
              "How training moves Whh's spectrum: the largest singular value and the "
              "spectral radius, measured every few iterations.")
+
+
+def _runs(ss):
+    """Every run's loss_to_state on one colour scale, and their reach-by-lag curves."""
+    s = get(ss)
+    names = [n for n, tr in s.runs.items() if tr.trace is not None]
+    flows = {n: window.flow(s, n) for n in names}
+    iterations = {s.runs[n].trace.iteration for n in names}
+    same = "the same window" if len({s.runs[n].trace.position for n in names}) == 1 \
+        else "each run's own window (their seq_length differs)"
+    st.caption(f"All runs at iteration {', '.join(map(str, sorted(iterations)))}, on {same}.")
+    plot(charts.loss_to_state_grid({n: f["G"] for n, f in flows.items()},
+                                   uirevision=rev(ss, "runs_l2s")),
+         "One colour scale for all panels: the same colour is the same gradient size, so "
+         "a brighter panel really carries more gradient back in time.")
+    plot(charts.runs_lines_chart(
+        {n: f["lag"] for n, f in flows.items()},
+        "reach_by_lag of every run — median<sub>t</sub> ‖∂L<sub>t</sub>/∂h<sub>t−k</sub>‖"
+        " / ‖∂L<sub>t</sub>/∂h<sub>t</sub>‖", "k: steps back in time",
+        "ratio (log scale)", rev(ss, "runs_lag")),
+         "How much of a loss's gradient is left k steps back, per run.")

@@ -2,8 +2,9 @@
 import streamlit as st
 
 from dashboard import actions
-from engine.gradcheck import DEFAULT_EPS
+from dashboard.session import get
 from dashboard.views.common import no_window
+from engine.gradcheck import DEFAULT_EPS
 
 PASS = 1e-5     # relative error below this: the entries agree
 EPS = DEFAULT_EPS   # gradient_check's finite-difference step
@@ -16,7 +17,8 @@ def roundoff_floor(loss):
 
 
 def render(ss):
-    trainer = ss["trainer"]
+    s = get(ss)
+    trainer = s.trainer
     if trainer.trace is None:
         return no_window()
     st.markdown(
@@ -25,7 +27,7 @@ def render(ss):
         "the current window (its inputs, targets and h_{-1}) with the current weights.")
     st.button("Run gradient check", key="gradcheck_run", on_click=actions.on_gradcheck,
               type="primary")
-    result = ss.get("gradcheck")
+    result = s.gradcheck
     if not result:
         st.caption("10 entries per parameter, 50 in all; takes about a second.")
         return

@@ -1,41 +1,51 @@
 """Above the views: what model this is, what just happened, and the lesson."""
 import streamlit as st
 
-import engine
-from dashboard import actions, state
+from dashboard import actions, session
+from dashboard.session import get
 
 ALERTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
 
 def status(ss):
-    trainer = ss["trainer"]
+    s = get(ss)
+    trainer = s.trainer
     c = trainer.config
     trace = trainer.trace
     loss = f"{trace.loss:.2f}" if trace is not None else "—"
-    line = (f"**{ss['corpus_label']}** ({len(trainer.text):,} characters, vocabulary "
+    who = f"run **{s.focus}** of {len(s.runs)} · " if len(s.runs) > 1 else ""
+    line = (f"{who}**{s.corpus_label}** ({len(trainer.text):,} characters, vocabulary "
             f"V = {len(trainer.vocab)}) · H = {c.hidden_size}, T = {c.seq_length}, "
             f"{c.optimizer} lr {c.learning_rate:g}, clip {c.clip}"
             + (f" {c.threshold:g}" if c.clip != "none" else "")
             + f" · iteration **{trainer.iteration}** · loss {loss} · smooth loss "
             f"{trainer.smooth_loss:.2f}")
-    if ss["running"]:
-        rate = state.iterations_per_second(ss)
+    if s.running:
+        rate = session.iterations_per_second(ss)
         line += " · ▶ training live" + (f": **{rate:,.0f} iterations/s**" if rate else "")
     st.markdown(line)
 
 
 def messages(ss):
-    for level, text in ss.get("messages", []):
+    s = get(ss)
+    for level, text in s.messages:
         ALERTS[level](text)
-    if ss.get("divergence"):
-        _divergence(ss)
+    for name, why in s.diverged.items():
+        _divergence(ss, name, why)
 
 
-def _divergence(ss):
+def _divergence(ss, name, why):
+    s = get(ss)
+    several = len(s.runs) > 1
     st.error(
-        f"**Training diverged.** {ss['divergence']}\n\nLive training has stopped and the "
-        "model is exactly as it was before that step, so every chart still shows the last "
-        "good window. Pick a way out:", icon="💥")
+        (f"**Run '{name}' diverged.** " if several else "**Training diverged.** ")
+        + f"{why}\n\n" + ("This run has stopped; the others go on. " if several else
+                            "Live training has stopped. ")
+        + "The model is exactly as it was before that step, so every chart still shows "
+        "its last good window." + (" Focus it in the sidebar to fix it." if several and
+                                   name != s.focus else " Pick a way out:"), icon="💥")
+    if several and name != s.focus:
+        return
     c = st.columns(3)
     c[0].button("Lower the learning rate ×0.1", key="fix_lower_lr",
                 on_click=actions.on_lower_lr)
@@ -44,9 +54,11 @@ def _divergence(ss):
 
 
 def lesson(ss):
-    preset = engine.PRESETS.get(ss.get("active_preset"))
-    if preset is None:
+    s = get(ss)
+    lesson = s.preset or s.comparison
+    if lesson is None:
         return
-    with st.expander(f"Lesson: **{preset.name}** — what you will see", expanded=True):
-        st.markdown(preset.description)
-        st.markdown("\n".join(f"- **{view}**: {what}" for view, what in preset.look_for))
+    kind = "Lesson" if s.preset else "Comparison"
+    with st.expander(f"{kind}: **{lesson.name}** — what you will see", expanded=True):
+        st.markdown(lesson.description)
+        st.markdown("\n".join(f"- **{view}**: {what}" for view, what in lesson.look_for))

@@ -1,16 +1,20 @@
 """Training: loss, gradient norms and clipping, Whh's spectrum, reach, live samples."""
+import pandas as pd
 import streamlit as st
 
 import engine
-
-from dashboard import charts, state
+from dashboard import charts, session
+from dashboard.charts import style
+from dashboard.session import get
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Training"
 
 
 def render(ss):
-    trainer = ss["trainer"]
+    if len(get(ss).runs) > 1:
+        return _render_runs(ss)
+    trainer = get(ss).trainer
     history = trainer.history
     if history.empty:
         return no_window()
@@ -74,7 +78,7 @@ def _clip_caption(clip, threshold):
 def _samples(ss):
     st.markdown("#### Samples from the model")
     temperature = ss["temperature"]
-    samples = state.latest_samples(ss, temperature)
+    samples = session.latest_samples(ss, get(ss).focus, temperature)
     for i, (iteration, temp, text) in enumerate(samples):
         label = "latest" if i == 0 else "earlier"
         st.caption(f"{label} · iteration {iteration} · temperature {temp:g}")
@@ -82,3 +86,73 @@ def _samples(ss):
     st.caption("200 characters sampled from the current hidden state, one new sample "
                "per refresh (the last few are kept). Early samples are random "
                "characters; watch spaces, then words appear.")
+
+
+# -- several runs -----------------------------------------------------------------------
+RUN_CHARTS = [
+    ("loss", "All runs from the same start: where the curves part, the changed setting "
+             "starts to matter. Thin: each window's loss; bold: smooth_loss."),
+    ("grad_norm_global", "Solid: the norm the backward pass produced; dotted: after "
+                         "clipping. A dotted line flat at the threshold is clipping at "
+                         "work; with clip 'value' the line is a per-entry bound."),
+    ("clip_fraction", "How much of each update the clip changed, per run."),
+    ("sigma_max", "Measured at iterations 0, 1, 2, 4, 8, … and every few hundred. Above "
+                  "1 gradients can grow as they travel back; below 1 they must shrink."),
+    ("reach", "How much of the last character's gradient arrives at the first step of "
+              "its window. Decades apart means one run can learn long dependencies and "
+              "the other cannot."),
+    ("saturation", "Saturated units (|h| near 1) pass almost no gradient back."),
+]
+
+
+def _render_runs(ss):
+    s = get(ss)
+    histories = {name: tr.history for name, tr in s.runs.items()}
+    if all(h.empty for h in histories.values()):
+        return no_window()
+    look_for(ss, VIEW)
+    st.dataframe(runs_table(ss), hide_index=True, width="stretch")
+    st.caption("Every run now, on its last window. Colours and dashes are the runs' own, "
+               "the same in every chart; ⛔ marks a run that diverged and stopped.")
+    thresholds = {tr.config.threshold for tr in s.runs.values() if tr.config.clip == "norm"}
+    left, right = st.columns(2, gap="large")
+    for i, (column, caption) in enumerate(RUN_CHARTS):
+        threshold = (next(iter(thresholds)) if column == "grad_norm_global"
+                     and len(thresholds) == 1 else None)
+        with (left if i % 2 == 0 else right):
+            plot(charts.runs_history_chart(histories, column, threshold,
+                                           uirevision=rev(ss, f"runs_{column}")), caption)
+    st.markdown("#### Samples, one per run")
+    colours = style.run_colours(list(s.runs))
+    for name in s.runs:
+        latest = session.latest_samples(ss, name, ss["temperature"])[0]
+        st.markdown(f"<span style='color:{colours[name]}'>■</span> **{name}** · iteration "
+                    f"{latest[0]}", unsafe_allow_html=True)
+        st.code(latest[2], language=None, wrap_lines=True)
+
+
+def runs_table(ss):
+    """One row per run: its settings and its numbers now (all from the engine's
+    history)."""
+    s = get(ss)
+    rate = session.iterations_per_second(ss)
+    rows = []
+    for name, tr in s.runs.items():
+        h, c = tr.history, tr.config
+        last = h.iloc[-1] if len(h) else None
+        measured = h[["sigma_max", "reach"]].dropna() if len(h) else h
+        rows.append({
+            "run": ("⛔ " if name in s.diverged else "") + name,
+            "settings": f"T {c.seq_length} · {c.optimizer} lr {c.learning_rate:g} · clip "
+                        + (c.clip if c.clip == "none" else f"{c.clip} {c.threshold:g}"),
+            "iteration": tr.iteration,
+            "loss": None if last is None else last["loss"],
+            "smooth loss": tr.smooth_loss,
+            "norm before clip": None if last is None else last["grad_norm_global"],
+            "norm after clip": None if last is None else last["clipped_norm_global"],
+            "σ_max(Whh)": measured["sigma_max"].iloc[-1] if len(measured) else None,
+            "reach": measured["reach"].iloc[-1] if len(measured) else None,
+            "iterations/s": None if rate is None or not s.running or name in s.diverged
+            else rate / max(1, len(session.active_runs(ss))),
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,339 @@
+"""The dashboard's session: one typed object, changed only here.
+
+``st.session_state["session"]`` holds a :class:`Session`: the runs (1 to 4 Trainers that
+train in lockstep), which one the detailed views show, the lesson, messages, live
+training. Widget values live under their widget keys, all listed in ``WIDGETS``; only the
+functions below (called from widget callbacks, before the script reruns) write them, so
+no view writes a widget key while it renders. Nothing here imports streamlit: ``ss`` is
+``st.session_state`` in the app and a plain dict in tests. A failed operation never
+touches the runs the user already has.
+"""
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import engine
+from dashboard import models
+
+MAX_RUNS = 4
+MAX_SAMPLES = 6                 # samples kept per run: the latest plus a short history
+SAMPLE_LENGTH = 200
+CUSTOM = "custom (your own settings)"
+NO_COMPARISON = "(none: one run)"
+OWN_TEXT = "(your own text)"
+DEFAULT_PRESET = "min-char-rnn"
+
+# Settings that need new weights, and those a live model can change (engine's list).
+TRAINING = engine.Trainer.LIVE_SETTINGS
+ARCHITECTURE = tuple(n for n in ("hidden_size", "seq_length", "seed", "whh_init", "gain")
+                     if n not in TRAINING)
+HYPER = ARCHITECTURE + TRAINING
+HP_KEY = {name: f"hp_{name}" for name in HYPER}
+
+# Every widget key the app uses, with the value it starts at. Widgets whose value is
+# the model's (hp_*, focus, timestep) are set by ``install`` / ``set_timestep``.
+WIDGETS = {
+    "step": None, "run": None, "pause": None, "fork": None, "remove_run": None,
+    "apply": None, "reset": None, "paste_apply": None,
+    "preset": DEFAULT_PRESET, "comparison": NO_COMPARISON, "focus": None,
+    "timestep": 0, "direction_choice": "backward",
+    "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
+    "paste_text": "", "iters_per_refresh": 500, "temperature": 1.0,
+    **{key: None for key in HP_KEY.values()},
+}
+
+
+@dataclass
+class Session:
+    runs: dict                          # run name -> Trainer, in display order (1 to 4)
+    focus: str                          # the run the detailed views show
+    lesson: str = CUSTOM                # active preset or comparison name, or CUSTOM
+    corpus_label: str = ""              # where the text came from, for the status line
+    running: bool = False               # live training on
+    walk_direction: str = "backward"    # the explorer's Previous/Next direction
+    generation: int = 0                 # bumps when the runs are replaced: resets zoom
+    messages: list = field(default_factory=list)         # (level, text) until next action
+    diverged: dict = field(default_factory=dict)         # run name -> why it stopped
+    samples: dict = field(default_factory=dict)          # run name -> deque of samples
+    rate_marks: deque = field(default_factory=lambda: deque(maxlen=12))
+    gradcheck: dict | None = None       # last gradient check of the focused run
+    window_cache: dict = field(default_factory=dict)     # see dashboard.window
+    sidebar_stale: bool = False         # changed inside the live fragment: rerun the app
+
+    @property
+    def trainer(self):
+        """The focused run's Trainer."""
+        return self.runs[self.focus]
+
+    @property
+    def comparison(self):
+        return engine.COMPARISONS.get(self.lesson)
+
+    @property
+    def preset(self):
+        return engine.PRESETS.get(self.lesson)
+
+
+def get(ss):
+    return ss["session"]
+
+
+# -- starting and replacing runs ------------------------------------------------------
+def init(ss):
+    """First run of a browser session: the default preset, one step taken."""
+    if "session" in ss:
+        return
+    for key, value in WIDGETS.items():
+        if value is not None:
+            ss.setdefault(key, value)
+    trainer, notes = models.from_preset(DEFAULT_PRESET)
+    ss["sample_text"] = engine.PRESETS[DEFAULT_PRESET].corpus
+    ss["session"] = Session(runs={}, focus="")
+    install(ss, {DEFAULT_PRESET: trainer}, f"sample {ss['sample_text']}", DEFAULT_PRESET,
+            notes)
+
+
+def install(ss, runs, label, lesson=CUSTOM, notes=()):
+    """Make ``runs`` (name -> Trainer) the session's runs and reset what derives from them."""
+    s = get(ss)
+    s.runs = dict(runs)
+    s.focus = next(iter(s.runs))
+    s.lesson, s.corpus_label = lesson, label
+    s.running = False
+    s.generation += 1
+    s.diverged, s.samples, s.gradcheck = {}, {}, None
+    s.rate_marks.clear()
+    s.window_cache.clear()
+    ss["preset"] = lesson if lesson in engine.PRESETS else CUSTOM
+    ss["comparison"] = lesson if lesson in engine.COMPARISONS else NO_COMPARISON
+    _show_focus(ss)
+    for level, text in notes:
+        flash(ss, level, text)
+    T = s.trainer.config.seq_length
+    set_timestep(ss, 0 if s.walk_direction == "forward" else T - 1)
+
+
+def replace_focused(ss, trainer, notes=()):
+    """A new model in place of the focused run (same position in the list)."""
+    s = get(ss)
+    if len(s.runs) == 1:
+        install(ss, {s.focus: trainer}, s.corpus_label, CUSTOM, notes)
+        return
+    s.runs[s.focus] = trainer
+    s.diverged.pop(s.focus, None)
+    s.samples.pop(s.focus, None)
+    s.lesson = CUSTOM
+    s.generation += 1
+    ss["preset"], ss["comparison"] = CUSTOM, NO_COMPARISON
+    _show_focus(ss)
+    for level, text in notes:
+        flash(ss, level, text)
+    clamp_timestep(ss)
+
+
+def fork(ss, changes):
+    """Add a copy of the focused run with ``changes`` to its live settings. Returns the
+    new run's name. Raises ValueError (message for a person) on a fifth run or a bad
+    change; nothing changes then."""
+    s = get(ss)
+    if len(s.runs) >= MAX_RUNS:
+        raise ValueError(f"A session holds at most {MAX_RUNS} runs side by side. Remove a "
+                         "run first (select it under 'Focus', then 'Remove').")
+    twin = s.trainer.fork(**changes)
+    name = unique_name(s.runs, run_name(changes) if changes else f"{s.focus} copy")
+    s.runs[name] = twin
+    set_focus(ss, name)
+    return name
+
+
+def remove(ss, name):
+    """Remove run ``name``; the last run cannot be removed."""
+    s = get(ss)
+    if len(s.runs) <= 1:
+        raise ValueError("This is the only run: there must always be one. Load a preset "
+                         "or a text to replace it instead.")
+    del s.runs[name]
+    s.diverged.pop(name, None)
+    s.samples.pop(name, None)
+    if s.focus == name:
+        set_focus(ss, next(iter(s.runs)))
+
+
+def set_focus(ss, name):
+    s = get(ss)
+    if name not in s.runs:
+        return
+    s.focus = name
+    s.gradcheck = None
+    _show_focus(ss)
+    clamp_timestep(ss)
+
+
+def retune(ss, changes):
+    """Apply live-setting ``changes`` to the focused run (weights kept)."""
+    s = get(ss)
+    s.trainer.retune(**changes)
+    s.diverged.pop(s.focus, None)
+    if s.preset is not None:            # a comparison's lesson still holds for its runs
+        s.lesson = ss["preset"] = CUSTOM
+    _show_focus(ss)
+
+
+def run_name(changes):
+    """A run's name that says what changed: 'clip none', 'lr 0.01, sgd'."""
+    short = {"learning_rate": "lr", "threshold": "threshold", "hidden_size": "H",
+             "seq_length": "T", "whh_init": "Whh"}
+    parts = []
+    for key, value in changes.items():
+        if key in ("clip", "optimizer"):
+            parts.append(f"{key} {value}" if key == "clip" else str(value))
+        else:
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            parts.append(f"{short.get(key, key)} {shown}")
+    return ", ".join(parts)
+
+
+def unique_name(runs, name):
+    name = re.sub(r"\s+", " ", name).strip() or "run"
+    if name not in runs:
+        return name
+    k = 2
+    while f"{name} ({k})" in runs:
+        k += 1
+    return f"{name} ({k})"
+
+
+# -- the sidebar's widgets ----------------------------------------------------------
+def _show_focus(ss):
+    """Point the focus selector and the settings widgets at the focused run."""
+    s = get(ss)
+    ss["focus"] = s.focus
+    settings = s.trainer.settings()
+    for name, key in HP_KEY.items():
+        ss[key] = settings[name]
+
+
+def widget_settings(ss):
+    """The settings shown in the sidebar, with the focused model's other settings."""
+    settings = dict(get(ss).trainer.settings())
+    for name, key in HP_KEY.items():
+        if ss.get(key) is not None:
+            settings[name] = ss[key]
+    return settings
+
+
+def pending_changes(ss):
+    """Names of sidebar settings that differ from the focused model's."""
+    current, shown = get(ss).trainer.settings(), widget_settings(ss)
+    return [n for n in HYPER if shown[n] != current[n]]
+
+
+def set_timestep(ss, t):
+    T = get(ss).trainer.config.seq_length
+    ss["timestep"] = min(max(int(t), 0), T - 1)
+
+
+def clamp_timestep(ss):
+    set_timestep(ss, ss.get("timestep", 0))
+    return ss["timestep"]
+
+
+def set_direction(ss, direction):
+    s = get(ss)
+    s.walk_direction = direction
+    ss["direction_choice"] = direction
+    T = s.trainer.config.seq_length
+    set_timestep(ss, T - 1 if direction == "backward" else 0)
+
+
+# -- messages -------------------------------------------------------------------------
+def flash(ss, level, text):
+    """Queue a message ("error", "warning", "info", "success") until the next action."""
+    get(ss).messages.append((level, text))
+
+
+def begin_action(ss):
+    get(ss).messages = []
+
+
+# -- training -------------------------------------------------------------------------
+def active_runs(ss):
+    s = get(ss)
+    return [name for name in s.runs if name not in s.diverged]
+
+
+def step(ss, n=1, budget=None):
+    """Advance every run that has not diverged by the same iterations: ``n`` of them,
+    or fewer if ``budget`` seconds run out first (checked after each lockstep round, so
+    every run always gets the same count). A run that diverges stops and says why; the
+    others go on. Returns the number of iterations trained."""
+    s = get(ss)
+    names = active_runs(ss)
+    start = time.perf_counter()
+    done = 0
+    while done < n and names:
+        for name in list(names):
+            err = models.advance(s.runs[name], 1)
+            if err is not None:
+                s.diverged[name] = str(err)
+                names.remove(name)
+        done += 1
+        if budget is not None and time.perf_counter() - start > budget:
+            break
+    if not names:
+        s.running = False
+    return done
+
+
+def start_running(ss):
+    s = get(ss)
+    begin_action(ss)
+    if not active_runs(ss):
+        flash(ss, "warning", "Every run has diverged, so there is nothing to train. Lower "
+                             "the learning rate, clip, or reset.")
+        return
+    s.running = True
+    s.rate_marks.clear()
+
+
+def stop_running(ss):
+    get(ss).running = False
+
+
+def mark_rate(ss, now=None):
+    s = get(ss)
+    iterations = sum(tr.iteration for tr in s.runs.values())
+    s.rate_marks.append((time.perf_counter() if now is None else now, iterations))
+
+
+def iterations_per_second(ss):
+    """Iterations per second summed over the runs, over the last few refreshes."""
+    marks = get(ss).rate_marks
+    if len(marks) < 2:
+        return None
+    (t0, i0), (t1, i1) = marks[0], marks[-1]
+    return (i1 - i0) / (t1 - t0) if t1 > t0 else None
+
+
+def latest_samples(ss, name, temperature):
+    """Samples of run ``name`` at its current iteration and ``temperature`` (generated
+    once), newest first, with a few earlier ones."""
+    s = get(ss)
+    trainer = s.runs[name]
+    samples = s.samples.setdefault(name, deque(maxlen=MAX_SAMPLES))
+    key = (trainer.iteration, round(float(temperature), 4))
+    if not samples or samples[-1][:2] != key:
+        try:
+            text = trainer.sample(SAMPLE_LENGTH, temperature=temperature,
+                                  rng_seed=trainer.iteration)
+        except ValueError as err:
+            text = f"(cannot sample: {err})"
+        if samples and samples[-1][0] == key[0]:
+            samples.pop()                 # same iteration, new temperature: replace
+        samples.append((*key, text))
+    return list(reversed(samples))
+
+
+def set_gradcheck(ss, result):
+    get(ss).gradcheck = result
