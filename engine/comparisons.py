@@ -47,7 +47,11 @@ COMPARISONS = {c.name: c for c in [
                       "run at first, but only the unclipped run's loss jumps up; the "
                       "norm after clipping of 'clip norm 5' sits on the line at 5"),
          ("Gradient flow", "the three loss-to-state heatmaps on one colour scale: "
-                           "the unclipped run is the brightest away from the diagonal")),
+                           "identical at the first window (same weights), then the "
+                           "unclipped run's panel goes dark: its huge update saturated "
+                           "the hidden units, so an exploding gradient ends in a "
+                           "vanishing one, while the clipped runs keep carrying gradient "
+                           "back")),
         "prose.txt",
         {"clip none": {**EXPLODING, "clip": "none"},
          "clip value 5": {**EXPLODING, "clip": "value", "threshold": 5.0},

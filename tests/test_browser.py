@@ -143,3 +143,46 @@ def test_live_training_ticks_and_pauses(page):
     assert shown_iteration(page) == paused_at          # paused means paused
     assert_no_exception(page, "live training")
     page.screenshot(path=str(SHOTS / "08_after_live_training.png"), full_page=True)
+
+
+def choose(page, key, option):
+    """Pick ``option`` in the selectbox with widget key ``key``."""
+    page.locator(f".st-key-{key} [role='combobox']").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def test_clipping_comparison_live(page):
+    """Three runs train live side by side; Pause stops all of them; the charts draw
+    every run. Screenshots of Training and Gradient flow (look at them)."""
+    choose(page, "comparison", "clipping")
+    assert_no_exception(page, "loading the clipping comparison")
+    page.get_by_role("tab", name="Training").click()
+    settle(page)
+    start = shown_iteration(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function(
+        f"() => {{ const m = document.body.innerText.match(/· iteration (\\d+)/);"
+        f" return m && Number(m[1]) > {start} + 150; }}", timeout=90_000)
+    # while running the view is never blank: its charts stay on the page
+    for _ in range(5):
+        assert page.locator(".js-plotly-plot").count() >= 6
+        page.wait_for_timeout(200)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => "
+        "b.innerText.trim() === 'Run' && !b.disabled)", timeout=60_000)
+    settle(page)
+    paused_at = shown_iteration(page)
+    page.wait_for_timeout(1_500)
+    assert shown_iteration(page) == paused_at
+    assert_no_exception(page, "clipping comparison, Training")
+    legend = page.locator(".js-plotly-plot .legendtext").evaluate_all(
+        "els => els.map(e => e.textContent)")
+    for run in ("clip none", "clip value 5", "clip norm 5"):
+        assert run in legend, legend
+    page.screenshot(path=str(SHOTS / "10_clipping_training.png"), full_page=True)
+    page.get_by_role("tab", name="Gradient flow").click()
+    settle(page)
+    assert_no_exception(page, "clipping comparison, Gradient flow")
+    page.screenshot(path=str(SHOTS / "11_clipping_gradient_flow.png"), full_page=True)

@@ -20,8 +20,8 @@ HISTORY = {
     "sigma_max": ("σ<sub>max</sub>(Whh) — largest singular value of Whh",
                   "σ_max (1 = neither shrinks nor grows)", True),
     "reach": ("reach — ‖∂L<sub>T−1</sub>/∂h<sub>0</sub>‖ / ‖∂L<sub>T−1</sub>/∂h"
-              "<sub>T−1</sub>‖, the share of the last loss's gradient that survives the "
-              "window", "ratio (log scale)", True),
+              "<sub>T−1</sub>‖ <sup>(what survives the window)</sup>",
+              "ratio (log scale)", True),
     "saturation": ("saturation — share of units with |h<sub>t</sub>| > 0.99 "
                    "(tanh' < 0.02)", "share of h entries", False),
 }

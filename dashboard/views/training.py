@@ -111,7 +111,12 @@ def _render_runs(ss):
     if all(h.empty for h in histories.values()):
         return no_window()
     look_for(ss, VIEW)
-    st.dataframe(runs_table(ss), hide_index=True, width="stretch")
+    number = st.column_config.NumberColumn
+    st.dataframe(runs_table(ss), hide_index=True, width="stretch", column_config={
+        "loss": number(format="%.2f"), "smooth loss": number(format="%.2f"),
+        "norm before clip": number(format="%.3e"), "norm after clip": number(format="%.3e"),
+        "σ_max(Whh)": number(format="%.3f"), "reach": number(format="%.2e"),
+        "iterations/s": number(format="%.0f")})
     st.caption("Every run now, on its last window. Colours and dashes are the runs' own, "
                "the same in every chart; ⛔ marks a run that diverged and stopped.")
     thresholds = {tr.config.threshold for tr in s.runs.values() if tr.config.clip == "norm"}
