@@ -353,8 +353,10 @@ def assert_same(a, b, what):
         assert a.keys() == b.keys(), what
         for key in a:
             assert_same(a[key], b[key], f"{what}[{key}]")
+    elif isinstance(a, float) and np.isnan(a):
+        assert isinstance(b, float) and np.isnan(b), what
     else:
-        assert a == b or (a != a and b != b), what
+        assert a == b, what
 
 
 def assert_same_trace(a, b):
