@@ -39,9 +39,17 @@ def _rnn_back_step(trace, params, t, dstate):
     return (dhraw @ params["Whh"],), dhraw, dhraw
 
 
-def _cell_of(obj):
-    """Name of the cell a trace or trainer config was made with ("rnn" before cells)."""
-    return getattr(obj, "cell", "rnn")
+_GATE_BLOCKS = {1: "rnn", 3: "gru", 4: "lstm"}     # rows of Whh per hidden unit
+
+
+def _cell_of(obj, params):
+    """The cell a trace or trainer config was made with: its ``cell`` if it has one,
+    else read from Whh's (kH, H) shape, so that a gated trace is never taken for rnn."""
+    cell = getattr(obj, "cell", None)
+    if cell is None:
+        kH, H = params["Whh"].shape
+        cell = _GATE_BLOCKS.get(kH // H, f"unknown ({kH} x {H} Whh)")
+    return cell
 
 
 def _back_step_for(cell):
@@ -56,7 +64,7 @@ def _back_step_for(cell):
 def _single_loss_backward(trace, params):
     """Yield ``(s, dx_pre, dh_pre)`` for s = T-1 down to 0; each array is (T-s, kH) and
     its row d is the gradient from the loss L_{s+d} alone."""
-    back_step, n_state = _back_step_for(_cell_of(trace))
+    back_step, n_state = _back_step_for(_cell_of(trace, params))
     T, H = trace.T, trace.hs.shape[1]
     dh_out = trace.dy @ params["Why"]           # row t: dL_t/dh_t through the output
     zero = np.zeros((1, H))
@@ -161,6 +169,12 @@ class BeyondWindow:
     position: int             # data position of the current window (trainer.trace.position)
 
     @property
+    def offsets(self):
+        """(windows_used*T,) each entry of ``norms`` as a step relative to the window's
+        first step: -windows_used*T .. -1."""
+        return np.arange(-len(self.norms), 0)
+
+    @property
     def complete(self):
         """False when the text had fewer than ``windows`` windows before this one."""
         return self.windows_used == self.windows
@@ -184,17 +198,16 @@ def beyond_window(trainer, windows=4, params=None):
                          "call trainer.step() first.")
     check_int("windows", windows, 0, 10**4)
     params = trainer.params if params is None else params
+    cell = _cell_of(trainer.config, params)
+    back_step, n_state = _back_step_for(cell)
     T, p = trace.T, trace.position
     used = min(windows, p // T)
     start, first = p - used * T, used * T      # first: index of the window's first step
     inputs = trainer.data[start: p + T]
     targets = trainer.data[start + 1: p + T + 1]
-    cell = _cell_of(trainer.config)
     H = params["Whh"].shape[1]
     extra = {} if cell == "rnn" else {"cell": cell}
     long = bptt(params, inputs, targets, np.zeros(H), clip="none", **extra)
-
-    back_step, n_state = _back_step_for(cell)
     N = len(inputs)
     dh_out = long.dy[first:] @ params["Why"]          # only the window's losses
     dstate = tuple(np.zeros((1, H)) for _ in range(n_state))

@@ -215,6 +215,17 @@ def test_rnn_back_step_reproduces_bptt():
     np.testing.assert_allclose(dstate[0][0], trace.dhprev, rtol=1e-12)
 
 
+def test_gated_weights_are_not_taken_for_an_rnn():
+    """Until the cells' back_step lands, a (4H, H) Whh is refused, not misread."""
+    params, inputs, targets, hprev = window("contracting")
+    trace = engine.bptt(params, inputs, targets, hprev)
+    lstm_like = {**params, "Whh": np.zeros((4 * H, H))}
+    for fn in (engine.input_saliency, engine.whh_gradient_by_distance,
+               engine.gradient_horizon):
+        with pytest.raises(NotImplementedError, match="lstm"):
+            fn(trace, lstm_like)
+
+
 # -- history --------------------------------------------------------------------------
 def test_history_records_horizon_on_the_reach_schedule():
     tr = engine.Trainer("the cat sat on the mat. " * 10, hidden_size=10, seq_length=8,
@@ -325,6 +336,7 @@ def test_beyond_window_near_the_start_of_the_text():
     result = engine.beyond_window(tr, windows=5)
     check_against_reference(result, reference_beyond(TEXT, tr.params, 6, 12, 5))
     assert result.windows_used == 2 and len(result.norms) == 12 and not result.complete
+    np.testing.assert_array_equal(result.offsets, np.arange(-12, 0))
     assert engine.beyond_window(tr, windows=0).norms.shape == (0,)
 
 
