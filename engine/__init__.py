@@ -2,6 +2,8 @@
 
 Pure computation: no plotting, no UI. See README.md for a tour.
 """
+from .attribution import (BeyondWindow, beyond_window, gradient_horizon, input_saliency,
+                          whh_gradient_by_distance, whh_piece_norms)
 from .bptt import Trace, bptt
 from .comparisons import COMPARISONS, Comparison
 from .diagnostics import (effective_learning_rate, jacobian_norms, loss_to_state, reach,
@@ -17,5 +19,8 @@ __all__ = [
     "Vocab", "load_corpus", "CorpusError", "DEFAULT_MAX_BYTES", "init_params", "bptt",
     "Trace", "Trainer", "Config", "DivergenceError", "gradient_check", "loss_to_state",
     "jacobian_norms", "whh_spectrum", "saturation", "reach", "reach_by_lag",
-    "effective_learning_rate", "PRESETS", "Preset", "COMPARISONS", "Comparison", "read_sample", "sample_text_names",
+    "effective_learning_rate", "PRESETS", "Preset", "COMPARISONS", "Comparison",
+    "read_sample", "sample_text_names",
+    "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
+    "beyond_window", "BeyondWindow",
 ]

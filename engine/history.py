@@ -12,6 +12,7 @@ COLUMNS = (
        "dhprev_norm",        # ||dhprev||: the gradient truncation drops
        "dh_ratio",           # ||dh_0|| / ||dh_{T-1}||
        "reach",              # ||dL_{T-1}/dh_0|| / ||dL_{T-1}/dh_{T-1}||
+       "horizon",            # norm-weighted mean loss-to-step distance of dWhh (with reach)
        "saturation",         # fraction of units with |h| > 0.99 over the window
        "sigma_max",          # largest singular value of Whh (every k iterations)
        "spectral_radius"]    # largest |eigenvalue| of Whh (every k iterations)

@@ -5,14 +5,15 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from .attribution import gradient_horizon
 from .bptt import bptt
 from .clip import check_clip, l2
 from .diagnostics import SATURATED, reach, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
-from .threads import one_blas_thread, single_threaded
 from .params import NAMES, check_float, check_init, check_int, init_params
 from .params import layout as layout_for
+from .threads import one_blas_thread, single_threaded
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
 
 OPTIMIZERS = ("adagrad", "sgd")
@@ -31,7 +32,7 @@ class Config:
     whh_init: str = "gaussian"      # "gaussian" (min-char-rnn), "orthogonal", "identity"
     gain: float = 1.0               # multiplies orthogonal / identity Whh
     scale: float = 0.01             # std of the Gaussian weights
-    diagnostics_every: int = 250    # reach and Whh spectrum into history every k iterations
+    diagnostics_every: int = 250    # reach, horizon, Whh spectrum into history every k its
                                     # (and at 0, 1, 2, 4, 8, ...: dense early, cheap later)
 
     def validate(self):
@@ -217,6 +218,7 @@ class Trainer:
             spec = whh_spectrum(self.params)
             row["sigma_max"], row["spectral_radius"] = spec["sigma_max"], spec["spectral_radius"]
             row["reach"] = reach(trace, self.params)
+            row["horizon"] = gradient_horizon(trace, self.params)
         return row
 
     def _divergence(self, trace):
