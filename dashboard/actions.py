@@ -228,6 +228,16 @@ def on_gradcheck():
                                "table": table})
 
 
+def on_tour(k):
+    """Go to stop ``k`` of the guided tour; None leaves it."""
+    session.tour_go(_ss(), k)
+
+
+def on_play():
+    ss = _ss()
+    session.set_playing(ss, not get(ss).playing)
+
+
 def on_walk(delta):
     """Previous / next along the chosen direction (backward: next is t-1)."""
     ss = _ss()

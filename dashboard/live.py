@@ -28,3 +28,8 @@ def tick(ss):
     session.mark_rate(ss)
     if not s.running:
         st.rerun()
+
+
+def walk_tick(ss):
+    """One step of the explorer's playing walk; False at the end (the walk stops)."""
+    return session.walk_step(ss)

@@ -71,3 +71,69 @@ def from_checkpoint(name, data):
         notes = [("warning", f"Resumed {name} at iteration {resumed_at}, but its next "
                              f"step diverged: {err}")]
     return trainer, notes
+
+
+def from_link(link, progress=None):
+    """(runs, label, lesson, notes) rebuilt from a ``links.Link``: the lesson's fresh
+    weights, then the same iterations again (training is deterministic, so the weights
+    match the shared session's bit for bit). ``progress(fraction, text)`` is called
+    during the replay. Raises ValueError / CorpusError for settings the engine refuses."""
+    from dashboard import links, session
+    if link.lesson in engine.COMPARISONS:
+        runs, notes = from_comparison(link.lesson)
+        lesson, corpus = link.lesson, engine.COMPARISONS[link.lesson].corpus
+    else:
+        preset = engine.PRESETS.get(link.lesson)
+        corpus = link.text or preset.corpus
+        settings = {**(preset.settings if preset else {}), **link.settings}
+        if preset is not None and corpus == preset.corpus \
+                and _same_settings(preset.settings, settings):
+            trainer, notes = from_preset(link.lesson)
+            lesson, name = link.lesson, link.lesson
+        else:
+            trainer, notes = build(engine.read_sample(corpus), settings)
+            lesson, name = session.CUSTOM, "run"
+        runs = {name: trainer}
+    if link.iteration is not None:
+        first = next(iter(runs.values()))
+        todo = link.iteration - first.iteration
+        c = first.config
+        cost = links.replay_cost(max(todo, 0), c.hidden_size, c.seq_length, len(runs))
+        if todo < 0:
+            notes.append(("info", f"This lesson starts at iteration {first.iteration} (its "
+                                  f"warm-up), after the {link.iteration} the link asks for."))
+        elif cost > links.REPLAY_BUDGET:
+            notes.append(("warning", f"The link asks for iteration {link.iteration:,}. "
+                                     f"Replaying it would take {cost / links.REPLAY_BUDGET:.1f}"
+                                     f" times the replay budget ({links.REPLAY_BUDGET:,} "
+                                     "iterations at hidden size 100), so the lesson starts "
+                                     "from its beginning. To get there, press Run until "
+                                     "that iteration, or ask for a checkpoint (Export tab) "
+                                     "and resume from it."))
+        else:
+            _replay(runs, todo, progress, notes)
+    return runs, f"sample {corpus}", lesson, notes
+
+
+def _replay(runs, n, progress, notes):
+    """Train every run ``n`` more iterations in chunks, reporting progress; a run that
+    diverges stops there, as it would have in the shared session."""
+    live = dict(runs)
+    chunk = max(1, n // 50)
+    done = 0
+    while done < n:
+        k = min(chunk, n - done)
+        for name, trainer in list(live.items()):
+            err = advance(trainer, k)
+            if err is not None:
+                notes.append(("warning", f"Run '{name}' diverged while replaying: {err}"))
+                del live[name]
+        done += k
+        if progress is not None:
+            progress(done / n, f"Replaying the shared lesson: iteration {done:,} of {n:,}")
+
+
+def _same_settings(preset_settings, settings):
+    """Whether ``settings`` are the preset's own (Config defaults where it sets none)."""
+    defaults = engine.Config()
+    return all(preset_settings.get(k, getattr(defaults, k)) == v for k, v in settings.items())

@@ -39,7 +39,9 @@ WIDGETS = {
     "preset": DEFAULT_PRESET, "comparison": NO_COMPARISON, "focus": None,
     "timestep": 0, "direction_choice": "backward",
     "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
-    "paste_text": "", "iters_per_refresh": 500, "temperature": 1.0,
+    "paste_text": "", "iters_per_refresh": 500, "temperature": 1.0, "play": None,
+    "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
+    "tour_start": None,
     **{key: None for key in HP_KEY.values()},
 }
 
@@ -60,6 +62,10 @@ class Session:
     gradcheck: dict | None = None       # last gradient check of the focused run
     window_cache: dict = field(default_factory=dict)     # see dashboard.window
     sidebar_stale: bool = False         # changed inside the live fragment: rerun the app
+    edited: bool = False                # runs changed by hand (fork, retune, ...): a link
+                                        # replays the lesson, not those changes
+    tour_step: int | None = None        # the guided tour's step, None when not touring
+    playing: bool = False               # the explorer's walk plays by itself
 
     @property
     def trainer(self):
@@ -103,6 +109,7 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     s.running = False
     s.generation += 1
     s.diverged, s.samples, s.gradcheck = {}, {}, None
+    s.edited = s.playing = False
     s.rate_marks.clear()
     s.window_cache.clear()
     ss["preset"] = lesson if lesson in engine.PRESETS else CUSTOM
@@ -114,6 +121,17 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     set_timestep(ss, 0 if s.walk_direction == "forward" else T - 1)
 
 
+def open_link(ss, runs, label, lesson, notes, view=None, timestep=None, focus=None):
+    """Install runs rebuilt from a shared link, then its view, focus and timestep."""
+    install(ss, runs, label, lesson, notes)
+    if focus in get(ss).runs:
+        set_focus(ss, focus)
+    if view is not None:
+        ss["view"] = view
+    if timestep is not None:
+        set_timestep(ss, timestep)
+
+
 def replace_focused(ss, trainer, notes=()):
     """A new model in place of the focused run (same position in the list)."""
     s = get(ss)
@@ -121,6 +139,7 @@ def replace_focused(ss, trainer, notes=()):
         install(ss, {s.focus: trainer}, s.corpus_label, CUSTOM, notes)
         return
     s.runs[s.focus] = trainer
+    s.edited = True
     s.diverged.pop(s.focus, None)
     s.samples.pop(s.focus, None)
     s.lesson = CUSTOM
@@ -143,6 +162,7 @@ def fork(ss, changes):
     twin = s.trainer.fork(**changes)
     name = unique_name(s.runs, run_name(changes) if changes else f"{s.focus} copy")
     s.runs[name] = twin
+    s.edited = True
     set_focus(ss, name)
     return name
 
@@ -154,6 +174,7 @@ def remove(ss, name):
         raise ValueError("This is the only run: there must always be one. Load a preset "
                          "or a text to replace it instead.")
     del s.runs[name]
+    s.edited = True
     s.diverged.pop(name, None)
     s.samples.pop(name, None)
     if s.focus == name:
@@ -174,6 +195,7 @@ def retune(ss, changes):
     """Apply live-setting ``changes`` to the focused run (weights kept)."""
     s = get(ss)
     s.trainer.retune(**changes)
+    s.edited = True
     s.diverged.pop(s.focus, None)
     if s.preset is not None:            # a comparison's lesson still holds for its runs
         s.lesson = ss["preset"] = CUSTOM
@@ -245,6 +267,47 @@ def set_direction(ss, direction):
     ss["direction_choice"] = direction
     T = s.trainer.config.seq_length
     set_timestep(ss, T - 1 if direction == "backward" else 0)
+
+
+def tour_go(ss, k):
+    """Show stop ``k`` of the guided tour (None leaves it): its view, its timestep,
+    walking backward."""
+    from dashboard import tour
+    s = get(ss)
+    if k is None or not 0 <= k < len(tour.STOPS):
+        s.tour_step = None
+        return
+    stop = tour.STOPS[k]
+    s.tour_step = k
+    s.playing = False
+    s.walk_direction = ss["direction_choice"] = "backward"
+    ss["view"] = stop.view
+    set_timestep(ss, tour.timestep(stop, s.trainer.config.seq_length))
+
+
+def set_playing(ss, playing):
+    """Start or stop the explorer's walk; starting at the end of the walk starts over."""
+    s = get(ss)
+    if playing and _walk_next(ss) is None:
+        set_direction(ss, s.walk_direction)
+    s.playing = playing
+
+
+def walk_step(ss):
+    """One step of the playing walk. Returns False (and stops) at the end."""
+    t = _walk_next(ss)
+    if t is None:
+        get(ss).playing = False
+        return False
+    ss["timestep"] = t
+    return True
+
+
+def _walk_next(ss):
+    """The next timestep along the walk's direction, None past the end."""
+    s = get(ss)
+    t = ss["timestep"] + (-1 if s.walk_direction == "backward" else 1)
+    return t if 0 <= t < s.trainer.config.seq_length else None
 
 
 # -- messages -------------------------------------------------------------------------

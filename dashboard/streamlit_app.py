@@ -8,14 +8,14 @@ through ``dashboard.session``.
 """
 import streamlit as st
 
-from dashboard import live, session, sidebar
+from dashboard import live, share, sidebar
 from dashboard.views import code, explorer, export, flow, gradcheck, header, training
 from dashboard.views.common import safely
 
 st.set_page_config(page_title="BPTT Scope", page_icon="🔁", layout="wide")
 
 ss = st.session_state
-session.init(ss)          # first visit: prose.txt, the min-char-rnn preset, one step taken
+share.start(ss)           # first visit: the link's lesson, or min-char-rnn on prose.txt
 sidebar.render(ss)
 
 VIEWS = {
@@ -34,7 +34,12 @@ def main_views():
     """Everything right of the sidebar. While running, this fragment reruns on a timer
     and trains one chunk per refresh; a view that is not open is not computed."""
     live.tick(ss)
-    header.status(ss)
+    left, right = st.columns([12, 2], vertical_alignment="center")
+    with left:
+        header.status(ss)
+    with right.popover("🔗 Copy link", help="A link that reopens this lesson, at this "
+                       "iteration, view and timestep, for anyone."):
+        share.link_box(ss)
     header.messages(ss)
     header.lesson(ss)
     tabs = st.tabs(list(VIEWS), key="view", on_change="rerun", default=FIRST_VIEW)
@@ -42,6 +47,7 @@ def main_views():
         if tab.open:
             with tab:
                 safely(render, ss)
+    share.mirror(ss)      # the address bar always links to what is on screen
 
 
 main_views()

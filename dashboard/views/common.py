@@ -42,7 +42,8 @@ def window_at(ss, view):
     if trainer.trace is None:
         no_window()
         return None
-    look_for(ss, view)
+    if view is not None:
+        look_for(ss, view)
     return trainer, trainer.trace, min(ss["timestep"], trainer.trace.T - 1)
 
 

@@ -3,7 +3,7 @@ split into the part from this step's output and the part carried back from the f
 import numpy as np
 import streamlit as st
 
-from dashboard import actions, charts, window
+from dashboard import actions, charts, live, window
 from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views.common import plot, rev, window_at
@@ -14,10 +14,34 @@ NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
 
 
 def render(ss):
-    here = window_at(ss, VIEW)
-    if here is None:
+    if window_at(ss, VIEW) is None:
         return
-    trainer, trace, t = here
+    _player(ss)
+    s = get(ss)
+    every = 1.0 / ss["play_speed"] if s.playing else None
+    st.fragment(run_every=every)(_walk)(ss)
+
+
+def _player(ss):
+    """Play / Pause and the speed: outside the walking fragment, so a click reruns the
+    view and restarts the fragment with its new timer."""
+    playing = get(ss).playing
+    c = st.columns([2, 3, 9], vertical_alignment="center")
+    c[0].button("⏸ Pause the walk" if playing else "▶ Play the walk", key="play",
+                on_click=actions.on_play, type="secondary",
+                help="Walks the window one timestep at a time in the chosen direction "
+                     "and stops at the end. The rest of the page stays usable.")
+    c[1].select_slider("Steps per second", options=[1, 2, 3, 4, 5, 6, 7, 8],
+                       key="play_speed", label_visibility="collapsed",
+                       format_func=lambda v: f"{v} step{'s' if v > 1 else ''}/s")
+
+
+def _walk(ss):
+    """Everything that follows the selected timestep. While the walk plays, this
+    fragment reruns on its own timer and takes one step each time."""
+    if get(ss).playing and not live.walk_tick(ss):
+        st.rerun()                  # the end of the walk: drop the timer
+    trainer, trace, t = window_at(ss, None)
     backward = get(ss).walk_direction == "backward"
     vocab = trainer.vocab
     inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)

@@ -1,7 +1,7 @@
 """Above the views: what model this is, what just happened, and the lesson."""
 import streamlit as st
 
-from dashboard import actions, session
+from dashboard import actions, session, tour
 from dashboard.session import get
 
 ALERTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
@@ -56,9 +56,32 @@ def _divergence(ss, name, why):
 def lesson(ss):
     s = get(ss)
     lesson = s.preset or s.comparison
+    if s.tour_step is not None:
+        return _tour(ss)
     if lesson is None:
         return
     kind = "Lesson" if s.preset else "Comparison"
     with st.expander(f"{kind}: **{lesson.name}** — what you will see", expanded=True):
         st.markdown(lesson.description)
         st.markdown("\n".join(f"- **{view}**: {what}" for view, what in lesson.look_for))
+        if lesson.name == tour.LESSON and len(s.runs) == 1:
+            st.button("Take the guided tour", key="tour_start", on_click=actions.on_tour,
+                      args=(0,), icon=":material/tour:",
+                      help=f"{len(tour.STOPS)} short stops: each opens the right view at "
+                           "the right timestep and says what to notice.")
+
+
+def _tour(ss):
+    k = get(ss).tour_step
+    stop = tour.STOPS[k]
+    with st.container(border=True):
+        st.markdown(f"**Guided tour, stop {k + 1} of {len(tour.STOPS)}** · {stop.view}, "
+                    f"t = {ss['timestep']}<br>{stop.say}", unsafe_allow_html=True)
+        c = st.columns([2, 2, 2, 8])
+        c[0].button("◀ Back", key="tour_back", on_click=actions.on_tour, args=(k - 1,),
+                    disabled=k == 0)
+        last = k == len(tour.STOPS) - 1
+        c[1].button("Finish" if last else "Next ▶", key="tour_next", type="primary",
+                    on_click=actions.on_tour, args=(None if last else k + 1,))
+        c[2].button("Leave the tour", key="tour_leave", on_click=actions.on_tour,
+                    args=(None,))
