@@ -37,7 +37,7 @@ def main_views():
     left, right = st.columns([12, 2], vertical_alignment="center")
     with left:
         header.status(ss)
-    with right.popover("🔗 Copy link", help="A link that reopens this lesson, at this "
+    with right.popover("Copy link", icon=":material/link:", help="A link that reopens this lesson, at this "
                        "iteration, view and timestep, for anyone."):
         share.link_box(ss)
     header.messages(ss)

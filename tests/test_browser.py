@@ -186,3 +186,23 @@ def test_clipping_comparison_live(page):
     settle(page)
     assert_no_exception(page, "clipping comparison, Gradient flow")
     page.screenshot(path=str(SHOTS / "11_clipping_gradient_flow.png"), full_page=True)
+
+
+def test_play_the_backward_walk(page, server):
+    """Play walks the window by itself (a run_every fragment: only a real browser ticks
+    it); screenshots at two steps of the walk."""
+    page.goto(server + "/?lesson=min-char-rnn&view=Timestep+explorer&t=24",
+              wait_until="networkidle")
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_role("button", name="Play the walk").click()
+    page.wait_for_function("() => document.body.innerText.includes('Backward at t = 20')",
+                           timeout=30_000)
+    page.screenshot(path=str(SHOTS / "12_walk_t20.png"), full_page=True)
+    page.wait_for_function("() => document.body.innerText.includes('Backward at t = 12')",
+                           timeout=30_000)
+    page.screenshot(path=str(SHOTS / "13_walk_t12.png"), full_page=True)
+    page.wait_for_function("() => document.body.innerText.includes('Backward at t = 0')",
+                           timeout=60_000)
+    page.get_by_role("button", name="Play the walk").wait_for(timeout=30_000)  # stopped
+    assert_no_exception(page, "playing the walk")

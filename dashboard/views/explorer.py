@@ -27,7 +27,8 @@ def _player(ss):
     view and restarts the fragment with its new timer."""
     playing = get(ss).playing
     c = st.columns([2, 3, 9], vertical_alignment="center")
-    c[0].button("⏸ Pause the walk" if playing else "▶ Play the walk", key="play",
+    c[0].button("Pause the walk" if playing else "Play the walk", key="play",
+                icon=":material/pause:" if playing else ":material/play_arrow:",
                 on_click=actions.on_play, type="secondary",
                 help="Walks the window one timestep at a time in the chosen direction "
                      "and stops at the end. The rest of the page stays usable.")
