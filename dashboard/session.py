@@ -66,6 +66,7 @@ class Session:
                                         # replays the lesson, not those changes
     tour_step: int | None = None        # the guided tour's step, None when not touring
     playing: bool = False               # the explorer's walk plays by itself
+    render_seconds: float = 0.0         # drawing time of the last live refresh
 
     @property
     def trainer(self):
@@ -362,6 +363,11 @@ def start_running(ss):
 
 def stop_running(ss):
     get(ss).running = False
+
+
+def note_render(ss, seconds):
+    """Remember how long the last live refresh took to draw (sets the next chunk)."""
+    get(ss).render_seconds = seconds
 
 
 def mark_rate(ss, now=None):

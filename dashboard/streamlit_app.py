@@ -33,7 +33,7 @@ FIRST_VIEW = "Timestep explorer"
 def main_views():
     """Everything right of the sidebar. While running, this fragment reruns on a timer
     and trains one chunk per refresh; a view that is not open is not computed."""
-    live.tick(ss)
+    tick_end = live.tick(ss)
     left, right = st.columns([12, 2], vertical_alignment="center")
     with left:
         header.status(ss)
@@ -48,6 +48,7 @@ def main_views():
             with tab:
                 safely(render, ss)
     share.mirror(ss)      # the address bar always links to what is on screen
+    live.drawn(ss, tick_end)
 
 
 main_views()
