@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clip import clip_gradients, norms
+from .clip import check_clip, clip_gradients, norms
 from .params import layout as layout_for
 from .threads import single_threaded
 
@@ -74,6 +74,7 @@ def forward(params, inputs, hprev):
 @single_threaded
 def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
     """Forward and backward over one window; returns the full Trace."""
+    threshold = check_clip(clip, threshold)     # before any work: a bad value costs nothing
     inputs = np.asarray(inputs, dtype=np.intp)
     targets = np.asarray(targets, dtype=np.intp)
     Whh, Why = params["Whh"], params["Why"]

@@ -1,0 +1,142 @@
+"""What a configuration costs before it is built: seconds per training step and peak
+memory, so that the Trainer can refuse or warn before allocating anything large.
+
+The model counts the work of one step (see bptt.py and Trainer._update) in five parts
+and weighs each by a constant measured with ``bench/cost_calibration.py``:
+
+* the recurrence, forward and backward: 2T matrix-vector products with Whh (T H^2);
+* the window's matrix products: hs Why^T, dy^T hs, dy Why, dhraw^T onehot, dhraw^T hs
+  (T H (4V + H));
+* softmax, loss and dy over the window (T V);
+* clipping, norms and the Adagrad update: a dozen passes over all P parameters;
+* Python's fixed cost per timestep and per step.
+
+Peak memory is the trainer's buffers (parameters, Adagrad memory, spares: about 11 P
+floats while a step runs, because the previous step's trace still holds its gradients),
+the window's (T, V) arrays and the encoded text. A gated cell multiplies the H-sized
+work by its number of gate blocks (``GATES``); that scaling is counted, not measured.
+"""
+from dataclasses import dataclass
+
+# Measured with bench/cost_calibration.py (2-core VM, OpenBLAS on one thread, numpy 2.4):
+# a least-squares fit of step time and tracemalloc peak over 18 configurations from
+# V 50..5000, H 32..1024, T 25..400. Median |estimate / measured - 1|: time 9%,
+# memory 3%; worst: time 35%, memory 12% (see the bench's printout).
+SECONDS_PER_RECURRENT_FLOP = 1.6e-10    # T H^2 multiply-adds, forward + backward (x2)
+SECONDS_PER_MATMUL_FLOP = 2.5e-11       # T H (4V + H) multiply-adds in BLAS products
+SECONDS_PER_OUTPUT = 2.0e-8             # per (t, v): softmax, loss, dy
+SECONDS_PER_PARAM = 6.0e-9              # per parameter: clip, norms, Adagrad
+SECONDS_PER_TIMESTEP = 1.2e-5           # Python per t (forward and backward loops)
+SECONDS_PER_STEP = 2.5e-4               # fixed cost of a step
+SECONDS_PER_EIG_FLOP = 2.5e-9           # Whh's eigenvalues and singular values (H^3)
+PARAM_COPIES = 11                       # float64 copies of all parameters at the peak
+OUTPUT_COPIES = 6                       # float64 (T, V) arrays alive at the peak
+STATE_COPIES = 14                       # float64 (T, H) arrays alive at the peak
+FIXED_BYTES = 2_000_000
+
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+REFUSE_BYTES = 2e9          # the trainer refuses a configuration above these ...
+REFUSE_SECONDS = 5.0
+WARN_SECONDS = 0.5          # ... and warns above these
+WARN_DIAGNOSTIC_SECONDS = 2.0
+SAMPLE_SECONDS = 10.0       # Trainer.sample refuses work estimated above this
+
+
+@dataclass(frozen=True)
+class Cost:
+    seconds_per_step: float         # one training step, without diagnostics
+    peak_bytes: int                 # memory of the trainer while a step runs
+    diagnostic_seconds: float       # Whh's spectrum and reach, at iterations 0, 1, 2, 4,
+                                    # 8, ... and every diagnostics_every
+
+    def __str__(self):
+        return (f"about {_seconds(self.seconds_per_step)} per step and "
+                f"{_bytes(self.peak_bytes)} of memory")
+
+
+def parameter_count(vocab_size, hidden_size, cell="rnn"):
+    """P: entries of Wxh, Whh, Why, bh, by (gate blocks stacked in Wxh, Whh, bh)."""
+    V, H, k = vocab_size, hidden_size, GATES[cell]
+    return k * H * V + k * H * H + V * H + k * H + V
+
+
+def estimate_cost(vocab_size, hidden_size, seq_length, cell="rnn", text_length=0):
+    """The estimated :class:`Cost` of training this configuration."""
+    V, H, T, k = int(vocab_size), int(hidden_size), int(seq_length), GATES[cell]
+    P = parameter_count(V, H, cell)
+    seconds = (SECONDS_PER_RECURRENT_FLOP * 2 * T * k * H * H
+               + SECONDS_PER_MATMUL_FLOP * T * H * (k * 2 * V + 2 * V + k * H)
+               + SECONDS_PER_OUTPUT * T * V
+               + SECONDS_PER_PARAM * P
+               + SECONDS_PER_TIMESTEP * T * k
+               + SECONDS_PER_STEP)
+    diagnostics = SECONDS_PER_EIG_FLOP * H ** 3 + SECONDS_PER_RECURRENT_FLOP * T * k * H * H
+    peak = 8 * (PARAM_COPIES * P + OUTPUT_COPIES * T * V + STATE_COPIES * k * T * H
+                + text_length) + FIXED_BYTES
+    return Cost(seconds, int(peak), diagnostics)
+
+
+def sample_seconds(n, vocab_size, hidden_size, cell="rnn"):
+    """Estimated time of ``Trainer.sample(n)``: per character one step of the cell,
+    the output layer and a softmax, in Python."""
+    V, H, k = vocab_size, hidden_size, GATES[cell]
+    per_char = (SECONDS_PER_RECURRENT_FLOP * k * H * H + SECONDS_PER_RECURRENT_FLOP * V * H
+                + SECONDS_PER_OUTPUT * V + 3 * SECONDS_PER_TIMESTEP)
+    return n * per_char
+
+
+def check_cost(cost, vocab_size, hidden_size, seq_length, cell="rnn"):
+    """Warnings (a list of strings) for a configuration that will be slow; ValueError,
+    saying the estimate and what to lower, for one that is too large to build."""
+    V, H, T = vocab_size, hidden_size, seq_length
+    what = f"vocabulary of {V:,} characters, hidden_size {H}, seq_length {T}"
+    too_big = cost.peak_bytes > REFUSE_BYTES
+    too_slow = cost.seconds_per_step > REFUSE_SECONDS
+    if too_big or too_slow:
+        limits = []
+        if too_big:
+            limits.append(f"{_bytes(cost.peak_bytes)} of memory (the limit is "
+                          f"{_bytes(REFUSE_BYTES)})")
+        if too_slow:
+            limits.append(f"{_seconds(cost.seconds_per_step)} per training step (the limit "
+                          f"is {_seconds(REFUSE_SECONDS)})")
+        fits_h = _largest(lambda h: _fits(estimate_cost(V, h, T, cell)), 1, H)
+        fits_t = _largest(lambda t: _fits(estimate_cost(V, H, t, cell)), 1, T)
+        lower = [f"hidden_size (at most {fits_h} fits with the other settings)"
+                 if fits_h else "hidden_size",
+                 f"seq_length (at most {fits_t} fits)" if fits_t else "seq_length"]
+        raise ValueError(f"This model is too large to train here: {what} would need about "
+                         f"{' and '.join(limits)}. Lower {lower[0]} or {lower[1]}, or use "
+                         "a text with fewer distinct characters.")
+    notes = []
+    if cost.seconds_per_step > WARN_SECONDS:
+        notes.append(f"This model is slow: {what} takes {cost}. Lower hidden_size or "
+                     "seq_length for a livelier dashboard.")
+    if cost.diagnostic_seconds > WARN_DIAGNOSTIC_SECONDS:
+        notes.append(f"Whh's spectrum takes about {_seconds(cost.diagnostic_seconds)} at "
+                     f"hidden_size {H}; it is recorded at iterations 0, 1, 2, 4, 8, ... and "
+                     "every diagnostics_every iterations, so those steps are slower.")
+    return notes
+
+
+def _fits(cost):
+    return cost.peak_bytes <= REFUSE_BYTES and cost.seconds_per_step <= REFUSE_SECONDS
+
+
+def _largest(fits, low, high):
+    """The largest x in [low, high] with fits(x) (fits is monotone), or None."""
+    if not fits(low):
+        return None
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    return low
+
+
+def _bytes(n):
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
+def _seconds(s):
+    return f"{s:.2g} s" if s >= 0.1 else f"{s * 1e3:.2g} ms" if s >= 1e-4 else f"{s * 1e6:.2g} µs"
