@@ -40,16 +40,6 @@ class History:
         self._n += 1
         self._frame = None
 
-    def truncate(self, n):
-        """Forget rows from ``n`` on (used to undo nothing but a failed append)."""
-        for col in self._cols.values():
-            col[n: self._n] = np.nan
-        self._n = min(self._n, n)
-        self._frame = None
-
-    def column(self, name):
-        return self._cols[name][: self._n]
-
     @property
     def nbytes(self):
         return sum(col.nbytes for col in self._cols.values())
