@@ -5,8 +5,15 @@ docs/architecture.md for how the pieces fit.
 """
 from .bptt import Trace, bptt
 from .cost import Cost, estimate_cost
-from .diagnostics import (effective_learning_rate, jacobian_norms, loss_to_state, reach,
-                          reach_by_lag, saturation, whh_spectrum)
+from .diagnostics import (
+                          effective_learning_rate,
+                          jacobian_norms,
+                          loss_to_state,
+                          reach,
+                          reach_by_lag,
+                          saturation,
+                          whh_spectrum,
+)
 from .errors import CorpusError, DivergenceError
 from .gradcheck import gradient_check, gradient_check_summary
 from .limits import LIMITS, SAMPLE_LIMITS, Limit

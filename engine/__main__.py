@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .corpus import DEFAULT_MAX_BYTES, read_capped
-from .errors import CorpusError, DivergenceError
+from .errors import DivergenceError
 from .limits import LIMITS, SAMPLE_LIMITS, Limit
 from .trainer import Trainer
 

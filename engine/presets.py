@@ -2,7 +2,6 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 _HERE = Path(__file__).resolve().parent
 # Installed, the texts are package data in engine/sample_texts (pyproject.toml maps the
 # repository's sample_texts/ there); in a source checkout they sit next to engine/.

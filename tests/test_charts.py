@@ -164,7 +164,7 @@ def test_window_heatmaps_four_panels_in_one_figure(trainer):
     fig = charts.window_heatmaps(panels, 6, chars)
     assert [type(h) for h in fig.data] == [go.Heatmap] * 4
     assert [h.xaxis for h in fig.data] == ["x", "x2", "x3", "x4"]
-    for heat, (name, _, values, _) in zip(fig.data, panels):
+    for heat, (name, _, values, _) in zip(fig.data, panels, strict=True):
         np.testing.assert_allclose(heat.z, values.T)
         assert heat.zmid == 0 and heat.colorbar.title.text == name
     assert fig.data[0].colorscale != fig.data[1].colorscale        # forward vs backward
@@ -314,7 +314,8 @@ def test_every_chart_has_a_title_and_axis_labels(trainer, history):
     figs = [
         charts.loss_chart(history), charts.grad_norm_chart(history, 5.0, "value"),
         charts.clip_fraction_chart(history), charts.spectrum_history_chart(history),
-        charts.reach_chart(history), charts.window_heatmaps([("hs", "h", trace.hs, False)], 0, chars, columns=1),
+        charts.reach_chart(history),
+        charts.window_heatmaps([("hs", "h", trace.hs, False)], 0, chars, columns=1),
         charts.timestep_norms_chart({"dh": np.ones(trace.T)}, 0, chars, {"dh": "red"}),
         charts.top_predictions_chart(trace.ps[0], trainer.vocab.chars, 0),
         charts.vector_chart(trace.hs[0], "h", "h_t", "blue"),

@@ -206,7 +206,8 @@ def npz_with(**changes):
 
 def pickled_object_array():
     buf = io.BytesIO()
-    np.savez(buf, format=np.array("bpttscope-checkpoint"), param_Wxh=np.array([{"x": 1}], dtype=object))
+    np.savez(buf, format=np.array("bpttscope-checkpoint"),
+             param_Wxh=np.array([{"x": 1}], dtype=object))
     return buf.getvalue()
 
 
