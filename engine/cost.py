@@ -18,21 +18,28 @@ work by its number of gate blocks (``GATES``); that scaling is counted, not meas
 """
 from dataclasses import dataclass
 
-# Measured with bench/cost_calibration.py (2-core VM, OpenBLAS on one thread, numpy 2.4):
-# a least-squares fit of step time and tracemalloc peak over 18 configurations from
-# V 50..5000, H 32..1024, T 25..400. Median |estimate / measured - 1|: time 9%,
-# memory 3%; worst: time 35%, memory 12% (see the bench's printout).
-SECONDS_PER_RECURRENT_FLOP = 1.6e-10    # T H^2 multiply-adds, forward + backward (x2)
-SECONDS_PER_MATMUL_FLOP = 2.5e-11       # T H (4V + H) multiply-adds in BLAS products
-SECONDS_PER_OUTPUT = 2.0e-8             # per (t, v): softmax, loss, dy
-SECONDS_PER_PARAM = 6.0e-9              # per parameter: clip, norms, Adagrad
-SECONDS_PER_TIMESTEP = 1.2e-5           # Python per t (forward and backward loops)
-SECONDS_PER_STEP = 2.5e-4               # fixed cost of a step
-SECONDS_PER_EIG_FLOP = 2.5e-9           # Whh's eigenvalues and singular values (H^3)
+# Measured with bench/cost_calibration.py on the project's 2-core VM (OpenBLAS on one
+# thread, numpy 2.4, other jobs running): a relative-error least-squares fit of step
+# time and of tracemalloc's peak over 18 configurations (V 50..3000, H 32..1024,
+# T 25..200), checked on 3 held-out ones (V 5000 H 512 T 400, V 100 H 2048 T 25,
+# V 1000 H 64 T 1000). See the bench's printout for the accuracy; the largest allowed
+# settings together (V 10,000, H 2048, T 1000) come out at ~9 s per step plus ~13 s of
+# spectrum on the first step, and 4.7 GB (an outside tester measured 21 s for the first
+# step and 4.4 GB).
+SECONDS_PER_RECURRENT_FLOP = 1.6e-10    # per H^2 multiply-add of a recurrence step
+SECONDS_PER_MATMUL_FLOP = 8.0e-11       # per multiply-add in the window's BLAS products
+SECONDS_PER_OUTPUT = 1.5e-9             # per (t, v): softmax, loss, dy
+SECONDS_PER_PARAM = 1.7e-8              # per parameter: clip, norms, Adagrad, copies
+SECONDS_PER_TIMESTEP = 3.7e-6           # Python's cost per t (forward and backward loops)
+SECONDS_PER_STEP = 5.0e-5               # fixed cost of a step
+SECONDS_PER_EIG_FLOP = 1.5e-9           # Whh's eigenvalues and singular values, per H^3
 PARAM_COPIES = 11                       # float64 copies of all parameters at the peak
 OUTPUT_COPIES = 6                       # float64 (T, V) arrays alive at the peak
-STATE_COPIES = 14                       # float64 (T, H) arrays alive at the peak
-FIXED_BYTES = 2_000_000
+STATE_COPIES = 12                       # float64 (T, H) arrays alive at the peak
+FIXED_BYTES = 250_000
+SAMPLE_SECONDS_PER_FLOP = 2.7e-10       # sampling, per multiply-add (H^2 + V H per char)
+SAMPLE_SECONDS_PER_OUTPUT = 2.0e-8      # sampling, per character of the vocabulary
+SAMPLE_SECONDS_PER_CHAR = 6.0e-6        # sampling, Python's cost per character
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
@@ -78,11 +85,11 @@ def estimate_cost(vocab_size, hidden_size, seq_length, cell="rnn", text_length=0
 
 
 def sample_seconds(n, vocab_size, hidden_size, cell="rnn"):
-    """Estimated time of ``Trainer.sample(n)``: per character one step of the cell,
-    the output layer and a softmax, in Python."""
+    """Estimated time of ``Trainer.sample(n)``: per character one step of the cell and
+    the output layer (matrix-vector products), a softmax over V and Python's overhead."""
     V, H, k = vocab_size, hidden_size, GATES[cell]
-    per_char = (SECONDS_PER_RECURRENT_FLOP * k * H * H + SECONDS_PER_RECURRENT_FLOP * V * H
-                + SECONDS_PER_OUTPUT * V + 3 * SECONDS_PER_TIMESTEP)
+    per_char = (SAMPLE_SECONDS_PER_FLOP * (k * H * H + k * H + V * H)
+                + SAMPLE_SECONDS_PER_OUTPUT * V + SAMPLE_SECONDS_PER_CHAR)
     return n * per_char
 
 
@@ -103,12 +110,13 @@ def check_cost(cost, vocab_size, hidden_size, seq_length, cell="rnn"):
                           f"is {_seconds(REFUSE_SECONDS)})")
         fits_h = _largest(lambda h: _fits(estimate_cost(V, h, T, cell)), 1, H)
         fits_t = _largest(lambda t: _fits(estimate_cost(V, H, t, cell)), 1, T)
-        lower = [f"hidden_size (at most {fits_h} fits with the other settings)"
-                 if fits_h else "hidden_size",
-                 f"seq_length (at most {fits_t} fits)" if fits_t else "seq_length"]
+        lower = [f"hidden_size to {fits_h} or less" if fits_h else None,
+                 f"seq_length to {fits_t} or less" if fits_t else None]
+        lower = [x for x in lower if x] or ["hidden_size"]
         raise ValueError(f"This model is too large to train here: {what} would need about "
-                         f"{' and '.join(limits)}. Lower {lower[0]} or {lower[1]}, or use "
-                         "a text with fewer distinct characters.")
+                         f"{' and '.join(limits)}. Lower {' or '.join(lower)} (each fits "
+                         "with the other settings unchanged), or use a text with fewer "
+                         "distinct characters.")
     notes = []
     if cost.seconds_per_step > WARN_SECONDS:
         notes.append(f"This model is slow: {what} takes {cost}. Lower hidden_size or "
