@@ -161,20 +161,33 @@ def _check_outputs(out, create=False):
 
 
 def _save(trainer, out):
-    """Write the checkpoint, then the history; if either fails, write both to a fresh
-    temporary folder and say where. Returns the exit code."""
-    try:
-        trainer.save(out / "checkpoint.npz")
-        trainer.history.to_csv(out / "history.csv", index=False)
+    """Write the checkpoint and the history. What cannot be written to ``out`` is written
+    to a fresh temporary folder instead, and the message says where. Exit code: 0 if
+    all went to ``out``, else 1."""
+    writers = {"checkpoint.npz": trainer.save,
+               "history.csv": lambda path: trainer.history.to_csv(path, index=False)}
+    failed = {}
+    for name, write in writers.items():
+        try:
+            write(out / name)
+        except OSError as err:
+            failed[name] = err
+    if not failed:
         print(f"wrote {out / 'history.csv'} and {out / 'checkpoint.npz'}")
         return 0
-    except OSError as err:
-        first = err
     rescue = Path(tempfile.mkdtemp(prefix="bpttscope-run-"))
-    trainer.save(rescue / "checkpoint.npz")
-    trainer.history.to_csv(rescue / "history.csv", index=False)
-    print(f"error: could not write to {out} ({_one_line(first)}); the run is saved in "
-          f"{rescue} instead.", file=sys.stderr)
+    saved, lost = [], []
+    for name in failed:
+        try:
+            writers[name](rescue / name)
+            saved.append(name)
+        except OSError:
+            lost.append(name)
+    names, err = " and ".join(failed), next(iter(failed.values()))
+    where = f"; saved {' and '.join(saved)} in {rescue} instead" if saved else ""
+    gone = f"; {' and '.join(lost)} could not be saved anywhere" if lost else ""
+    print(f"error: could not write {names} to {out} ({_one_line(err)}){where}{gone}.",
+          file=sys.stderr)
     return 1
 
 

@@ -114,8 +114,8 @@ def check_cost(cost, vocab_size, hidden_size, seq_length, cell="rnn"):
                  f"seq_length to {fits_t} or less" if fits_t else None]
         lower = [x for x in lower if x] or ["hidden_size"]
         raise ValueError(f"This model is too large to train here: {what} would need about "
-                         f"{' and '.join(limits)}. Lower {' or '.join(lower)} (each fits "
-                         "with the other settings unchanged), or use a text with fewer "
+                         f"{' and '.join(limits)}. Lower {' or '.join(lower)} (with the "
+                         "other settings unchanged), or use a text with fewer "
                          "distinct characters.")
     notes = []
     if cost.seconds_per_step > WARN_SECONDS:

@@ -18,6 +18,11 @@ COLUMNS = (
 )
 
 
+# Columns that may hold NaN (not measured at this iteration, or 0/0) or inf; every other
+# column is finite in any row a successful step wrote.
+MAY_BE_NAN = ("dh_ratio", "reach", "sigma_max", "spectral_radius")
+
+
 class History:
     """Columns of float64 that double in capacity: 8 bytes per column per row."""
 

@@ -21,7 +21,7 @@ import numbers
 
 import numpy as np
 
-from .history import COLUMNS, History
+from .history import COLUMNS, MAY_BE_NAN, History
 from .limits import Limit
 
 MAX_ITERATION = 10**12      # a thousand years at 30 steps per second: beyond it, corrupt
@@ -125,7 +125,8 @@ def _history(columns, iteration):
     for name, value in columns.items():
         if name not in COLUMNS:
             continue        # a column this version does not record: ignored
-        arr = real_array(f"the history column {name!r}", value, finite=False)
+        arr = real_array(f"the history column {name!r}", value,
+                         finite=name not in MAY_BE_NAN)
         if arr.ndim != 1:
             raise ValueError(f"The history column {name!r} has shape {arr.shape}; every "
                              "column is one value per iteration.")
