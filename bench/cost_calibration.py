@@ -70,7 +70,9 @@ def measure(V, H, T, steps):
 
 def time_features(V, H, T):
     P = cost.parameter_count(V, H)
-    return [2 * T * H * H, T * H * (4 * V + H), T * V, P, T, 1.0]
+    cached = 8 * H * H <= cost.CACHE_BYTES
+    return [2 * T * H * H * cached, 2 * T * H * H * (not cached), T * H * (4 * V + H), T * V,
+            P, T, 1.0]
 
 
 def nnls(A, b):
@@ -110,7 +112,8 @@ def main():
               f"us/char (est/meas {cost.sample_seconds(1, cfg[0], cfg[1]) / m['per_char']:5.2f})",
               flush=True)
     fitted = [r for r in rows if r[0] in grid]
-    names = ["RECURRENT (2 T H^2)", "MATMUL (T H (4V+H))", "OUTPUT (T V)", "PARAM (P)",
+    names = ["RECURRENT (2 T H^2)", "UNCACHED (2 T H^2)", "MATMUL (T H (4V+H))",
+             "OUTPUT (T V)", "PARAM (P)",
              "TIMESTEP (T)", "STEP (1)"]
     print("\nfitted seconds per unit of work:")
     for name, c in zip(names, fit(fitted, time_features, "step"), strict=True):

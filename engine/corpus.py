@@ -149,13 +149,21 @@ def _check_not_utf16(raw):
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "UTF-16"
     elif len(raw) >= 4 and b"\x00" in raw:
-        # Latin text in UTF-16 has a NUL in every other byte and (almost) none between
+        # Latin text in UTF-16 has a NUL in every other byte and (almost) none between;
+        # decoded that way, it must then read as text (binary data with such a pattern
+        # does not)
         even, odd = raw[0::2].count(0), raw[1::2].count(0)
         half = len(raw) // 2
-        if max(even, odd) > 0.4 * half and min(even, odd) < 0.05 * half:
-            encoding = "UTF-16"
-        else:
+        if not (max(even, odd) > 0.4 * half and min(even, odd) < 0.05 * half):
             return
+        decoded = raw[: len(raw) // 2 * 2].decode("utf-16-le" if odd > even else "utf-16-be",
+                                                  errors="replace")
+        bad = sum(decoded.count(c) for c in ("\ufffd", "\x00"))
+        encoded = decoded.encode("utf-8", "replace")
+        n_control = len(encoded) - len(encoded.translate(None, CONTROL_BYTES))
+        if bad + n_control > CONTROL_SHARE * len(decoded):
+            return
+        encoding = "UTF-16"
     else:
         return
     raise CorpusError(f"This file is {encoding} text, not UTF-8. Open it in a text editor "

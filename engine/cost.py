@@ -26,7 +26,12 @@ from dataclasses import dataclass
 # settings together (V 10,000, H 2048, T 1000) come out at ~9 s per step plus ~13 s of
 # spectrum on the first step, and 4.7 GB (an outside tester measured 21 s for the first
 # step and 4.4 GB).
-SECONDS_PER_RECURRENT_FLOP = 1.6e-10    # per H^2 multiply-add of a recurrence step
+# A recurrence step reads all of Whh for only 2 flops per entry: once Whh no longer
+# fits in the core's L2 cache it runs at memory speed (a bench of np.dot alone: about
+# 3e-10 s per multiply-add up to H 512, 5-8e-10 from H 724 on).
+CACHE_BYTES = 2 * 2**20
+SECONDS_PER_RECURRENT_FLOP = 3.0e-10    # per H^2 multiply-add, Whh in cache
+SECONDS_PER_UNCACHED_FLOP = 6.0e-10     # the same once Whh is larger than CACHE_BYTES
 SECONDS_PER_MATMUL_FLOP = 8.0e-11       # per multiply-add in the window's BLAS products
 SECONDS_PER_OUTPUT = 1.5e-9             # per (t, v): softmax, loss, dy
 SECONDS_PER_PARAM = 1.7e-8              # per parameter: clip, norms, Adagrad, copies
@@ -46,7 +51,7 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 REFUSE_BYTES = 2e9          # the trainer refuses a configuration above these ...
 REFUSE_SECONDS = 5.0
 WARN_SECONDS = 0.5          # ... and warns above these
-WARN_DIAGNOSTIC_SECONDS = 2.0
+WARN_DIAGNOSTIC_SECONDS = 1.0
 SAMPLE_SECONDS = 10.0       # Trainer.sample refuses work estimated above this
 
 
@@ -72,13 +77,13 @@ def estimate_cost(vocab_size, hidden_size, seq_length, cell="rnn", text_length=0
     """The estimated :class:`Cost` of training this configuration."""
     V, H, T, k = int(vocab_size), int(hidden_size), int(seq_length), GATES[cell]
     P = parameter_count(V, H, cell)
-    seconds = (SECONDS_PER_RECURRENT_FLOP * 2 * T * k * H * H
+    seconds = (_recurrent_rate(k * H * H) * 2 * T * k * H * H
                + SECONDS_PER_MATMUL_FLOP * T * H * (k * 2 * V + 2 * V + k * H)
                + SECONDS_PER_OUTPUT * T * V
                + SECONDS_PER_PARAM * P
                + SECONDS_PER_TIMESTEP * T * k
                + SECONDS_PER_STEP)
-    diagnostics = SECONDS_PER_EIG_FLOP * H ** 3 + SECONDS_PER_RECURRENT_FLOP * T * k * H * H
+    diagnostics = SECONDS_PER_EIG_FLOP * H ** 3 + _recurrent_rate(k * H * H) * T * k * H * H
     peak = 8 * (PARAM_COPIES * P + OUTPUT_COPIES * T * V + STATE_COPIES * k * T * H
                 + text_length) + FIXED_BYTES
     return Cost(seconds, int(peak), diagnostics)
@@ -88,7 +93,8 @@ def sample_seconds(n, vocab_size, hidden_size, cell="rnn"):
     """Estimated time of ``Trainer.sample(n)``: per character one step of the cell and
     the output layer (matrix-vector products), a softmax over V and Python's overhead."""
     V, H, k = vocab_size, hidden_size, GATES[cell]
-    per_char = (SAMPLE_SECONDS_PER_FLOP * (k * H * H + k * H + V * H)
+    per_char = (_recurrent_rate(k * H * H) / SECONDS_PER_RECURRENT_FLOP
+                * SAMPLE_SECONDS_PER_FLOP * (k * H * H + k * H + V * H)
                 + SAMPLE_SECONDS_PER_OUTPUT * V + SAMPLE_SECONDS_PER_CHAR)
     return n * per_char
 
@@ -126,6 +132,11 @@ def check_cost(cost, vocab_size, hidden_size, seq_length, cell="rnn"):
                      f"hidden_size {H}; it is recorded at iterations 0, 1, 2, 4, 8, ... and "
                      "every diagnostics_every iterations, so those steps are slower.")
     return notes
+
+
+def _recurrent_rate(whh_entries):
+    uncached = 8 * whh_entries > CACHE_BYTES
+    return SECONDS_PER_UNCACHED_FLOP if uncached else SECONDS_PER_RECURRENT_FLOP
 
 
 def _fits(cost):

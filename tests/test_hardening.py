@@ -166,10 +166,13 @@ def test_utf32_is_named():
         engine.load_corpus(PROSE.encode("utf-32"))
 
 
-def test_nul_bytes_that_are_not_utf16_are_binary():
-    data = np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+@pytest.mark.parametrize("data", [
+    np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes() + b"\x00",
+    (np.arange(3000) % 50 + 1).astype("<i2").tobytes(),     # NUL every other byte, not text
+    (np.arange(3000) % 50 + 1).astype(">i2").tobytes()])
+def test_nul_bytes_that_are_not_utf16_text_are_binary(data):
     with pytest.raises(engine.CorpusError, match="binary"):
-        engine.load_corpus(data + b"\x00")
+        engine.load_corpus(data)
 
 
 # -- settings: one check that converts, keeps and names ---------------------------------
@@ -389,8 +392,10 @@ def test_sampling_is_capped_by_cost_not_count():
     assert engine.cost.sample_seconds(most, len(big.vocab), 1024) <= engine.cost.SAMPLE_SECONDS
 
 
-def test_limit_describe_and_check_are_consistent():
+def test_every_limit_names_its_setting_and_range():
     for name, lim in {**engine.LIMITS, **engine.SAMPLE_LIMITS}.items():
-        assert lim.describe()
+        with pytest.raises(ValueError) as info:
+            lim.check(name, object())
+        assert str(info.value).startswith(name) and lim.describe() in str(info.value)
         if lim.kind is not str:
             assert isinstance(lim.high, numbers.Number) and math.isfinite(lim.high)
