@@ -19,13 +19,15 @@ work by its number of gate blocks (``GATES``); that scaling is counted, not meas
 from dataclasses import dataclass
 
 # Measured with bench/cost_calibration.py on the project's 2-core VM (OpenBLAS on one
-# thread, numpy 2.4, other jobs running): a relative-error least-squares fit of step
-# time and of tracemalloc's peak over 18 configurations (V 50..3000, H 32..1024,
-# T 25..200), checked on 3 held-out ones (V 5000 H 512 T 400, V 100 H 2048 T 25,
-# V 1000 H 64 T 1000). See the bench's printout for the accuracy; the largest allowed
-# settings together (V 10,000, H 2048, T 1000) come out at ~9 s per step plus ~13 s of
-# spectrum on the first step, and 4.7 GB (an outside tester measured 21 s for the first
-# step and 4.4 GB).
+# thread, numpy 2.4): a relative-error least-squares fit of step time and tracemalloc's
+# peak over 18 configurations (V 50..3000, H 32..1024, T 25..200), checked on 3 more
+# (V 5000 H 512 T 400, V 100 H 2048 T 25, V 1000 H 64 T 1000). Memory: within 6% on
+# all 21 (median 1%). Time: median error 20% on a quiet machine, within about 2x when
+# other jobs share it (the fits of three runs differ by up to 2x per constant; these
+# are from the quietest). The largest allowed settings together (V 10,000, H 2048,
+# T 1000) come out at ~11 s per step plus ~13 s of spectrum on the first step, and
+# 4.7 GB; an outside tester measured 21 s for the first step and 4.4 GB.
+#
 # A recurrence step reads all of Whh for only 2 flops per entry: once Whh no longer
 # fits in the core's L2 cache it runs at memory speed (a bench of np.dot alone: about
 # 3e-10 s per multiply-add up to H 512, 5-8e-10 from H 724 on).
