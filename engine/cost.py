@@ -25,7 +25,7 @@ from dataclasses import dataclass
 # all 21 (median 1%). Time: median error 20% on a quiet machine, within about 2x when
 # other jobs share it (the fits of three runs differ by up to 2x per constant; these
 # are from the quietest). The largest allowed settings together (V 10,000, H 2048,
-# T 1000) come out at ~11 s per step plus ~13 s of spectrum on the first step, and
+# T 1000) come out at ~13 s per step plus ~15 s of spectrum on the first step, and
 # 4.7 GB; an outside tester measured 21 s for the first step and 4.4 GB.
 #
 # A recurrence step reads all of Whh for only 2 flops per entry: once Whh no longer
