@@ -22,6 +22,7 @@ run: $(VENV)/.installed
 	$(BIN)/streamlit run dashboard --server.port $(PORT)
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test

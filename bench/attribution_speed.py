@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np
+import numpy as np  # noqa: E402
 
-import engine
-import engine.trainer
+import engine  # noqa: E402
+import engine.trainer  # noqa: E402
 
 TARGET_MS = {"input_saliency": 5.0, "whh_gradient_by_distance": 5.0,
              "beyond_window(k=4)": 20.0}
@@ -75,7 +75,7 @@ def history_overhead(text, rounds, iters=250):
         else:
             b.append(run(without, False))
             a.append(run(with_h, True))
-    ratios = [x / y for x, y in zip(a, b)]
+    ratios = [x / y for x, y in zip(a, b, strict=False)]
     return statistics.median(a), statistics.median(b), ratios
 
 

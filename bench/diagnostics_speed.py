@@ -59,12 +59,12 @@ def main():
         trainer.run(50)
         trace, params = trainer.trace, trainer.params
         cells = []
-        for name, fn in funcs:
+        for _name, fn in funcs:
             if fn is None:   # mean over 50 steps: includes the every-25-steps spectrum
-                ms, runs = median_ms(lambda: trainer.run(50), min_runs=3, max_runs=5)
+                ms, runs = median_ms(lambda tr=trainer: tr.run(50), min_runs=3, max_runs=5)
                 ms /= 50
             else:
-                ms, runs = median_ms(lambda: fn(trace, params))
+                ms, runs = median_ms(lambda f=fn, tc=trace, p=params: f(tc, p))
             cells.append(f"{ms:10.3f} ({runs:>2})")
         print(f"{T:>4} {H:>4}  " + "  ".join(f"{c:>16}" for c in cells), flush=True)
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s. 'train step' is the mean time "

@@ -46,9 +46,9 @@ if ARGS is not None and ARGS.blas_threads:
         os.environ[var] = str(ARGS.blas_threads)
 
 import numpy as np  # noqa: E402
+import reference as ref  # noqa: E402
 
 import engine  # noqa: E402
-import reference as ref  # noqa: E402
 
 BAR = 2.5
 REQUIRED = [(100, 25), (256, 100)]
@@ -101,7 +101,7 @@ def measure(text, H, T, seconds):
         else:
             r_ms.append(timed(base.run, per_round))
             e_ms.append(timed(eng.run, per_round))
-    ratios = [r / e for r, e in zip(r_ms, e_ms)]
+    ratios = [r / e for r, e in zip(r_ms, e_ms, strict=True)]
     return {"H": H, "T": T, "engine": statistics.median(e_ms),
             "reference": statistics.median(r_ms), "ratio": statistics.median(ratios),
             "ratio_lo": min(ratios), "ratio_hi": max(ratios), "rounds": rounds,
@@ -112,7 +112,8 @@ def slope(xs, ys):
     """Least-squares exponent k in y ~ x^k."""
     lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
     mx, my = statistics.fmean(lx), statistics.fmean(ly)
-    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+    covariance = sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True))
+    return covariance / sum((a - mx) ** 2 for a in lx)
 
 
 def main(args):

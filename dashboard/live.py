@@ -1,9 +1,9 @@
 """Live training: each refresh of the main fragment trains one time-bounded chunk."""
+import time
+
 import streamlit as st
 
 from dashboard import session
-
-import time
 
 REFRESH_SECONDS = 0.1       # the fragment reruns this often while running
 # Training per refresh is bounded by time, whatever the model size, so the page never

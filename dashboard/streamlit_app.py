@@ -37,13 +37,14 @@ def main_views():
     left, right = st.columns([12, 2], vertical_alignment="center")
     with left:
         header.status(ss)
-    with right.popover("Copy link", icon=":material/link:", help="A link that reopens this lesson, at this "
-                       "iteration, view and timestep, for anyone."):
+    with right.popover("Copy link", icon=":material/link:",
+                       help="A link that reopens this lesson, at this iteration, view "
+                            "and timestep, for anyone."):
         share.link_box(ss)
     header.messages(ss)
     header.lesson(ss)
     tabs = st.tabs(list(VIEWS), key="view", on_change="rerun", default=FIRST_VIEW)
-    for tab, render in zip(tabs, VIEWS.values()):
+    for tab, render in zip(tabs, VIEWS.values(), strict=False):
         if tab.open:
             with tab:
                 safely(render, ss)

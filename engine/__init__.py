@@ -1,26 +1,44 @@
 """BPTT Scope engine: min-char-rnn in numpy, with every BPTT quantity recorded.
 
-Pure computation: no plotting, no UI. See README.md for a tour.
+Pure computation: no plotting, no UI. See README.md for a tour and
+docs/architecture.md for how the pieces fit.
 """
-from .attribution import (BeyondWindow, beyond_window, gradient_horizon, input_saliency,
-                          whh_gradient_by_distance, whh_piece_norms)
+from .attribution import (
+                          BeyondWindow,
+                          beyond_window,
+                          gradient_horizon,
+                          input_saliency,
+                          whh_gradient_by_distance,
+                          whh_piece_norms,
+)
 from .bptt import Trace, bptt
 from .comparisons import COMPARISONS, Comparison
-from .diagnostics import (effective_learning_rate, jacobian_norms, loss_to_state, reach,
-                          reach_by_lag, saturation, whh_spectrum)
+from .cost import Cost, estimate_cost
+from .diagnostics import (
+                          effective_learning_rate,
+                          jacobian_norms,
+                          loss_to_state,
+                          reach,
+                          reach_by_lag,
+                          saturation,
+                          whh_spectrum,
+)
 from .errors import CorpusError, DivergenceError
-from .gradcheck import gradient_check
+from .gradcheck import gradient_check, gradient_check_summary
+from .limits import LIMITS, SAMPLE_LIMITS, Limit
 from .params import init_params
 from .presets import PRESETS, Preset, read_sample, sample_text_names
+from .timesteps import timestep_norms
 from .trainer import Config, Trainer
 from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
 
 __all__ = [
     "Vocab", "load_corpus", "CorpusError", "DEFAULT_MAX_BYTES", "init_params", "bptt",
-    "Trace", "Trainer", "Config", "DivergenceError", "gradient_check", "loss_to_state",
-    "jacobian_norms", "whh_spectrum", "saturation", "reach", "reach_by_lag",
-    "effective_learning_rate", "PRESETS", "Preset", "COMPARISONS", "Comparison",
-    "read_sample", "sample_text_names",
+    "Trace", "Trainer", "Config", "LIMITS", "SAMPLE_LIMITS", "Limit", "DivergenceError",
+    "gradient_check", "gradient_check_summary", "loss_to_state", "jacobian_norms",
+    "whh_spectrum", "saturation", "reach", "reach_by_lag", "effective_learning_rate",
+    "timestep_norms", "estimate_cost", "Cost", "PRESETS", "Preset", "COMPARISONS",
+    "Comparison", "read_sample", "sample_text_names",
     "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
     "beyond_window", "BeyondWindow",
 ]

@@ -72,7 +72,7 @@ def _single_loss_backward(trace, params):
     for s in range(T - 1, -1, -1):
         # L_s enters at h_s as row 0; the rows from step s+1 move to distances 1, 2, ...
         entering = (dh_out[s: s + 1],) + (zero,) * (n_state - 1)
-        dstate = tuple(np.concatenate((new, d)) for new, d in zip(entering, dstate))
+        dstate = tuple(np.concatenate((new, d)) for new, d in zip(entering, dstate, strict=False))
         dstate, dx_pre, dh_pre = back_step(trace, params, s, dstate)
         yield s, dx_pre, dh_pre
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clip import clip_gradients, norms
+from .clip import check_clip, clip_gradients, norms
 from .params import layout as layout_for
 from .threads import single_threaded
 
@@ -57,7 +57,7 @@ def forward(params, inputs, hprev):
     pre += params["bh"].reshape(-1)
     hs = np.empty((T, H))
     dot, add, tanh, h = np.dot, np.add, np.tanh, hprev
-    for h_t, pre_t in zip(hs, pre):      # the only sequential part of the forward pass
+    for h_t, pre_t in zip(hs, pre, strict=True):   # the only sequential part of the forward pass
         dot(Whh, h, h_t)                 # (positional out: a little less call overhead)
         add(h_t, pre_t, h_t)
         tanh(h_t, h_t)
@@ -74,6 +74,7 @@ def forward(params, inputs, hprev):
 @single_threaded
 def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
     """Forward and backward over one window; returns the full Trace."""
+    threshold = check_clip(clip, threshold)     # before any work: a bad value costs nothing
     inputs = np.asarray(inputs, dtype=np.intp)
     targets = np.asarray(targets, dtype=np.intp)
     Whh, Why = params["Whh"], params["Why"]
@@ -108,7 +109,7 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
     add, mul, dot = np.add, np.multiply, np.dot
     # the only sequential part of the backward pass: t = T-1 down to 1, then t = 0
     steps = zip(dh_out[:0:-1], dhnext[:0:-1], tanh_grad[:0:-1], dh[:0:-1], dhraw[:0:-1],
-                dhnext[-2::-1])
+                dhnext[-2::-1], strict=True)
     for dh_out_t, dhnext_t, tanh_grad_t, dh_t, dhraw_t, dhnext_before in steps:
         add(dh_out_t, dhnext_t, dh_t)               # dh_t = Why^T dy_t + dhnext_t
         mul(tanh_grad_t, dh_t, dhraw_t)             # dhraw_t = (1 - h_t^2) * dh_t

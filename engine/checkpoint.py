@@ -1,110 +1,45 @@
-"""Checkpoints: one .npz of plain arrays, read back with allow_pickle=False."""
+"""Checkpoints: ``Trainer.state_dict()`` as one .npz of plain arrays, and back.
+
+This module only converts between the state dict (engine/state.py, which checks every
+value) and arrays: ``hyper_<setting>``, ``param_<name>``, ``mem_<name>`` and
+``history_<column>`` for the dicts, ``text_utf8`` for the text, and the state's other
+entries (``hprev``, ``iteration``, ...) under their own names.
+
+Reading is defensive (engine/npz.py): the zip's declared sizes are checked against caps
+derived from the largest model the Trainer agrees to build before anything is inflated,
+then each array's header against the size this checkpoint's own settings imply.
+"""
 import io
-import math
 
 import numpy as np
 
-from .history import COLUMNS, History
-from .params import NAMES
+from . import cost
+from .corpus import DEFAULT_MAX_BYTES
+from .history import COLUMNS
+from .limits import LIMITS, Limit
+from .npz import Npz
+from .state import MAX_ITERATION
+from .vocab import Vocab
 
 FORMAT = "bpttscope-checkpoint"
 VERSION = 1
-_HYPER = ("hidden_size", "seq_length", "learning_rate", "clip", "threshold", "optimizer",
-          "seed", "whh_init", "gain", "scale", "diagnostics_every")
-_STR_HYPER = ("clip", "optimizer", "whh_init")
-_INT_HYPER = ("hidden_size", "seq_length", "seed", "diagnostics_every")
+GROUPS = {"settings": "hyper_", "params": "param_", "mem": "mem_", "history": "history_"}
+
+# The largest model the Trainer builds: cost.py refuses peaks above REFUSE_BYTES, and a
+# step holds PARAM_COPIES copies of the parameters, so no model has more floats than:
+MAX_MODEL_FLOATS = int(cost.REFUSE_BYTES // (8 * cost.PARAM_COPIES))
+MAX_HISTORY_ROWS = 1_000_000    # the most recent rows are saved (8 MB per column)
+MAX_TEXT_BYTES = 16 * DEFAULT_MAX_BYTES
+MAX_MEMBERS = 256
+_HEADER = 4096                  # room for a .npy header
+MAX_MEMBER_BYTES = 8 * MAX_MODEL_FLOATS + _HEADER
+MAX_TOTAL_BYTES = (2 * 8 * MAX_MODEL_FLOATS + MAX_TEXT_BYTES
+                   + 8 * (len(COLUMNS) + 16) * MAX_HISTORY_ROWS + MAX_MEMBERS * _HEADER)
+_SCALAR_BYTES = 4 * 256         # a setting or a counter: one number or a short word
 
 
 def save(trainer, path):
-    arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
-              "text_utf8": np.frombuffer(trainer.text.encode("utf-8"), dtype=np.uint8),
-              "vocab": np.array(trainer.vocab.chars),
-              "iteration": np.array(trainer.iteration), "position": np.array(trainer.position),
-              "smooth_loss": np.array(trainer.smooth_loss), "hprev": trainer.hprev}
-    for key, value in trainer.settings().items():
-        arrays[f"hyper_{key}"] = np.array(value)
-    for name in NAMES:
-        arrays[f"param_{name}"] = trainer.params[name]
-        arrays[f"mem_{name}"] = trainer.mem[name]
-    for col, values in trainer.history_store.to_arrays().items():
-        arrays[f"history_{col}"] = values
-    np.savez_compressed(path, **arrays)
-
-
-def load(cls, source):
-    """A Trainer resumed from ``source`` (path or file-like). Raises ValueError with a
-    message for a person on anything that is not our own, intact checkpoint."""
-    try:
-        with np.load(source, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except ValueError as err:     # object arrays or raw pickles need pickle: refused
-        raise ValueError(f"This file is not a BPTT Scope checkpoint, or it holds Python "
-                         f"objects, which are never loaded ({err}).") from None
-    except Exception as err:      # truncated zip, bad CRC, not a zip at all, unreadable
-        raise ValueError(f"This is not a readable BPTT Scope checkpoint (.npz): "
-                         f"{type(err).__name__}: {err}") from None
-    if not isinstance(arrays, dict) or str(arrays.get("format", "")) != FORMAT:
-        raise ValueError("This file is not a BPTT Scope checkpoint (no format marker). "
-                         "Save one with Trainer.save or the Export tab.")
-    missing = [k for k in _required() if k not in arrays]
-    if missing:
-        raise ValueError(f"The checkpoint is incomplete: missing {', '.join(missing)}.")
-    version = _scalar(arrays, "version", int)
-    if version != VERSION:
-        raise ValueError(f"Unknown checkpoint format version {version}; this BPTT Scope "
-                         f"reads version {VERSION}.")
-    for key, arr in arrays.items():
-        if arr.dtype.kind in "fc" and not np.isfinite(arr).all() and not key.startswith("history_"):
-            raise ValueError(f"The checkpoint holds non-finite values in {key}.")
-    try:
-        text = arrays["text_utf8"].astype(np.uint8).tobytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("The checkpoint's text is not valid UTF-8.") from None
-    hyper = {}
-    for key in _HYPER:
-        kind = str if key in _STR_HYPER else int if key in _INT_HYPER else float
-        hyper[key] = _scalar(arrays, f"hyper_{key}", kind)
-    params = {n: arrays[f"param_{n}"] for n in NAMES}
-    trainer = cls(text, params=params, **hyper)   # validates text, hyperparameters, shapes
-    if str(arrays["vocab"]) != trainer.vocab.chars:
-        raise ValueError("The checkpoint's vocabulary does not match its own text.")
-    for n in NAMES:
-        mem = arrays[f"mem_{n}"]
-        if mem.shape != trainer.mem[n].shape or (mem < 0).any():
-            raise ValueError(f"The checkpoint's Adagrad memory for {n} is malformed.")
-        trainer.mem[n][...] = mem
-    hprev = arrays["hprev"]
-    if hprev.shape != trainer.hprev.shape:
-        raise ValueError(f"The checkpoint's hidden state has shape {hprev.shape}; "
-                         f"expected {trainer.hprev.shape}.")
-    trainer.hprev = hprev.astype(np.float64).copy()
-    trainer.iteration = _scalar(arrays, "iteration", int)
-    trainer.position = _scalar(arrays, "position", int)
-    trainer.smooth_loss = _scalar(arrays, "smooth_loss", float)
-    if trainer.iteration < 0 or not 0 <= trainer.position <= len(text):
-        raise ValueError("The checkpoint's iteration or position is out of range.")
-    history = {c: arrays[f"history_{c}"] for c in COLUMNS if f"history_{c}" in arrays}
-    lengths = {len(v) for v in history.values()}
-    if len(lengths) > 1 or any(v.ndim != 1 for v in history.values()):
-        raise ValueError("The checkpoint's history columns are malformed.")
-    trainer._history = History.from_arrays(history)
-    return trainer
-
-
-def _required():
-    return (["version", "text_utf8", "vocab", "iteration", "position", "smooth_loss", "hprev"]
-            + [f"hyper_{k}" for k in _HYPER] + [f"param_{n}" for n in NAMES]
-            + [f"mem_{n}" for n in NAMES])
-
-
-def _scalar(arrays, key, kind):
-    arr = arrays[key]
-    if arr.shape != () or (kind is str) != (arr.dtype.kind == "U"):
-        raise ValueError(f"The checkpoint's {key} is malformed.")
-    value = arr.item()
-    if kind is not str and isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"The checkpoint's {key} is not finite.")
-    return kind(value)
+    np.savez_compressed(path, **to_arrays(trainer.state_dict()))
 
 
 def to_bytes(trainer):
@@ -112,3 +47,130 @@ def to_bytes(trainer):
     buf = io.BytesIO()
     save(trainer, buf)
     return buf.getvalue()
+
+
+def to_arrays(state):
+    """The arrays of a checkpoint for ``state`` (a Trainer.state_dict()). Refuses what
+    ``load`` would refuse, so that everything saved loads."""
+    text = state["text"].encode("utf-8")
+    if len(text) > MAX_TEXT_BYTES:
+        raise ValueError(f"The text is {len(text):,} bytes; a checkpoint holds at most "
+                         f"{MAX_TEXT_BYTES:,}.")
+    if not 0 <= state["iteration"] <= MAX_ITERATION:
+        raise ValueError(f"The iteration count {state['iteration']:,} is beyond what a "
+                         f"checkpoint records ({MAX_ITERATION:,}).")
+    arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
+              "text_utf8": np.frombuffer(text, dtype=np.uint8),
+              "vocab": np.array(Vocab.from_text(state["text"]).chars)}
+    history = state["history"]
+    rows = len(next(iter(history.values()))) if history else 0
+    if rows > MAX_HISTORY_ROWS:
+        history = {c: v[rows - MAX_HISTORY_ROWS:] for c, v in history.items()}
+    for group, prefix in GROUPS.items():
+        values = history if group == "history" else state[group]
+        for key, value in values.items():
+            arrays[prefix + key] = np.asarray(value)
+    for key, value in state.items():
+        if key not in GROUPS and key != "text":
+            arrays[key] = np.asarray(value)
+    bad = [k for k, a in arrays.items() if a.dtype.hasobject]
+    if bad:
+        raise ValueError(f"Cannot save {', '.join(bad)}: they hold Python objects.")
+    return arrays
+
+
+def load(cls, source, max_bytes=None):
+    """A Trainer resumed from ``source`` (path or binary file object). ValueError with
+    a message for a person on anything that is not our own, intact checkpoint."""
+    total = MAX_TOTAL_BYTES if max_bytes is None else min(MAX_TOTAL_BYTES, int(max_bytes))
+    try:
+        npz = Npz(source, MAX_MEMBERS, MAX_MEMBER_BYTES, total)
+    except ValueError as err:
+        raise ValueError(f"This is not a readable BPTT Scope checkpoint: {err}.") from None
+    with npz:
+        try:
+            state = _read_state(npz)
+        except ValueError as err:
+            raise ValueError(f"This checkpoint cannot be loaded: {_lower(err)}") from None
+    try:
+        return cls.from_state(state)
+    except ValueError as err:
+        raise ValueError(f"This checkpoint cannot be resumed: {_lower(err)}") from None
+
+
+def _read_state(npz):
+    files = set(npz.files)
+    if "format" not in files or _word(npz, "format") != FORMAT:
+        raise ValueError("this file is not a BPTT Scope checkpoint (no format marker). "
+                         "Save one with Trainer.save or the Export tab.")
+    missing = [k for k in ("version", "text_utf8", "hyper_hidden_size") if k not in files]
+    if missing:
+        raise ValueError(f"it is incomplete: missing {', '.join(missing)}.")
+    version = _scalar(npz, "version")
+    if version != VERSION:
+        raise ValueError(f"unknown checkpoint format version {version!r}; this BPTT Scope "
+                         f"reads version {VERSION}.")
+    state = {"settings": {k[len("hyper_"):]: _scalar(npz, k)
+                          for k in sorted(files) if k.startswith("hyper_")}}
+    text = _text(npz)
+    state["text"] = text
+    if "vocab" in files:
+        vocab = npz.read("vocab", max_bytes=4 * 2 * len(text) + 64, max_ndim=0)
+        if vocab.dtype.kind != "U" or str(vocab[()]) != Vocab.from_text(text).chars:
+            raise ValueError("its vocabulary does not match its own text.")
+    for key in ("iteration", "position", "smooth_loss"):
+        if key in files:
+            state[key] = _scalar(npz, key)
+    # Sizes this checkpoint's own settings allow, checked from each header before reading.
+    V = len(set(text))
+    H = LIMITS["hidden_size"].check("hidden_size", state["settings"]["hidden_size"])
+    model_bytes = 8 * cost.parameter_count(V, H, "lstm") + 64    # any cell fits in this
+    vector_bytes = 8 * 4 * H + 64
+    rows = 0
+    if "iteration" in state:    # checked now: it bounds the history's length
+        state["iteration"] = Limit(int, 0, MAX_ITERATION).check("the saved iteration",
+                                                                state["iteration"])
+        rows = min(state["iteration"], MAX_HISTORY_ROWS)
+    for group, prefix in GROUPS.items():
+        if group == "settings":
+            continue
+        state[group] = {}
+        for key in sorted(files):
+            if key.startswith(prefix):
+                limit, ndim = (8 * rows + 64, 1) if group == "history" else (model_bytes, 2)
+                state[group][key[len(prefix):]] = npz.read(key, limit, ndim)
+    done = {"format", "version", "text_utf8", "vocab", "iteration", "position",
+            "smooth_loss"}
+    for key in sorted(files - done):
+        if not key.startswith(tuple(GROUPS.values())):
+            array = npz.read(key, vector_bytes, 2)     # recurrent state such as hprev
+            state[key] = array[()] if array.ndim == 0 else array
+    return state
+
+
+def _text(npz):
+    raw = npz.read("text_utf8", MAX_TEXT_BYTES, 1)
+    if raw.dtype != np.uint8:
+        raise ValueError(f"its text is stored as {raw.dtype}, not as UTF-8 bytes.")
+    try:
+        return raw.tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("its text is not valid UTF-8.") from None
+
+
+def _scalar(npz, key):
+    """A 0-d number or word as a Python value (its type is checked by the Trainer)."""
+    arr = npz.read(key, _SCALAR_BYTES, 0)
+    if arr.shape != () or arr.dtype.kind not in "biufcU":
+        raise ValueError(f"its {key} is malformed (expected one number or word).")
+    return arr.item()
+
+
+def _word(npz, key):
+    value = _scalar(npz, key)
+    return value if isinstance(value, str) else None
+
+
+def _lower(err):
+    text = str(err)
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text

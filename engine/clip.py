@@ -3,15 +3,15 @@ import math
 
 import numpy as np
 
-from .params import check_float
+from .limits import CLIP_MODES, LIMITS
 
-CLIP_MODES = ("value", "norm", "none")
+__all__ = ["CLIP_MODES", "check_clip", "l2", "norms", "clip_gradients"]
 
 
 def check_clip(clip, threshold):
-    if clip not in CLIP_MODES:
-        raise ValueError(f"clip must be one of {', '.join(CLIP_MODES)}; got {clip!r}.")
-    return check_float("threshold", threshold, 0.0, 1e6)
+    """The threshold as a float, once ``clip`` and ``threshold`` are known to be valid."""
+    LIMITS["clip"].check("clip", clip)
+    return LIMITS["threshold"].check("threshold", threshold)
 
 
 def l2(x):

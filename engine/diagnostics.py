@@ -6,6 +6,7 @@ diag(1 - h_k^2) Whh. Both matrices below are that product, seen two ways.
 import numpy as np
 import pandas as pd
 
+from .adagrad import ADAGRAD_EPS
 from .threads import single_threaded
 
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing
@@ -90,10 +91,10 @@ def saturation(trace, level=SATURATED):
 
 
 def effective_learning_rate(mem, learning_rate):
-    """Adagrad's per-entry step size ``lr / sqrt(mem + 1e-8)``, summarised per parameter."""
+    """Adagrad's per-entry step size ``lr / sqrt(mem + eps)``, summarised per parameter."""
     rows = []
     for name, m in mem.items():
-        lr_eff = learning_rate / np.sqrt(m.ravel() + 1e-8)
+        lr_eff = learning_rate / np.sqrt(m.ravel() + ADAGRAD_EPS)
         rows.append({"param": name, "min": lr_eff.min(), "median": np.median(lr_eff),
                      "mean": lr_eff.mean(), "max": lr_eff.max()})
     return pd.DataFrame(rows)

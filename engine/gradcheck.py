@@ -3,10 +3,21 @@ import numpy as np
 import pandas as pd
 
 from .bptt import bptt, forward
+from .limits import Limit
 from .params import NAMES
 from .threads import single_threaded
 
 DEFAULT_EPS = 1e-5      # finite-difference step: float64 truncation vs round-off balance
+PASS_REL_ERROR = 1e-5   # relative error below this: analytic and numeric agree
+FLOAT_EPS = np.finfo(np.float64).eps
+
+
+def roundoff_floor(loss, eps=DEFAULT_EPS):
+    """The smallest gradient difference central differences can resolve: the loss is
+    known to about machine epsilon times its size, and the difference of two such
+    losses is divided by 2 eps (times 10 for margin). Below it, a large relative error
+    is round-off in the numeric estimate, not a wrong gradient."""
+    return 10 * FLOAT_EPS * max(abs(loss), 1.0) / eps
 
 
 def window_loss(params, inputs, targets, hprev):
@@ -19,7 +30,13 @@ def window_loss(params, inputs, targets, hprev):
 def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFAULT_EPS,
                    seed=0):
     """Compare analytic gradients (before clipping) with (L(w+eps) - L(w-eps)) / 2eps
-    on ``checks_per_param`` random entries of each parameter."""
+    on ``checks_per_param`` random entries of each parameter.
+
+    One row per entry checked: param, index, analytic, numeric, rel_error, abs_error,
+    floor (``roundoff_floor`` of this window's loss) and ``ok``: rel_error below
+    PASS_REL_ERROR or abs_error below the floor. ``gradient_check_summary`` sums it up."""
+    checks_per_param = Limit(int, 1, 10**6).check("checks_per_param", checks_per_param)
+    eps = Limit(float, 0.0, 1.0, open_low=True).check("eps", eps)
     params = {n: np.array(params[n], dtype=np.float64) for n in NAMES}
     inputs, targets = np.asarray(inputs, dtype=np.intp), np.asarray(targets, dtype=np.intp)
     trace = bptt(params, inputs, targets, hprev, clip="none")
@@ -41,4 +58,24 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
             rel = abs(analytic - numeric) / scale if scale > 0 else 0.0
             rows.append({"param": name, "index": np.unravel_index(i, p.shape),
                          "analytic": analytic, "numeric": numeric, "rel_error": rel})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=["param", "index", "analytic", "numeric",
+                                        "rel_error"])
+    table["abs_error"] = (table["analytic"] - table["numeric"]).abs()
+    table["floor"] = roundoff_floor(trace.loss, eps)
+    table["ok"] = (table["rel_error"] < PASS_REL_ERROR) | (table["abs_error"] < table["floor"])
+    table.attrs["loss"] = trace.loss
+    return table
+
+
+def gradient_check_summary(table):
+    """The verdict of a ``gradient_check`` table: passed (rows ok), total, ok (all of
+    them), floor, and the row with the largest relative error (worst_param,
+    worst_index as a tuple of ints, worst_rel_error)."""
+    if len(table) == 0:
+        return {"passed": 0, "total": 0, "ok": False, "floor": float("nan"),
+                "worst_param": None, "worst_index": None, "worst_rel_error": float("nan")}
+    worst = table.loc[table["rel_error"].idxmax()]
+    return {"passed": int(table["ok"].sum()), "total": len(table), "ok": bool(table["ok"].all()),
+            "floor": float(table["floor"].max()), "worst_param": worst["param"],
+            "worst_index": tuple(int(i) for i in worst["index"]),
+            "worst_rel_error": float(worst["rel_error"])}

@@ -19,6 +19,11 @@ COLUMNS = (
 )
 
 
+# Columns that may hold NaN (not measured at this iteration, or 0/0) or inf; every other
+# column is finite in any row a successful step wrote.
+MAY_BE_NAN = ("dh_ratio", "reach", "sigma_max", "spectral_radius")
+
+
 class History:
     """Columns of float64 that double in capacity: 8 bytes per column per row."""
 
@@ -40,16 +45,6 @@ class History:
             self._cols[c][self._n] = value
         self._n += 1
         self._frame = None
-
-    def truncate(self, n):
-        """Forget rows from ``n`` on (used to undo nothing but a failed append)."""
-        for col in self._cols.values():
-            col[n: self._n] = np.nan
-        self._n = min(self._n, n)
-        self._frame = None
-
-    def column(self, name):
-        return self._cols[name][: self._n]
 
     @property
     def nbytes(self):

@@ -3,8 +3,11 @@ import functools
 
 import numpy as np
 
+from .limits import LIMITS, MAX_VOCAB, WHH_INITS, Limit
+
 NAMES = ("Wxh", "Whh", "Why", "bh", "by")
-WHH_INITS = ("gaussian", "orthogonal", "identity")
+__all__ = ["NAMES", "WHH_INITS", "Layout", "layout", "init_params", "check_init",
+           "check_int", "check_float", "shapes"]
 
 
 def shapes(vocab_size, hidden_size):
@@ -42,7 +45,7 @@ class Layout:
         for name in NAMES:
             if name not in params:
                 raise ValueError(f"params is missing {name!r}; expected {', '.join(NAMES)}.")
-            arr = np.asarray(params[name], dtype=np.float64)
+            arr = _real(name, params[name])
             want = self.shapes[name]
             if arr.shape != want and arr.size == np.prod(want) and arr.ndim == 1 \
                     and name in ("bh", "by"):
@@ -52,6 +55,21 @@ class Layout:
                                  f"(vocab {self.vocab_size}, hidden {self.hidden_size}).")
             out[self.slices[name]] = arr.ravel()
         return out
+
+
+def _real(name, value):
+    """``value`` as float64, refusing what a cast would silently mangle (complex numbers
+    lose their imaginary part, objects and strings are not weights)."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} is not an array of numbers ({err}).") from None
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers; weights must be real.")
+    if arr.dtype.kind not in "iuf" or arr.dtype.names is not None:
+        raise ValueError(f"{name} holds values of type {arr.dtype}; weights must be real "
+                         "numbers.")
+    return arr.astype(np.float64, copy=False)
 
 
 @functools.lru_cache(maxsize=64)
@@ -66,7 +84,10 @@ def init_params(vocab_size, hidden_size, seed=0, scale=0.01, whh_init="gaussian"
     ``whh_init`` replaces Whh with an orthogonal matrix or the identity, each times
     ``gain``: gain below 1 makes gradients vanish through time, above 1 explode.
     """
-    check_init(vocab_size, hidden_size, scale, whh_init, gain)
+    vocab_size, hidden_size, scale, whh_init, gain = check_init(
+        vocab_size, hidden_size, scale, whh_init, gain)
+    if seed is not None:
+        seed = LIMITS["seed"].check("seed", seed)
     rng = np.random.default_rng(seed)
     H, V = hidden_size, vocab_size
     params = {
@@ -85,28 +106,18 @@ def init_params(vocab_size, hidden_size, seed=0, scale=0.01, whh_init="gaussian"
 
 
 def check_init(vocab_size, hidden_size, scale, whh_init, gain):
-    if int(vocab_size) != vocab_size or vocab_size < 2:
-        raise ValueError(f"vocab_size must be an integer >= 2, got {vocab_size!r}.")
-    check_int("hidden_size", hidden_size, 1, 2048)
-    check_float("scale", scale, 0.0, 10.0)
-    check_float("gain", gain, 0.0, 10.0)
-    if whh_init not in WHH_INITS:
-        raise ValueError(f"whh_init must be one of {', '.join(WHH_INITS)}; got {whh_init!r}.")
+    """The initialisation settings, checked and converted (see limits.py)."""
+    vocab_size = Limit(int, 2, MAX_VOCAB).check("vocab_size", vocab_size)
+    return (vocab_size, LIMITS["hidden_size"].check("hidden_size", hidden_size),
+            LIMITS["scale"].check("scale", scale), LIMITS["whh_init"].check("whh_init", whh_init),
+            LIMITS["gain"].check("gain", gain))
 
 
 def check_int(name, value, low, high):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-            or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")
+    """``value`` as a Python int in [low, high]; ValueError naming ``name`` otherwise."""
+    return Limit(int, low, high).check(name, value)
 
 
 def check_float(name, value, low, high):
-    """``low < value <= high`` and finite."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number; got {value!r}.") from None
-    if not (np.isfinite(v) and low < v <= high):
-        raise ValueError(f"{name} must be a finite number above {low:g} and at most "
-                         f"{high:g}; got {value!r}.")
-    return v
+    """``value`` as a finite Python float with ``low < value <= high``."""
+    return Limit(float, low, high, open_low=True).check(name, value)

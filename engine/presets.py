@@ -2,9 +2,11 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .trainer import Trainer
-
-SAMPLE_TEXTS = Path(__file__).resolve().parent.parent / "sample_texts"
+_HERE = Path(__file__).resolve().parent
+# Installed, the texts are package data in engine/sample_texts (pyproject.toml maps the
+# repository's sample_texts/ there); in a source checkout they sit next to engine/.
+SAMPLE_TEXTS = next((p for p in (_HERE / "sample_texts", _HERE.parent / "sample_texts")
+                     if any(p.glob("*.txt"))), _HERE / "sample_texts")
 
 
 def sample_text_names():
@@ -13,6 +15,11 @@ def sample_text_names():
 
 
 def read_sample(name):
+    """The text of a shipped corpus, by file name (one of ``sample_text_names()``)."""
+    names = sample_text_names()
+    if name not in names:
+        raise ValueError(f"There is no sample text {name!r}; the shipped texts are "
+                         f"{', '.join(names) or 'missing (a broken installation)'}.")
     return (SAMPLE_TEXTS / name).read_text(encoding="utf-8")
 
 
@@ -28,9 +35,6 @@ class Preset:
     @property
     def text(self):
         return read_sample(self.corpus)
-
-    def trainer(self):
-        return Trainer(self.text, **self.settings)
 
 
 EXPLODING = {"hidden_size": 100, "seq_length": 25, "whh_init": "orthogonal", "gain": 3.0,

@@ -1,27 +1,33 @@
 """The min-char-rnn training loop, instrumented: every step returns its Trace."""
 import copy
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
+from .adagrad import ADAGRAD_EPS
 from .attribution import gradient_horizon
 from .bptt import bptt
-from .clip import check_clip, l2
-from .diagnostics import SATURATED, reach, whh_spectrum
+from .clip import l2
+from .cost import check_cost, estimate_cost
+from .diagnostics import reach, saturation, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
-from .params import NAMES, check_float, check_init, check_int, init_params
+from .limits import LIMITS, OPTIMIZERS
+from .params import NAMES, check_int, init_params
 from .params import layout as layout_for
 from .threads import one_blas_thread, single_threaded
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
 
-OPTIMIZERS = ("adagrad", "sgd")
-ADAGRAD_EPS = 1e-8
+__all__ = ["Config", "Trainer", "LIMITS", "OPTIMIZERS", "ADAGRAD_EPS"]
 
 
 @dataclass(frozen=True)
 class Config:
+    """The settings of a run. Each field's type and range is ``LIMITS[field]``
+    (engine/limits.py); building a Config checks every field and keeps the converted
+    value (a numpy integer becomes an int, a numpy float a float)."""
+
     hidden_size: int = 100          # units in h
     seq_length: int = 25            # T: characters per truncated-BPTT window
     learning_rate: float = 0.1      # min-char-rnn's 1e-1
@@ -35,42 +41,52 @@ class Config:
     diagnostics_every: int = 250    # reach, horizon, Whh spectrum into history every k its
                                     # (and at 0, 1, 2, 4, 8, ...: dense early, cheap later)
 
+    def __post_init__(self):
+        for f in fields(self):
+            if f.name in LIMITS:
+                value = LIMITS[f.name].check(f.name, getattr(self, f.name))
+                object.__setattr__(self, f.name, value)
+
     def validate(self):
-        check_int("hidden_size", self.hidden_size, 1, 2048)
-        check_int("seq_length", self.seq_length, 1, 1000)
-        check_float("learning_rate", self.learning_rate, 0.0, 1e4)
-        check_clip(self.clip, self.threshold)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; "
-                             f"got {self.optimizer!r}.")
-        check_int("seed", self.seed, 0, 2**32 - 1)
-        check_init(2, self.hidden_size, self.scale, self.whh_init, self.gain)
-        check_int("diagnostics_every", self.diagnostics_every, 1, 10**9)
+        """Kept for callers of the first stage: a Config is valid once built."""
         return self
+
+    @classmethod
+    def names(cls):
+        return tuple(f.name for f in fields(cls))
 
 
 class Trainer:
     """Trains a character RNN on ``text`` exactly as min-char-rnn does, recording each
-    window. Extra keyword arguments are the fields of :class:`Config`."""
+    window. Extra keyword arguments are the fields of :class:`Config`.
+
+    Before allocating anything the size of the model, the cost of the configuration is
+    estimated (``self.cost``): too large a model raises ValueError saying what to lower;
+    a slow one adds a note to ``self.warnings``."""
 
     def __init__(self, text, hidden_size=100, seq_length=25, learning_rate=0.1, clip="value",
                  threshold=5.0, optimizer="adagrad", seed=0, params=None, *,
                  max_bytes=DEFAULT_MAX_BYTES, **extra):
-        self.config = Config(hidden_size, seq_length, learning_rate, clip, float(threshold),
-                             optimizer, seed, **extra).validate()
+        unknown = sorted(set(extra) - set(Config.names()))
+        if unknown:
+            raise ValueError(f"Unknown setting {', '.join(map(repr, unknown))}; the settings "
+                             f"are {', '.join(Config.names())}.")
+        self.config = c = Config(hidden_size, seq_length, learning_rate, clip, threshold,
+                                 optimizer, seed, **extra)
         self.text = load_corpus(text, max_bytes=max_bytes)
-        if len(self.text) < seq_length + 2:
+        T = c.seq_length
+        if len(self.text) < T + 2:
             raise CorpusError(f"The text has {len(self.text)} characters but one training "
-                              f"window needs seq_length + 2 = {seq_length + 2}. Use a longer "
+                              f"window needs seq_length + 2 = {T + 2}. Use a longer "
                               f"text or a shorter seq_length.")
         self.vocab = Vocab.from_text(self.text)
-        self.warnings = corpus_warnings(self.text)
+        V, H = len(self.vocab), c.hidden_size
+        self.cost = estimate_cost(V, H, T, text_length=len(self.text))
+        self.warnings = corpus_warnings(self.text) + check_cost(self.cost, V, H, T)
         self.data = self.vocab.encode(self.text)
-        V, H = len(self.vocab), hidden_size
         self.layout = layout_for(V, H)
-        c = self.config
         if params is None:
-            params = init_params(V, H, seed=seed, scale=c.scale, whh_init=c.whh_init,
+            params = init_params(V, H, seed=c.seed, scale=c.scale, whh_init=c.whh_init,
                                  gain=c.gain)
         self._flat = self.layout.pack(params)
         if not np.isfinite(self._flat).all():
@@ -84,7 +100,7 @@ class Trainer:
         self.iteration = 0
         self.position = 0
         self.hprev = np.zeros(H)
-        self.smooth_loss = -math.log(1.0 / V) * seq_length
+        self.smooth_loss = -math.log(1.0 / V) * T
         self.trace = None
         self._history = History()
 
@@ -127,7 +143,7 @@ class Trainer:
 
     def run(self, n, callback=None):
         """``n`` iterations; ``callback(trace)`` after each. Returns the last Trace."""
-        check_int("n", n, 0, 10**9)
+        n = check_int("n", n, 0, 10**9)
         trace = None
         with one_blas_thread():
             for _ in range(n):
@@ -171,7 +187,7 @@ class Trainer:
         if unknown:
             raise ValueError(f"{', '.join(unknown)} cannot change on a live model; "
                              f"build a new Trainer. Changeable: {', '.join(allowed)}.")
-        return replace(self.config, **changes).validate()
+        return replace(self.config, **changes)     # checked and converted
 
     def _update(self, g, before):
         """Apply the optimizer step; False, with nothing changed, if it is not finite.
@@ -209,7 +225,7 @@ class Trainer:
                "clip_fraction": trace.clip_fraction["global"],
                "dhprev_norm": l2(trace.dhprev),
                "dh_ratio": dh_first / dh_last if dh_last > 0 else np.nan,
-               "saturation": np.count_nonzero(np.abs(trace.hs) > SATURATED) / trace.hs.size}
+               "saturation": _mean(saturation(trace))}
         for n in (*NAMES, "global"):
             row[f"grad_norm_{n}"] = nb[n]
             row[f"clipped_norm_{n}"] = na[n]
@@ -245,6 +261,19 @@ class Trainer:
     def settings(self):
         return asdict(self.config)
 
+    def state_dict(self):
+        """Everything needed to resume this run, as a plain dict of numpy arrays and
+        Python scalars (copies: changing it changes nothing here). See engine/state.py."""
+        from .state import state_dict
+        return state_dict(self)
+
+    @classmethod
+    def from_state(cls, state, max_bytes=None):
+        """A Trainer resumed from ``state_dict()``'s output; ValueError, with a message
+        for a person, on anything malformed."""
+        from .state import from_state
+        return from_state(cls, state, max_bytes=max_bytes)
+
     def sample(self, n=200, temperature=1.0, seed_text=None, rng_seed=None):
         """Generate ``n`` characters from the current hidden state. Training state
         (hidden state, parameters, position) is untouched."""
@@ -256,9 +285,15 @@ class Trainer:
         save(self, path)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, max_bytes=None):
+        """Resume from a checkpoint file (path or binary file object). ``max_bytes``
+        lowers the cap on the checkpoint's declared uncompressed size."""
         from .checkpoint import load
-        return load(cls, path)
+        return load(cls, path, max_bytes=max_bytes)
+
+
+def _mean(x):
+    return float(x.sum()) / len(x)      # np.mean's dispatch costs more than the sum here
 
 
 def _finite(x):

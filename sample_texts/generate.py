@@ -50,7 +50,8 @@ def long_gap(k, n_lines, rng, symbols="abcd", filler="."):
 # ---- code.txt: a small grammar for Python-like code -------------------------
 NOUNS = ("cargo ember lantern orchard pebble quota ripple signal tile voucher "
          "sprocket bucket cursor harbor meadow parcel token kettle marble").split()
-VERBS = "load merge scale sort trim count render parse gather shift blend check measure route fold".split()
+VERBS = ("load merge scale sort trim count render parse gather shift blend check measure route "
+         "fold").split()
 ADJS = "total next last raw small fresh spare inner outer prime".split()
 KINDS = "Buffer Table Queue Store Tracker Ledger".split()
 COMMENTS = ["keep the running sum small", "skip empty entries", "this mirrors the loop above",
@@ -87,7 +88,8 @@ def code_block(rng, names, indent, depth=0):
             target = rng.choice([n for n in names if len(n) > 1])
             lines.append(f"{pad}{target} {rng.choice('+-*')}= {rng.randint(1, 12)}")
         elif kind == "if" and names:
-            cond = f"{rng.choice(names)} {rng.choice(['<', '>', '==', '!=', '>='])} {code_expr(rng, names)}"
+            left, op = rng.choice(names), rng.choice(['<', '>', '==', '!=', '>='])
+            cond = f"{left} {op} {code_expr(rng, names)}"
             lines += [f"{pad}if {cond}:"] + code_block(rng, names, indent + 4, depth + 1)
             if rng.random() < 0.5:
                 lines += [f"{pad}else:"] + code_block(rng, names, indent + 4, depth + 1)
@@ -116,7 +118,8 @@ def code_function(rng, indent=0, self_attrs=()):
         args[-1] += f"={rng.randint(1, 10)}"
     names = params + [f"self.{a}" for a in self_attrs]
     lines = [f"{pad}def {verb}_{noun}s({', '.join(args)}):",
-             f'{pad}    """{verb.capitalize()} the {noun}s and return the {rng.choice(ADJS)} value."""']
+             f'{pad}    """{verb.capitalize()} the {noun}s and return the '
+             f'{rng.choice(ADJS)} value."""']
     lines += code_block(rng, names, indent + 4)
     lines.append(f"{pad}    return {code_expr(rng, names)}")
     return lines
@@ -126,7 +129,8 @@ def code_class(rng):
     """A class with __init__ storing its arguments, plus a few methods."""
     attrs = rng.sample(NOUNS, rng.randint(2, 3))
     name = rng.choice(NOUNS).capitalize() + rng.choice(KINDS)
-    lines = [f"class {name}:", f'    """Keeps track of {", ".join(attrs[:-1])} and {attrs[-1]}."""', "",
+    lines = [f"class {name}:",
+             f'    """Keeps track of {", ".join(attrs[:-1])} and {attrs[-1]}."""', "",
              f"    def __init__(self, {', '.join(attrs)}):"]
     lines += [f"        self.{a} = {a}" for a in attrs]
     for _ in range(rng.randint(1, 3)):

@@ -129,7 +129,7 @@ def test_each_preset(at, name):
     assert at.number_input(key="hp_hidden_size").value == tr.config.hidden_size
     text = markdown(at)
     assert preset.description in text
-    for view, what in preset.look_for:
+    for _view, what in preset.look_for:
         assert what in text
     assert not errors(at)
 

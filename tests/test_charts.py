@@ -137,10 +137,11 @@ def test_long_histories_are_downsampled():
     assert fig.data[0].mode == "lines"
 
 
-def test_state_heatmap(trainer):
+def test_single_window_heatmap(trainer):
     trace = trainer.trace
     chars = trainer.vocab.decode(trace.inputs)
-    fig = charts.state_heatmap(trace.dhnext, "dhnext", "∂L/∂h from t+1", 4, chars)
+    fig = charts.window_heatmaps([("dhnext", "∂L/∂h from t+1", trace.dhnext, True)], 4, chars,
+                                 columns=1)
     (heat,) = fig.data
     assert isinstance(heat, go.Heatmap)
     np.testing.assert_allclose(heat.z, trace.dhnext.T)      # x = timestep, y = hidden unit
@@ -163,7 +164,7 @@ def test_window_heatmaps_four_panels_in_one_figure(trainer):
     fig = charts.window_heatmaps(panels, 6, chars)
     assert [type(h) for h in fig.data] == [go.Heatmap] * 4
     assert [h.xaxis for h in fig.data] == ["x", "x2", "x3", "x4"]
-    for heat, (name, _, values, _) in zip(fig.data, panels):
+    for heat, (name, _, values, _) in zip(fig.data, panels, strict=True):
         np.testing.assert_allclose(heat.z, values.T)
         assert heat.zmid == 0 and heat.colorbar.title.text == name
     assert fig.data[0].colorscale != fig.data[1].colorscale        # forward vs backward
@@ -197,8 +198,8 @@ def test_no_colour_collides_with_streamlit_theme_placeholders():
 
 def test_forward_and_backward_heatmaps_use_different_colours(trainer):
     trace, chars = trainer.trace, "x" * trainer.trace.T
-    fwd = charts.state_heatmap(trace.hs, "hs", "h_t", 0, chars, backward=False)
-    bwd = charts.state_heatmap(trace.dh, "dh", "dL/dh", 0, chars, backward=True)
+    fwd = charts.window_heatmaps([("hs", "h_t", trace.hs, False)], 0, chars, columns=1)
+    bwd = charts.window_heatmaps([("dh", "dL/dh", trace.dh, True)], 0, chars, columns=1)
     assert fwd.data[0].colorscale != bwd.data[0].colorscale
 
 
@@ -313,7 +314,8 @@ def test_every_chart_has_a_title_and_axis_labels(trainer, history):
     figs = [
         charts.loss_chart(history), charts.grad_norm_chart(history, 5.0, "value"),
         charts.clip_fraction_chart(history), charts.spectrum_history_chart(history),
-        charts.reach_chart(history), charts.state_heatmap(trace.hs, "hs", "h", 0, chars),
+        charts.reach_chart(history),
+        charts.window_heatmaps([("hs", "h", trace.hs, False)], 0, chars, columns=1),
         charts.timestep_norms_chart({"dh": np.ones(trace.T)}, 0, chars, {"dh": "red"}),
         charts.top_predictions_chart(trace.ps[0], trainer.vocab.chars, 0),
         charts.vector_chart(trace.hs[0], "h", "h_t", "blue"),

@@ -20,7 +20,7 @@ def window_strip_html(inputs, targets, t, losses=None):
     """HTML for the strip. ``inputs`` and ``targets`` are strings of equal length T;
     box t shows x_t (blue) over target_t (red) and, if given, the loss at t."""
     cells = []
-    for i, (x, y) in enumerate(zip(inputs, targets)):
+    for i, (x, y) in enumerate(zip(inputs, targets, strict=True)):
         cls = "bptt-cell now" if i == t else "bptt-cell"
         loss = (f"<span class='bptt-loss'>{losses[i]:.2f}</span>"
                 if losses is not None else "")

@@ -15,13 +15,6 @@ def _char_ticks(chars, most=40):
                 ticktext=[f"{t}<br>{style.show_char(chars[t])}" for t in ticks])
 
 
-def state_heatmap(values, name, math, t, chars, backward=True, uirevision=None):
-    """A (T, H) quantity as a heatmap: x = timestep (labelled with its input character),
-    y = hidden unit, diverging colour centred on 0, the current t outlined."""
-    return window_heatmaps([(name, math, values, backward)], t, chars,
-                           uirevision or f"heat_{name}", columns=1)
-
-
 def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
     """Several (T, H) quantities of one window as heatmap panels in one figure (one
     figure draws faster than four). ``panels`` is a list of (name, math, values,

@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 
 import engine
-
 from dashboard import charts
 from dashboard.charts import style
 from dashboard.views.common import plot, rev, window_at

@@ -3,6 +3,7 @@ split into the part from this step's output and the part carried back from the f
 import numpy as np
 import streamlit as st
 
+import engine
 from dashboard import actions, charts, live, window
 from dashboard.charts import style
 from dashboard.session import get
@@ -11,6 +12,7 @@ from dashboard.views.common import plot, rev, window_at
 VIEW = "Timestep explorer"
 NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
                 "Why^T dy": style.DH_FROM_OUTPUT}
+NORM_COLUMNS = {"dh": "dh", "dhnext": "dhnext", "dhraw": "dhraw", "Why^T dy": "dh_from_output"}
 
 
 def render(ss):
@@ -115,7 +117,7 @@ def _backward(ss, trace, t, vocab):
          "Negative only at the target (push its score up), positive at every other "
          "character in proportion to its probability (push down).")
     n = np.linalg.norm
-    share = n(dhnext_t) / (n(from_output) + n(dhnext_t) or 1.0)
+    share = _norms(ss, trace)["future_share"].iloc[t]
     st.markdown(
         f"dh<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>, with "
         f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
@@ -163,10 +165,16 @@ def _window_figures(ss, trace, inputs):
                          lambda trainer, trace: _build_window_figures(ss, trace, inputs))
 
 
+def _norms(ss, trace):
+    """The engine's per-timestep norms of this window (computed once per window)."""
+    s = get(ss)
+    return window.cached(s, s.focus, "explorer_norms",
+                         lambda trainer, trace: engine.timestep_norms(trace))
+
+
 def _build_window_figures(ss, trace, inputs):
-    n = lambda a: np.linalg.norm(a, axis=1)
-    norms = {"dh": n(trace.dh), "dhnext": n(trace.dhnext), "dhraw": n(trace.dhraw),
-             "Why^T dy": n(trace.dh_from_output)}
+    table = _norms(ss, trace)
+    norms = {label: table[column].to_numpy() for label, column in NORM_COLUMNS.items()}
     panels = [
         ("hs", "h<sub>t</sub>, the hidden state (forward)", trace.hs, False),
         ("dh", "∂L/∂h<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>",

@@ -3,7 +3,12 @@ import streamlit as st
 
 from dashboard import actions, exports
 from dashboard.session import get
-from engine.checkpoint import to_bytes
+from engine.checkpoint import MAX_TOTAL_BYTES, to_bytes
+
+# Compressed upload size, in MB. Loading then checks the zip's declared uncompressed
+# sizes (engine/checkpoint.py) before inflating anything, so neither limit can be
+# passed by a small file that inflates to gigabytes.
+MAX_CHECKPOINT_UPLOAD_MB = 200
 
 
 def render(ss):
@@ -37,8 +42,11 @@ def render(ss):
     st.markdown("#### Resume from a checkpoint")
     st.file_uploader("Upload a BPTT Scope checkpoint (.npz)", type=["npz"],
                      key="checkpoint_upload", on_change=actions.on_checkpoint,
+                     max_upload_size=MAX_CHECKPOINT_UPLOAD_MB,
                      help="Only files saved by BPTT Scope are accepted; they are read "
-                          "without pickle, so a file can never run code.")
+                          "without pickle, so a file can never run code. At most "
+                          f"{MAX_CHECKPOINT_UPLOAD_MB} MB, and at most "
+                          f"{MAX_TOTAL_BYTES / 1e9:.1f} GB once decompressed.")
     st.caption(f"Current model: {s.corpus_label}, iteration {trainer.iteration}. Loading "
                "a checkpoint replaces every run with the resumed one.")
 

@@ -4,16 +4,7 @@ import streamlit as st
 from dashboard import actions
 from dashboard.session import get
 from dashboard.views.common import no_window
-from engine.gradcheck import DEFAULT_EPS
-
-PASS = 1e-5     # relative error below this: the entries agree
-EPS = DEFAULT_EPS   # gradient_check's finite-difference step
-
-
-def roundoff_floor(loss):
-    """Smallest difference central differences can resolve: the loss is only known to
-    about machine epsilon times its size, divided by the step 2*EPS (with margin)."""
-    return 10 * 2.2e-16 * max(abs(loss), 1.0) / EPS
+from engine.gradcheck import PASS_REL_ERROR, gradient_check_summary
 
 
 def render(ss):
@@ -35,22 +26,20 @@ def render(ss):
     if result["iteration"] != trainer.iteration:
         st.caption(f"Checked at iteration {result['iteration']}; the model has trained since. "
                    "Run it again to check the current window.")
-    floor = roundoff_floor(trainer.trace.loss)
-    abs_error = (table["analytic"] - table["numeric"]).abs()
-    passed = (table["rel_error"] < PASS) | (abs_error < floor)
-    worst = table.loc[table["rel_error"].idxmax()]
-    summary = (f"{int(passed.sum())} of {len(table)} entries agree: relative error below "
-               f"{PASS:g}, or a difference below {floor:.0e}, the smallest that finite "
-               f"differences can resolve for a loss of {trainer.trace.loss:.0f}. Largest "
-               f"relative error: {worst['param']}{tuple(int(i) for i in worst['index'])}, "
-               f"{worst['rel_error']:.2e}.")
-    if passed.all():
+    verdict = gradient_check_summary(table)     # the engine's verdict; shown, not made
+    loss = table.attrs.get("loss", trainer.trace.loss)
+    summary = (f"{verdict['passed']} of {verdict['total']} entries agree: relative error "
+               f"below {PASS_REL_ERROR:g}, or a difference below {verdict['floor']:.0e}, the "
+               f"smallest that finite differences can resolve for a loss of {loss:.0f}. "
+               f"Largest relative error: {verdict['worst_param']}{verdict['worst_index']}, "
+               f"{verdict['worst_rel_error']:.2e}.")
+    if verdict["ok"]:
         st.success("PASS — " + summary)
     else:
         st.error("FAIL — " + summary + " Some analytic gradients disagree with finite "
                  "differences.")
-    shown = table.assign(index=table["index"].map(lambda ix: str(tuple(int(i) for i in ix))),
-                         abs_error=abs_error, ok=passed)
+    shown = table.drop(columns=["floor"]).assign(
+        index=table["index"].map(lambda ix: str(tuple(int(i) for i in ix))))
     st.dataframe(shown, hide_index=True, column_config={
         "analytic": st.column_config.NumberColumn(format="%.6e"),
         "numeric": st.column_config.NumberColumn(format="%.6e"),

@@ -35,7 +35,8 @@ def render(ss):
         _adagrad(ss, trainer)
     with right:
         plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum")),
-             f"Measured at iterations 0, 1, 2, 4, 8, … and every {c.diagnostics_every}. σ_max(Whh) < 1 means "
+             f"Measured at iterations 0, 1, 2, 4, 8, … and every {c.diagnostics_every}. "
+             "σ_max(Whh) < 1 means "
              "gradients must shrink as they travel back; > 1 is needed for them to "
              "explode (tanh' ≤ 1 can only shrink them further).")
         plot(charts.reach_chart(history, uirevision=rev(ss, "reach")),

@@ -1,0 +1,163 @@
+"""What a configuration costs before it is built: seconds per training step and peak
+memory, so that the Trainer can refuse or warn before allocating anything large.
+
+The model counts the work of one step (see bptt.py and Trainer._update) in five parts
+and weighs each by a constant measured with ``bench/cost_calibration.py``:
+
+* the recurrence, forward and backward: 2T matrix-vector products with Whh (T H^2);
+* the window's matrix products: hs Why^T, dy^T hs, dy Why, dhraw^T onehot, dhraw^T hs
+  (T H (4V + H));
+* softmax, loss and dy over the window (T V);
+* clipping, norms and the Adagrad update: a dozen passes over all P parameters;
+* Python's fixed cost per timestep and per step.
+
+Peak memory is the trainer's buffers (parameters, Adagrad memory, spares: about 11 P
+floats while a step runs, because the previous step's trace still holds its gradients),
+the window's (T, V) arrays and the encoded text. A gated cell multiplies the H-sized
+work by its number of gate blocks (``GATES``); that scaling is counted, not measured.
+"""
+from dataclasses import dataclass
+
+# Measured with bench/cost_calibration.py on the project's 2-core VM (OpenBLAS on one
+# thread, numpy 2.4): a relative-error least-squares fit of step time and tracemalloc's
+# peak over 18 configurations (V 50..3000, H 32..1024, T 25..200), checked on 3 more
+# (V 5000 H 512 T 400, V 100 H 2048 T 25, V 1000 H 64 T 1000). Memory: within 6% on
+# all 21 (median 1%). Time: median error 20% on a quiet machine, within about 2x when
+# other jobs share it (the fits of three runs differ by up to 2x per constant; these
+# are from the quietest). The largest allowed settings together (V 10,000, H 2048,
+# T 1000) come out at ~13 s per step plus ~15 s of spectrum on the first step, and
+# 4.7 GB; an outside tester measured 21 s for the first step and 4.4 GB.
+#
+# A recurrence step reads all of Whh for only 2 flops per entry: once Whh no longer
+# fits in the core's L2 cache it runs at memory speed (a bench of np.dot alone: about
+# 3e-10 s per multiply-add up to H 512, 5-8e-10 from H 724 on).
+CACHE_BYTES = 2 * 2**20
+SECONDS_PER_RECURRENT_FLOP = 3.0e-10    # per H^2 multiply-add, Whh in cache
+SECONDS_PER_UNCACHED_FLOP = 6.0e-10     # the same once Whh is larger than CACHE_BYTES
+SECONDS_PER_MATMUL_FLOP = 8.0e-11       # per multiply-add in the window's BLAS products
+SECONDS_PER_OUTPUT = 1.5e-9             # per (t, v): softmax, loss, dy
+SECONDS_PER_PARAM = 1.7e-8              # per parameter: clip, norms, Adagrad, copies
+SECONDS_PER_TIMESTEP = 3.7e-6           # Python's cost per t (forward and backward loops)
+SECONDS_PER_STEP = 5.0e-5               # fixed cost of a step
+SECONDS_PER_EIG_FLOP = 1.5e-9           # Whh's eigenvalues and singular values, per H^3
+PARAM_COPIES = 11                       # float64 copies of all parameters at the peak
+OUTPUT_COPIES = 6                       # float64 (T, V) arrays alive at the peak
+STATE_COPIES = 12                       # float64 (T, H) arrays alive at the peak
+FIXED_BYTES = 250_000
+SAMPLE_SECONDS_PER_FLOP = 2.7e-10       # sampling, per multiply-add (H^2 + V H per char)
+SAMPLE_SECONDS_PER_OUTPUT = 2.0e-8      # sampling, per character of the vocabulary
+SAMPLE_SECONDS_PER_CHAR = 6.0e-6        # sampling, Python's cost per character
+
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+REFUSE_BYTES = 2e9          # the trainer refuses a configuration above these ...
+REFUSE_SECONDS = 5.0
+WARN_SECONDS = 0.5          # ... and warns above these
+WARN_DIAGNOSTIC_SECONDS = 1.0
+SAMPLE_SECONDS = 10.0       # Trainer.sample refuses work estimated above this
+
+
+@dataclass(frozen=True)
+class Cost:
+    seconds_per_step: float         # one training step, without diagnostics
+    peak_bytes: int                 # memory of the trainer while a step runs
+    diagnostic_seconds: float       # Whh's spectrum and reach, at iterations 0, 1, 2, 4,
+                                    # 8, ... and every diagnostics_every
+
+    def __str__(self):
+        return (f"about {_seconds(self.seconds_per_step)} per step and "
+                f"{_bytes(self.peak_bytes)} of memory")
+
+
+def parameter_count(vocab_size, hidden_size, cell="rnn"):
+    """P: entries of Wxh, Whh, Why, bh, by (gate blocks stacked in Wxh, Whh, bh)."""
+    V, H, k = vocab_size, hidden_size, GATES[cell]
+    return k * H * V + k * H * H + V * H + k * H + V
+
+
+def estimate_cost(vocab_size, hidden_size, seq_length, cell="rnn", text_length=0):
+    """The estimated :class:`Cost` of training this configuration."""
+    V, H, T, k = int(vocab_size), int(hidden_size), int(seq_length), GATES[cell]
+    P = parameter_count(V, H, cell)
+    seconds = (_recurrent_rate(k * H * H) * 2 * T * k * H * H
+               + SECONDS_PER_MATMUL_FLOP * T * H * (k * 2 * V + 2 * V + k * H)
+               + SECONDS_PER_OUTPUT * T * V
+               + SECONDS_PER_PARAM * P
+               + SECONDS_PER_TIMESTEP * T * k
+               + SECONDS_PER_STEP)
+    diagnostics = SECONDS_PER_EIG_FLOP * H ** 3 + _recurrent_rate(k * H * H) * T * k * H * H
+    peak = 8 * (PARAM_COPIES * P + OUTPUT_COPIES * T * V + STATE_COPIES * k * T * H
+                + text_length) + FIXED_BYTES
+    return Cost(seconds, int(peak), diagnostics)
+
+
+def sample_seconds(n, vocab_size, hidden_size, cell="rnn"):
+    """Estimated time of ``Trainer.sample(n)``: per character one step of the cell and
+    the output layer (matrix-vector products), a softmax over V and Python's overhead."""
+    V, H, k = vocab_size, hidden_size, GATES[cell]
+    per_char = (_recurrent_rate(k * H * H) / SECONDS_PER_RECURRENT_FLOP
+                * SAMPLE_SECONDS_PER_FLOP * (k * H * H + k * H + V * H)
+                + SAMPLE_SECONDS_PER_OUTPUT * V + SAMPLE_SECONDS_PER_CHAR)
+    return n * per_char
+
+
+def check_cost(cost, vocab_size, hidden_size, seq_length, cell="rnn"):
+    """Warnings (a list of strings) for a configuration that will be slow; ValueError,
+    saying the estimate and what to lower, for one that is too large to build."""
+    V, H, T = vocab_size, hidden_size, seq_length
+    what = f"vocabulary of {V:,} characters, hidden_size {H}, seq_length {T}"
+    too_big = cost.peak_bytes > REFUSE_BYTES
+    too_slow = cost.seconds_per_step > REFUSE_SECONDS
+    if too_big or too_slow:
+        limits = []
+        if too_big:
+            limits.append(f"{_bytes(cost.peak_bytes)} of memory (the limit is "
+                          f"{_bytes(REFUSE_BYTES)})")
+        if too_slow:
+            limits.append(f"{_seconds(cost.seconds_per_step)} per training step (the limit "
+                          f"is {_seconds(REFUSE_SECONDS)})")
+        fits_h = _largest(lambda h: _fits(estimate_cost(V, h, T, cell)), 1, H)
+        fits_t = _largest(lambda t: _fits(estimate_cost(V, H, t, cell)), 1, T)
+        lower = [f"hidden_size to {fits_h} or less" if fits_h else None,
+                 f"seq_length to {fits_t} or less" if fits_t else None]
+        lower = [x for x in lower if x] or ["hidden_size"]
+        raise ValueError(f"This model is too large to train here: {what} would need about "
+                         f"{' and '.join(limits)}. Lower {' or '.join(lower)} (with the "
+                         "other settings unchanged), or use a text with fewer "
+                         "distinct characters.")
+    notes = []
+    if cost.seconds_per_step > WARN_SECONDS:
+        notes.append(f"This model is slow: {what} takes {cost}. Lower hidden_size or "
+                     "seq_length for a livelier dashboard.")
+    if cost.diagnostic_seconds > WARN_DIAGNOSTIC_SECONDS:
+        notes.append(f"Whh's spectrum takes about {_seconds(cost.diagnostic_seconds)} at "
+                     f"hidden_size {H}; it is recorded at iterations 0, 1, 2, 4, 8, ... and "
+                     "every diagnostics_every iterations, so those steps are slower.")
+    return notes
+
+
+def _recurrent_rate(whh_entries):
+    uncached = 8 * whh_entries > CACHE_BYTES
+    return SECONDS_PER_UNCACHED_FLOP if uncached else SECONDS_PER_RECURRENT_FLOP
+
+
+def _fits(cost):
+    return cost.peak_bytes <= REFUSE_BYTES and cost.seconds_per_step <= REFUSE_SECONDS
+
+
+def _largest(fits, low, high):
+    """The largest x in [low, high] with fits(x) (fits is monotone), or None."""
+    if not fits(low):
+        return None
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    return low
+
+
+def _bytes(n):
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
+def _seconds(s):
+    return f"{s:.2g} s" if s >= 0.1 else f"{s * 1e3:.2g} ms" if s >= 1e-4 else f"{s * 1e6:.2g} µs"
