@@ -21,7 +21,7 @@ COLUMNS = (
 
 # Columns that may hold NaN (not measured at this iteration, or 0/0) or inf; every other
 # column is finite in any row a successful step wrote.
-MAY_BE_NAN = ("dh_ratio", "reach", "sigma_max", "spectral_radius")
+MAY_BE_NAN = ("dh_ratio", "reach", "horizon", "sigma_max", "spectral_radius")
 
 
 class History:
