@@ -190,13 +190,14 @@ def _build_window_figures(ss, trace, inputs):
 
 def _runs_norms(ss, t, inputs):
     s = get(ss)
-    traces = {n: tr.trace for n, tr in s.runs.items() if tr.trace is not None}
-    n = lambda a: np.linalg.norm(a, axis=1)
+    tables = {n: window.cached(s, n, "explorer_norms",
+                               lambda trainer, trace: engine.timestep_norms(trace))
+              for n, tr in s.runs.items() if tr.trace is not None}
     plot(charts.runs_lines_chart(
-        {name: n(tr.dh) for name, tr in traces.items()},
+        {name: table["dh"].to_numpy() for name, table in tables.items()},
         "‖dh<sub>t</sub>‖ of every run (solid) and ‖dhnext<sub>t</sub>‖ (dotted)",
         "timestep t", "L2 norm (log scale)", rev(ss, "runs_norms"), t=t,
-        second={name: n(tr.dhnext) for name, tr in traces.items()}),
+        second={name: table["dhnext"].to_numpy() for name, table in tables.items()}),
          "The same walk for every run, each on its own current window: where one run's "
          "dotted dhnext line falls away to the left and another's holds, the second "
          "carries gradient further back.")
