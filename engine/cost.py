@@ -86,8 +86,10 @@ def estimate_cost(vocab_size, hidden_size, seq_length, cell="rnn", text_length=0
                + SECONDS_PER_TIMESTEP * T * k
                + SECONDS_PER_STEP)
     diagnostics = SECONDS_PER_EIG_FLOP * H ** 3 + _recurrent_rate(k * H * H) * T * k * H * H
+    from .attribution import horizon_affordable, horizon_elements
+    horizon = horizon_elements(T, H, k) if horizon_affordable(T, H, k) else 0
     peak = 8 * (PARAM_COPIES * P + OUTPUT_COPIES * T * V + STATE_COPIES * k * T * H
-                + text_length) + FIXED_BYTES
+                + text_length + horizon) + FIXED_BYTES
     return Cost(seconds, int(peak), diagnostics)
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 
 from .adagrad import ADAGRAD_EPS
-from .attribution import gradient_horizon
+from .attribution import gradient_horizon, horizon_affordable
 from .bptt import bptt
 from .clip import l2
 from .cost import check_cost, estimate_cost
@@ -234,7 +234,9 @@ class Trainer:
             spec = whh_spectrum(self.params)
             row["sigma_max"], row["spectral_radius"] = spec["sigma_max"], spec["spectral_radius"]
             row["reach"] = reach(trace, self.params)
-            row["horizon"] = gradient_horizon(trace, self.params)
+            H = trace.hs.shape[1]
+            if horizon_affordable(trace.T, H, trace.dhraw.shape[1] // H):   # else NaN
+                row["horizon"] = gradient_horizon(trace, self.params)
         return row
 
     def _divergence(self, trace):

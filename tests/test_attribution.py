@@ -389,3 +389,15 @@ def test_beyond_window_changes_no_state():
     assert_same_trace(tr.step(), untouched.step())   # and the next step is bit-identical
     assert_same(tr._flat, untouched._flat, "params after the next step")
     assert_same(tr._mem_flat, untouched._mem_flat, "memory after the next step")
+
+
+def test_history_skips_the_horizon_where_it_would_be_costly():
+    from engine import attribution
+    assert attribution.horizon_affordable(25, 100)
+    assert not attribution.horizon_affordable(1000, 2048)
+    text = engine.read_sample("prose.txt")
+    big = engine.Trainer(text, hidden_size=40, seq_length=400)
+    assert not attribution.horizon_affordable(400, 40)
+    big.step()
+    row = big.history.iloc[0]
+    assert np.isnan(row["horizon"]) and np.isfinite(row["reach"])
