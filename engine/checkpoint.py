@@ -21,6 +21,8 @@ def save(trainer, path):
               "vocab": np.array(trainer.vocab.chars),
               "iteration": np.array(trainer.iteration), "position": np.array(trainer.position),
               "smooth_loss": np.array(trainer.smooth_loss), "hprev": trainer.hprev}
+    if trainer.cprev is not None:               # the LSTM's cell state (cell in hyper_cell)
+        arrays["cprev"] = trainer.cprev
     for key, value in trainer.settings().items():
         arrays[f"hyper_{key}"] = np.array(value)
     for name in NAMES:
@@ -64,6 +66,8 @@ def load(cls, source):
     for key in _HYPER:
         kind = str if key in _STR_HYPER else int if key in _INT_HYPER else float
         hyper[key] = _scalar(arrays, f"hyper_{key}", kind)
+    # gated cells: optional keys, so that checkpoints from before them still load
+    hyper["cell"] = _scalar(arrays, "hyper_cell", str) if "hyper_cell" in arrays else "rnn"
     params = {n: arrays[f"param_{n}"] for n in NAMES}
     trainer = cls(text, params=params, **hyper)   # validates text, hyperparameters, shapes
     if str(arrays["vocab"]) != trainer.vocab.chars:
@@ -78,6 +82,13 @@ def load(cls, source):
         raise ValueError(f"The checkpoint's hidden state has shape {hprev.shape}; "
                          f"expected {trainer.hprev.shape}.")
     trainer.hprev = hprev.astype(np.float64).copy()
+    if trainer.cprev is not None:
+        cprev = arrays.get("cprev")
+        if cprev is None or cprev.shape != trainer.cprev.shape:
+            raise ValueError(f"The checkpoint is an LSTM's but its cell state cprev is "
+                             f"{'missing' if cprev is None else f'of shape {cprev.shape}'}"
+                             f"; expected {trainer.cprev.shape}.")
+        trainer.cprev = cprev.astype(np.float64).copy()
     trainer.iteration = _scalar(arrays, "iteration", int)
     trainer.position = _scalar(arrays, "position", int)
     trainer.smooth_loss = _scalar(arrays, "smooth_loss", float)

@@ -1,4 +1,8 @@
-"""Parameters: min-char-rnn's names and shapes, stored in one flat float64 buffer."""
+"""Parameters: min-char-rnn's names and shapes, stored in one flat float64 buffer.
+
+A gated cell stacks k blocks of H rows in Wxh, Whh and bh (k = 1 for the vanilla rnn,
+4 for the LSTM, 3 for the GRU; engine/cells); Why and by do not depend on the cell.
+"""
 import functools
 
 import numpy as np
@@ -7,9 +11,28 @@ NAMES = ("Wxh", "Whh", "Why", "bh", "by")
 WHH_INITS = ("gaussian", "orthogonal", "identity")
 
 
-def shapes(vocab_size, hidden_size):
-    V, H = vocab_size, hidden_size
-    return {"Wxh": (H, V), "Whh": (H, H), "Why": (V, H), "bh": (H, 1), "by": (V, 1)}
+CELL_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}     # k: gate blocks stacked in Wxh, Whh, bh
+
+
+def check_cell(cell):
+    if cell not in CELL_BLOCKS:
+        raise ValueError(f"cell must be one of {', '.join(CELL_BLOCKS)}; got {cell!r}.")
+    return cell
+
+
+def shapes(vocab_size, hidden_size, cell="rnn"):
+    V, H, kH = vocab_size, hidden_size, CELL_BLOCKS[check_cell(cell)] * hidden_size
+    return {"Wxh": (kH, V), "Whh": (kH, H), "Why": (V, H), "bh": (kH, 1), "by": (V, 1)}
+
+
+def cell_of(params):
+    """The cell whose parameters these are, from Whh's shape (kH, H)."""
+    rows, cols = params["Whh"].shape
+    for cell, k in CELL_BLOCKS.items():
+        if rows == k * cols:
+            return cell
+    raise ValueError(f"Whh has shape {(rows, cols)}: no cell stacks that many blocks; "
+                     f"expected (H, H) for rnn, (4H, H) for lstm or (3H, H) for gru.")
 
 
 class Layout:
@@ -19,9 +42,9 @@ class Layout:
     the named views keep min-char-rnn's shapes for everything else.
     """
 
-    def __init__(self, vocab_size, hidden_size):
-        self.vocab_size, self.hidden_size = vocab_size, hidden_size
-        self.shapes = shapes(vocab_size, hidden_size)
+    def __init__(self, vocab_size, hidden_size, cell="rnn"):
+        self.vocab_size, self.hidden_size, self.cell = vocab_size, hidden_size, cell
+        self.shapes = shapes(vocab_size, hidden_size, cell)
         self.slices, start = {}, 0
         for name in NAMES:
             size = int(np.prod(self.shapes[name]))
@@ -49,24 +72,28 @@ class Layout:
                 arr = arr.reshape(want)
             if arr.shape != want:
                 raise ValueError(f"{name} has shape {arr.shape}; expected {want} "
-                                 f"(vocab {self.vocab_size}, hidden {self.hidden_size}).")
+                                 f"(vocab {self.vocab_size}, hidden {self.hidden_size}, "
+                                 f"cell {self.cell}).")
             out[self.slices[name]] = arr.ravel()
         return out
 
 
 @functools.lru_cache(maxsize=64)
-def layout(vocab_size, hidden_size):
-    """The (shared, immutable) Layout for these sizes."""
-    return Layout(vocab_size, hidden_size)
+def layout(vocab_size, hidden_size, cell="rnn"):
+    """The (shared, immutable) Layout for these sizes and this cell."""
+    return Layout(vocab_size, hidden_size, cell)
 
 
-def init_params(vocab_size, hidden_size, seed=0, scale=0.01, whh_init="gaussian", gain=1.0):
+def init_params(vocab_size, hidden_size, seed=0, scale=0.01, whh_init="gaussian", gain=1.0,
+                cell="rnn"):
     """min-char-rnn's initialisation: Gaussian weights times ``scale``, zero biases.
 
     ``whh_init`` replaces Whh with an orthogonal matrix or the identity, each times
     ``gain``: gain below 1 makes gradients vanish through time, above 1 explode.
     """
     check_init(vocab_size, hidden_size, scale, whh_init, gain)
+    if check_cell(cell) != "rnn":
+        return _gated_init(vocab_size, hidden_size, seed, scale, whh_init, gain, cell)
     rng = np.random.default_rng(seed)
     H, V = hidden_size, vocab_size
     params = {
@@ -81,6 +108,21 @@ def init_params(vocab_size, hidden_size, seed=0, scale=0.01, whh_init="gaussian"
         params["Whh"] = gain * q * np.sign(np.diag(r))   # sign fix: uniform over O(H)
     elif whh_init == "identity":
         params["Whh"] = gain * np.eye(H)
+    return params
+
+
+def _gated_init(V, H, seed, scale, whh_init, gain, cell, forget_bias=1.0):
+    k = CELL_BLOCKS[cell]
+    rng = np.random.default_rng(seed)
+    params = {
+        "Wxh": rng.standard_normal((k * H, V)) * scale,
+        "Whh": rng.standard_normal((k * H, H)) * scale,
+        "Why": rng.standard_normal((V, H)) * scale,
+        "bh": np.zeros((k * H, 1)),
+        "by": np.zeros((V, 1)),
+    }
+    if cell == "lstm":
+        params["bh"][H: 2 * H] = forget_bias
     return params
 
 

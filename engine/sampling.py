@@ -10,10 +10,11 @@ def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
     check_int("n", n, 0, 100_000)
     temperature = check_float("temperature", temperature, 0.0, 100.0)
     p = trainer.params
-    Wxh, Whh, Why = p["Wxh"], p["Whh"], p["Why"]
-    bh, by = p["bh"][:, 0], p["by"][:, 0]
+    Why, by = p["Why"], p["by"][:, 0]
+    advance = _stepper(trainer)
     rng = np.random.default_rng(rng_seed)
-    h = trainer.hprev.copy()
+    state = (trainer.hprev.copy(),) if trainer.cprev is None else \
+        (trainer.hprev.copy(), trainer.cprev.copy())
     if seed_text:
         seed = trainer.vocab.encode(seed_text)
     else:
@@ -23,12 +24,12 @@ def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
             seed = trainer.data[:1]
     with np.errstate(all="ignore"):
         for ix in seed[:-1]:
-            h = np.tanh(Wxh[:, ix] + Whh @ h + bh)
+            state = advance(ix, state)
         ix = int(seed[-1])
         out = np.empty(n, dtype=np.intp)
         for i in range(n):
-            h = np.tanh(Wxh[:, ix] + Whh @ h + bh)
-            y = (Why @ h + by) / temperature
+            state = advance(ix, state)
+            y = (Why @ state[0] + by) / temperature
             e = np.exp(y - y.max())
             cdf = np.cumsum(e)
             if not np.isfinite(cdf[-1]):
@@ -38,3 +39,16 @@ def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
                      len(cdf) - 1)
             out[i] = ix
     return trainer.vocab.decode(out)
+
+
+def _stepper(trainer):
+    """advance(ix, state) -> state after reading character ix; state = (h,) or (h, c)."""
+    p, cell = trainer.params, trainer.config.cell
+    if cell == "lstm":
+        from .cells import lstm
+        return lambda ix, state: lstm.step(p, ix, *state)
+    if cell == "gru":
+        from .cells import gru
+        return lambda ix, state: (gru.step(p, ix, state[0]),)
+    Wxh, Whh, bh = p["Wxh"], p["Whh"], p["bh"][:, 0]
+    return lambda ix, state: (np.tanh(Wxh[:, ix] + Whh @ state[0] + bh),)

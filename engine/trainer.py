@@ -9,9 +9,9 @@ from .clip import check_clip, l2
 from .diagnostics import SATURATED, reach, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
-from .threads import one_blas_thread, single_threaded
-from .params import NAMES, check_float, check_init, check_int, init_params
+from .params import NAMES, check_cell, check_float, check_init, check_int, init_params
 from .params import layout as layout_for
+from .threads import one_blas_thread, single_threaded
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
 
 OPTIMIZERS = ("adagrad", "sgd")
@@ -32,6 +32,7 @@ class Config:
     scale: float = 0.01             # std of the Gaussian weights
     diagnostics_every: int = 250    # reach and Whh spectrum into history every k iterations
                                     # (and at 0, 1, 2, 4, 8, ...: dense early, cheap later)
+    cell: str = "rnn"               # "rnn" (min-char-rnn's tanh), "lstm" or "gru" (engine/cells)
 
     def validate(self):
         check_int("hidden_size", self.hidden_size, 1, 2048)
@@ -44,6 +45,7 @@ class Config:
         check_int("seed", self.seed, 0, 2**32 - 1)
         check_init(2, self.hidden_size, self.scale, self.whh_init, self.gain)
         check_int("diagnostics_every", self.diagnostics_every, 1, 10**9)
+        check_cell(self.cell)
         return self
 
 
@@ -65,11 +67,11 @@ class Trainer:
         self.warnings = corpus_warnings(self.text)
         self.data = self.vocab.encode(self.text)
         V, H = len(self.vocab), hidden_size
-        self.layout = layout_for(V, H)
         c = self.config
+        self.layout = layout_for(V, H, c.cell)
         if params is None:
             params = init_params(V, H, seed=seed, scale=c.scale, whh_init=c.whh_init,
-                                 gain=c.gain)
+                                 gain=c.gain, cell=c.cell)
         self._flat = self.layout.pack(params)
         if not np.isfinite(self._flat).all():
             raise ValueError("params contain NaN or infinite values.")
@@ -82,6 +84,7 @@ class Trainer:
         self.iteration = 0
         self.position = 0
         self.hprev = np.zeros(H)
+        self.cprev = np.zeros(H) if c.cell == "lstm" else None   # the LSTM's c, carried
         self.smooth_loss = -math.log(1.0 / V) * seq_length
         self.trace = None
         self._history = History()
@@ -93,13 +96,19 @@ class Trainer:
 
         Raises DivergenceError, leaving every piece of state as it was, when the loss,
         a gradient or the update is not finite."""
-        c, p, hprev = self.config, self.position, self.hprev
+        c, p, hprev, cprev = self.config, self.position, self.hprev, self.cprev
         T = c.seq_length
         if self.iteration == 0 or p + T + 1 >= len(self.data):
             p, hprev = 0, np.zeros(c.hidden_size)
+            if cprev is not None:
+                cprev = np.zeros(c.hidden_size)
         inputs, targets = self.data[p: p + T], self.data[p + 1: p + T + 1]
         with np.errstate(all="ignore"):     # non-finite values are detected, not warned
-            trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
+            if c.cell == "rnn":
+                trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
+            else:
+                trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold,
+                             c.cell, cprev)
             # the global norm is NaN or inf exactly when some gradient entry is
             if not (math.isfinite(trace.loss) and math.isfinite(trace.norms_before["global"])):
                 raise self._divergence(trace)
@@ -119,6 +128,8 @@ class Trainer:
         self._history.append(row)
         self.position = p + T
         self.hprev = trace.hs[-1].copy()
+        if cprev is not None:
+            self.cprev = trace.cs[-1].copy()
         self.iteration += 1
         self.trace = trace
         return trace
@@ -244,12 +255,14 @@ def _finite_sum_of_squares(x):
 
 def _first_nonfinite(trace):
     """(quantity, timestep) of the first non-finite value, in the order computed."""
-    for name in ("hs", "ps", "losses", "dy", "dh", "dhraw", "dhnext"):
+    for name in ("hs", "cs", "ps", "losses", "dy", "dh", "dc", "dhraw", "dhnext"):
         arr = getattr(trace, name)
+        if arr is None:         # cs, dc: LSTM only
+            continue
         bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
         if bad.any():
             rows = np.flatnonzero(bad)
-            backward = name in ("dh", "dhraw", "dhnext")
+            backward = name in ("dh", "dc", "dhraw", "dhnext")
             return name, int(rows[-1] if backward else rows[0])
     for name, g in trace.grads.items():
         if not np.isfinite(g).all():
