@@ -418,3 +418,187 @@ def test_gate_saturation(prose, cell):
     rnn_tr = engine.bptt(ref.random_params(len(params["by"]), 8), inputs, targets,
                          np.zeros(8))
     assert list(engine.gate_saturation(rnn_tr)) == ["h"]
+
+
+# -- training ---------------------------------------------------------------------------
+def put_state(reference, trainer):
+    """Put the reference trainer in the engine trainer's exact state."""
+    reference.params = {n: trainer.params[n].copy() for n in NAMES}
+    reference.mem = {n: trainer.mem[n].copy() for n in NAMES}
+    reference.hprev = trainer.hprev.reshape(-1, 1).copy()
+    if trainer.cprev is not None:
+        reference.cprev = trainer.cprev.reshape(-1, 1).copy()
+    reference.p, reference.n = trainer.position, trainer.iteration
+    reference.smooth_loss = trainer.smooth_loss
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_training_steps_match_reference(cell):
+    """Shadowing at lr 0.1: before every engine step the reference takes the engine's
+    state and the same step; loss, smooth loss, the Adagrad update (parameters and
+    memory) and the carried h and c must agree to 1e-8. 160 steps of 13 characters on
+    1000 characters cross two wraps of the data pointer (where h and c reset)."""
+    text = (ROOT / "sample_texts" / "prose.txt").read_text(encoding="utf-8")[:1000]
+    V = len(set(text))
+    params = refg.random_params(cell, V, 24, seed=7, scale=0.2, bias_scale=0.1)
+    tr = engine.Trainer(text, hidden_size=24, seq_length=13, cell=cell, params=params)
+    other = refg.GatedTrainer(cell, text, params, seq_length=13)
+    wraps = 0
+    for i in range(160):
+        put_state(other, tr)
+        out = other.step()
+        trace = tr.step()
+        wraps += trace.position == 0
+        close(trace.loss, out["loss"], err_msg=f"loss at {i}")
+        assert tr.smooth_loss == pytest.approx(other.smooth_loss, rel=1e-12)
+        for n in NAMES:
+            close(tr.params[n], other.params[n], atol=1e-13, err_msg=f"{n} at {i}")
+            close(tr.mem[n], other.mem[n], atol=1e-15, err_msg=f"mem {n} at {i}")
+        close(tr.hprev, other.hprev.ravel(), err_msg=f"hprev at {i}")
+        if cell == "lstm":
+            close(tr.cprev, other.cprev.ravel(), err_msg=f"cprev at {i}")
+            close(tr.cprev, trace.cs[-1], rtol=0, atol=0)
+        assert tr.position == other.p
+    assert wraps == 3      # iteration 0 and two wraps
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_free_run_matches_reference(cell):
+    """Without shadowing, 40 iterations agree to 1e-8 before chaos can separate them."""
+    text = (ROOT / "sample_texts" / "long_gap.txt").read_text(encoding="utf-8")[:600]
+    params = refg.random_params(cell, len(set(text)), 30, seed=1, scale=0.1,
+                                bias_scale=0.0)
+    tr = engine.Trainer(text, hidden_size=30, seq_length=25, cell=cell, params=params)
+    other = refg.GatedTrainer(cell, text, params, seq_length=25)
+    losses = [tr.step().loss for _ in range(40)]
+    expected = [other.step()["loss"] for _ in range(40)]
+    close(losses, expected)
+    for n in NAMES:
+        close(tr.params[n], other.params[n], atol=1e-13, err_msg=n)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_trainer_carries_and_resets_the_state(cell):
+    text = "abcdefghij" * 12
+    tr = engine.Trainer(text, hidden_size=10, seq_length=10, cell=cell)
+    assert (tr.cprev is not None) == (cell == "lstm")
+    for _ in range(25):
+        hprev, cprev = tr.hprev.copy(), None if tr.cprev is None else tr.cprev.copy()
+        trace = tr.step()
+        if trace.position == 0:            # first window and every wrap start from zero
+            np.testing.assert_array_equal(trace.hprev, 0.0)
+            if cell == "lstm":
+                np.testing.assert_array_equal(trace.cprev, 0.0)
+        else:
+            np.testing.assert_array_equal(trace.hprev, hprev)
+            if cell == "lstm":
+                np.testing.assert_array_equal(trace.cprev, cprev)
+        np.testing.assert_array_equal(tr.hprev, trace.hs[-1])
+        if cell == "lstm":
+            np.testing.assert_array_equal(tr.cprev, trace.cs[-1])
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_history_rows_for_gated_cells(cell):
+    tr = engine.Trainer("the cat sat on the mat. " * 10, hidden_size=10, seq_length=8,
+                        cell=cell, diagnostics_every=3)
+    before = {n: p.copy() for n, p in tr.params.items()}
+    trace = tr.step()
+    h = tr.history
+    G = engine.loss_to_state(trace, before)
+    assert h["reach"].iloc[0] == pytest.approx(G[-1, 0] / G[-1, -1], rel=1e-9)
+    assert h["sigma_max"].iloc[0] == pytest.approx(engine.whh_spectrum(before)["sigma_max"])
+    assert h["saturation"].iloc[0] == pytest.approx(engine.saturation(trace).mean())
+    tr.run(9)
+    assert list(np.flatnonzero(np.isfinite(tr.history["reach"]))) == [0, 1, 2, 3, 4, 6, 8, 9]
+    assert np.isfinite(tr.history["grad_norm_Whh"]).all()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sampling_follows_the_cell(cell):
+    """Trainer.sample against a sampler built on the reference's one-step cell."""
+    text = "the cat sat on the mat. " * 10
+    tr = engine.Trainer(text, hidden_size=12, seq_length=8, cell=cell)
+    tr.run(30)
+    state = (tr.hprev.copy(), None if tr.cprev is None else tr.cprev.copy())
+    got = tr.sample(40, rng_seed=3, seed_text="the ")
+    np.testing.assert_array_equal(tr.hprev, state[0])        # state untouched
+    p = {n: tr.params[n] for n in NAMES}
+    V, H = len(tr.vocab), 12
+    h = tr.hprev.reshape(H, 1)
+    c = None if cell == "gru" else tr.cprev.reshape(H, 1)
+
+    def advance(ix, h, c):
+        x = np.zeros((V, 1))
+        x[ix] = 1
+        if cell == "lstm":
+            return refg.lstm_cell(x, h, c, p)[:2]
+        return refg.gru_cell(x, h, p)[0], None
+
+    seed = tr.vocab.encode("the ")
+    for ix in seed[:-1]:
+        h, c = advance(ix, h, c)
+    ix, rng, out = int(seed[-1]), np.random.default_rng(3), []
+    for _ in range(40):
+        h, c = advance(ix, h, c)
+        y = (p["Why"] @ h + p["by"]).ravel()
+        cdf = np.cumsum(np.exp(y - y.max()))
+        ix = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), V - 1)
+        out.append(ix)
+    assert got == tr.vocab.decode(np.array(out))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_checkpoint_resumes_bit_for_bit(cell, tmp_path):
+    text = (ROOT / "sample_texts" / "prose.txt").read_text(encoding="utf-8")[:1200]
+    kw = {"hidden_size": 20, "seq_length": 25, "cell": cell}
+    straight = engine.Trainer(text, **kw)
+    straight.run(100)
+    first = engine.Trainer(text, **kw)
+    first.run(40)
+    path = tmp_path / "gated.npz"
+    first.save(path)
+    resumed = engine.Trainer.load(path)
+    assert resumed.config.cell == cell
+    if cell == "lstm":
+        np.testing.assert_array_equal(resumed.cprev, first.cprev)
+    else:
+        assert resumed.cprev is None
+    resumed.run(60)
+    np.testing.assert_array_equal(resumed._flat, straight._flat)
+    np.testing.assert_array_equal(resumed._mem_flat, straight._mem_flat)
+    np.testing.assert_array_equal(resumed.hprev, straight.hprev)
+    if cell == "lstm":
+        np.testing.assert_array_equal(resumed.cprev, straight.cprev)
+    assert resumed.smooth_loss == straight.smooth_loss
+    assert resumed.history.equals(straight.history)
+    assert resumed.sample(50, rng_seed=2) == straight.sample(50, rng_seed=2)
+
+
+def test_checkpoint_without_cell_state_is_refused_and_old_ones_load(tmp_path):
+    text = (ROOT / "sample_texts" / "prose.txt").read_text(encoding="utf-8")[:600]
+    lstm = engine.Trainer(text, hidden_size=8, cell="lstm")
+    lstm.run(3)
+    buf = io.BytesIO()
+    lstm.save(buf)
+    with np.load(io.BytesIO(buf.getvalue())) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    del arrays["cprev"]
+    broken = io.BytesIO()
+    np.savez(broken, **arrays)
+    broken.seek(0)
+    with pytest.raises(ValueError, match="cell state cprev is missing"):
+        engine.Trainer.load(broken)
+    # a checkpoint written before gated cells existed (no hyper_cell) is a vanilla rnn
+    rnn = engine.Trainer(text, hidden_size=8)
+    rnn.run(3)
+    buf = io.BytesIO()
+    rnn.save(buf)
+    with np.load(io.BytesIO(buf.getvalue())) as npz:
+        arrays = {k: npz[k] for k in npz.files if k != "hyper_cell"}
+    old = io.BytesIO()
+    np.savez(old, **arrays)
+    old.seek(0)
+    back = engine.Trainer.load(old)
+    assert back.config.cell == "rnn" and back.cprev is None
+    np.testing.assert_array_equal(back._flat, rnn._flat)
