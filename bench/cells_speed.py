@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import numpy as np  # noqa: E402
+import numpy as np
+import reference_gated as refg
 
-import engine  # noqa: E402
-import reference_gated as refg  # noqa: E402
+import engine
 
 try:
     import torch

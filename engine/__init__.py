@@ -10,7 +10,7 @@ from .diagnostics import (effective_learning_rate, gate_saturation, jacobian_nor
 from .errors import CorpusError, DivergenceError
 from .gradcheck import gradient_check
 from .params import init_params
-from .presets import PRESETS, Preset, read_sample, sample_text_names
+from .presets import GATED_PRESETS, PRESETS, Preset, read_sample, sample_text_names
 from .trainer import Config, Trainer
 from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
 
@@ -19,5 +19,5 @@ __all__ = [
     "Trace", "Trainer", "Config", "DivergenceError", "gradient_check", "loss_to_state",
     "jacobian_norms", "whh_spectrum", "saturation", "reach", "reach_by_lag",
     "effective_learning_rate", "PRESETS", "Preset", "read_sample", "sample_text_names",
-    "cells", "CELLS", "back_step", "gate_saturation",
+    "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
 ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .clip import clip_gradients, norms
-from .params import cell_of, check_cell
+from .params import A_CELL, cell_of, check_cell
 from .params import layout as layout_for
 from .threads import single_threaded
 
@@ -172,7 +172,7 @@ def _check_cell(params, cell):
     """The gated cell to run, or None for the vanilla path."""
     found = cell_of(params)
     if cell is not None and check_cell(cell) != found:
-        raise ValueError(f"cell={cell!r} but the parameters are those of a {found} "
+        raise ValueError(f"cell={cell!r} but the parameters are those of {A_CELL[found]} "
                          f"(Whh has shape {params['Whh'].shape}). Pass cell={found!r} or "
                          f"parameters made with init_params(..., cell={cell!r}).")
     return None if found == "rnn" else found
@@ -196,6 +196,6 @@ def _gated(params, inputs, targets, hprev, clip, threshold, cell, cprev):
         if cprev.shape != (H,):
             raise ValueError(f"cprev must have {H} entries; got {cprev.size}.")
     elif cprev is not None:
-        raise ValueError(f"cprev is the LSTM's cell state; a {cell} has none. Leave "
+        raise ValueError(f"cprev is the LSTM's cell state; {A_CELL[cell]} has none. Leave "
                          f"cprev=None.")
     return gated_bptt(params, inputs, targets, hprev, cprev, cell, clip, threshold)

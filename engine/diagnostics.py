@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .cells import GATES, cell_of, flow
+from .params import A_CELL
 from .threads import single_threaded
 
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing
@@ -45,7 +46,7 @@ def jacobian_norms(trace, params):
     dh_t/dh_s would hide the path through c that makes it remember."""
     if trace.cell != "rnn":
         raise ValueError(f"jacobian_norms is defined for the vanilla cell (cell='rnn'); "
-                         f"this trace is from a {trace.cell}, whose gradient also travels "
+                         f"this trace is from {A_CELL[trace.cell]}, whose gradient also travels "
                          f"through gates{' and the cell state c' if trace.cell == 'lstm' else ''}. "
                          f"Use loss_to_state, which follows every path.")
     Whh = params["Whh"]

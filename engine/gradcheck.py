@@ -18,7 +18,7 @@ def window_loss(params, inputs, targets, hprev, cell="rnn", cprev=None):
         return forward_loss(params, np.asarray(inputs), np.asarray(targets),
                             np.asarray(hprev, float).reshape(-1),
                             cprev if cell == "lstm" else None, cell)
-    hs, ps, ys, total = forward(params, np.asarray(inputs), np.asarray(hprev).reshape(-1))
+    _, _, ys, total = forward(params, np.asarray(inputs), np.asarray(hprev).reshape(-1))
     return float(np.sum(np.log(total) - ys[np.arange(len(targets)), targets]))
 
 

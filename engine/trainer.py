@@ -9,7 +9,15 @@ from .clip import check_clip, l2
 from .diagnostics import SATURATED, reach, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
-from .params import NAMES, check_cell, check_float, check_init, check_int, init_params
+from .params import (
+    A_CELL,
+    NAMES,
+    check_cell,
+    check_float,
+    check_init,
+    check_int,
+    init_params,
+)
 from .params import layout as layout_for
 from .threads import one_blas_thread, single_threaded
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
@@ -29,7 +37,8 @@ class Config:
     seed: int = 0                   # initial weights
     whh_init: str = "gaussian"      # "gaussian" (min-char-rnn), "orthogonal", "identity"
     gain: float = 1.0               # multiplies orthogonal / identity Whh
-    scale: float = 0.01             # std of the Gaussian weights
+    scale: float = 0.01             # std of the Gaussian weights (rnn; gated cells start
+                                    # from PyTorch's uniform init, engine/params.py)
     diagnostics_every: int = 250    # reach and Whh spectrum into history every k iterations
                                     # (and at 0, 1, 2, 4, 8, ...: dense early, cheap later)
     cell: str = "rnn"               # "rnn" (min-char-rnn's tanh), "lstm" or "gru" (engine/cells)
@@ -46,6 +55,11 @@ class Config:
         check_init(2, self.hidden_size, self.scale, self.whh_init, self.gain)
         check_int("diagnostics_every", self.diagnostics_every, 1, 10**9)
         check_cell(self.cell)
+        if self.cell != "rnn" and self.scale != Config.scale:
+            raise ValueError(f"scale is the std of the vanilla rnn's Gaussian weights; "
+                             f"{A_CELL[self.cell]} starts from PyTorch's uniform init, which scale "
+                             f"does not change. Leave scale at {Config.scale} for cell="
+                             f"{self.cell!r}.")
         return self
 
 

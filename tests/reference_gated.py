@@ -15,7 +15,6 @@ Equations: PyTorch's nn.LSTM / nn.GRU with the hidden-side biases at zero.
         n = tanh(W_in x + b_n + r (W_hn h)),   h_t = (1 - z) n + z h_{t-1}
 """
 import numpy as np
-
 import reference as ref
 
 NAMES = ref.NAMES

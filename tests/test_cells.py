@@ -16,8 +16,8 @@ import engine
 from engine import cells
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reference as ref  # noqa: E402
-import reference_gated as refg  # noqa: E402
+import reference as ref
+import reference_gated as refg
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ref.NAMES
@@ -115,7 +115,7 @@ def test_trace_fields_match_reference(prose, cell, clip, threshold):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_zero_state_default_and_shapes(prose, cell):
-    params, inputs, targets, hprev, _ = case(cell, prose, H=8, T=6)
+    params, inputs, targets, _, _ = case(cell, prose, H=8, T=6)
     a = run(cell, params, inputs, targets, np.zeros(8), None)
     b = run(cell, params, inputs, targets, np.zeros((8, 1)),
             np.zeros((8, 1)) if cell == "lstm" else None)
@@ -127,7 +127,7 @@ def test_zero_state_default_and_shapes(prose, cell):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_bad_arguments_say_what_to_do(prose, cell):
-    params, inputs, targets, hprev, cprev = case(cell, prose, H=8, T=6)
+    params, inputs, targets, hprev, _ = case(cell, prose, H=8, T=6)
     other = "gru" if cell == "lstm" else "lstm"
     with pytest.raises(ValueError, match="cell="):
         engine.bptt(params, inputs, targets, hprev, cell=other)
@@ -170,9 +170,9 @@ def test_matches_torch_autograd(prose, cell):
     h0 = torch.tensor(hprev.reshape(1, 1, H), requires_grad=True)
     if cell == "lstm":
         c0 = torch.tensor(cprev.reshape(1, 1, H), requires_grad=True)
-        out, (hT, cT) = module(x, (h0, c0))
+        out, (_, cT) = module(x, (h0, c0))
     else:
-        out, hT = module(x, h0)
+        out, _ = module(x, h0)
     loss = torch.nn.functional.cross_entropy(out[:, 0] @ Why.T + by, torch.tensor(targets),
                                              reduction="sum")
     loss.backward()
@@ -273,7 +273,7 @@ def test_back_step_matches_finite_differences(prose, cell):
         return np.tanh(a), None
 
     for b in range(B):
-        def phi(h1, c1):
+        def phi(h1, c1, b=b):
             out = float(dstate[0][b] @ h1.ravel())
             return out + (float(dstate[1][b] @ c1.ravel()) if cell == "lstm" else 0.0)
         zero = np.zeros((k * H, 1))
@@ -297,7 +297,7 @@ def test_back_step_reproduces_the_window_backward(prose, cell):
     dcnext, dhraw, dh_pre and the weight gradients."""
     params, inputs, targets, hprev, cprev = case(cell, prose, H=10, T=12)
     tr = run(cell, params, inputs, targets, hprev, cprev, clip="none")
-    H, T = 10, 12
+    T = 12
     dWxh, dWhh = np.zeros_like(params["Wxh"]), np.zeros_like(params["Whh"])
     dstate = cells.zero_state(tr)
     for t in range(T - 1, -1, -1):
