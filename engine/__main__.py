@@ -22,6 +22,7 @@ def main(argv=None):
     train.add_argument("--threshold", type=float, default=5.0)
     train.add_argument("--optimizer", choices=("adagrad", "sgd"), default="adagrad")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="rnn")
     train.add_argument("--print-every", type=int, default=100)
     train.add_argument("--out", type=Path, default=Path("runs/latest"))
     samp = sub.add_parser("sample", help="sample text from a checkpoint")
@@ -41,7 +42,8 @@ def main(argv=None):
 def _train(args):
     trainer = Trainer(args.file.read_bytes(), hidden_size=args.hidden,
                       seq_length=args.seq_length, learning_rate=args.lr, clip=args.clip,
-                      threshold=args.threshold, optimizer=args.optimizer, seed=args.seed)
+                      threshold=args.threshold, optimizer=args.optimizer, seed=args.seed,
+                      cell=args.cell)
     for note in trainer.warnings:
         print(f"note: {note}", file=sys.stderr)
     print(f"data has {len(trainer.text):,} characters, {len(trainer.vocab)} unique.")

@@ -602,3 +602,15 @@ def test_checkpoint_without_cell_state_is_refused_and_old_ones_load(tmp_path):
     back = engine.Trainer.load(old)
     assert back.config.cell == "rnn" and back.cprev is None
     np.testing.assert_array_equal(back._flat, rnn._flat)
+
+
+def test_command_line_trains_a_gated_cell(tmp_path):
+    import subprocess
+    out = tmp_path / "run"
+    res = subprocess.run([sys.executable, "-m", "engine", "train",
+                          str(ROOT / "sample_texts" / "periodic.txt"), "--iterations", "30",
+                          "--hidden", "16", "--cell", "lstm", "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    tr = engine.Trainer.load(out / "checkpoint.npz")
+    assert tr.config.cell == "lstm" and tr.iteration == 30 and tr.cprev.shape == (16,)
