@@ -111,9 +111,9 @@ GATED_PRESETS = {p.name: p for p in [
          "dc_{t-1} = f_t * dc_t (plus what h adds at each step), one elementwise product "
          "with the forget gate, with no matrix and no tanh' to shrink it. On the units "
          "where f stays near 1 the gradient from the loss at t = 22 rides c back to t = 0 "
-         "and arrives decades stronger than in the vanilla RNN. Press Run: within a few "
-         "thousand iterations the model uses it, and the loss on the repeated letter "
-         "falls from about ln 4 towards 0."),
+         "and arrives decades stronger than in the vanilla RNN. Press Run: training "
+         "raises f on the units that keep the letter, and after several thousand "
+         "iterations the loss on the repeated letter falls from about ln 4 towards 0."),
         (("Gradient flow", ("the loss-to-state heatmap, row t = 22, column s = 0: "
                             "||dL_22/dh_0|| within a few decades of the diagonal, where "
                             "the vanilla RNN of 'long-gap' is many decades below it")),
@@ -130,7 +130,7 @@ GATED_PRESETS = {p.name: p for p in [
          "* n_t + z_t * h_{t-1}, so going back in time the gradient always has a direct "
          "route, dh_{t-1} gets z_t * dh_t, an elementwise product with the update gate "
          "and no matrix or tanh' in between. Where z stays near 1 the gradient from the "
-         "loss at t = 22 reaches h_0 with most of its strength, and after a few thousand "
+         "loss at t = 22 reaches h_0 with much of its strength, and after several thousand "
          "iterations the model remembers the first letter across the 22 dots."),
         (("Gradient flow", ("the loss-to-state heatmap, row t = 22, column s = 0: "
                             "decades brighter than for the vanilla RNN of 'long-gap'")),
