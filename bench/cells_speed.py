@@ -152,7 +152,8 @@ def check_same_iteration(text, H=16, T=25, n=5):
         runs = sides(cell, text, H, T)
         eng = [runs["engine"].step().loss for _ in range(n)]
         plain = [runs["plain"].step()["loss"] for _ in range(n)]
-        line = f"  {cell}: engine vs plain max |d loss| {np.max(np.abs(np.subtract(eng, plain))):.1e}"
+        gap = np.max(np.abs(np.subtract(eng, plain)))
+        line = f"  {cell}: engine vs plain max |d loss| {gap:.1e}"
         if "torch" in runs:
             tl = [runs["torch"].step() for _ in range(n)]
             line += f", vs torch {np.max(np.abs(np.subtract(eng, tl))):.1e}"

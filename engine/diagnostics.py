@@ -9,12 +9,11 @@ engine.cells.back_step instead (engine/cells/flow.py); jacobian_norms is vanilla
 import numpy as np
 import pandas as pd
 
-from .cells import GATES, cell_of, flow
+from .cells import GATES, SIGMOID_GATES, cell_of, flow
 from .params import A_CELL
 from .threads import single_threaded
 
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing
-SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z")}
 
 
 @single_threaded
@@ -45,10 +44,11 @@ def jacobian_norms(trace, params):
     Vanilla cell only: a gated cell's state is not h alone (the LSTM's c), and its
     dh_t/dh_s would hide the path through c that makes it remember."""
     if trace.cell != "rnn":
+        path = "gates and the cell state c" if trace.cell == "lstm" else "gates"
         raise ValueError(f"jacobian_norms is defined for the vanilla cell (cell='rnn'); "
-                         f"this trace is from {A_CELL[trace.cell]}, whose gradient also travels "
-                         f"through gates{' and the cell state c' if trace.cell == 'lstm' else ''}. "
-                         f"Use loss_to_state, which follows every path.")
+                         f"this trace is from {A_CELL[trace.cell]}, whose gradient also "
+                         f"travels through {path}. Use loss_to_state, which follows every "
+                         f"path.")
     Whh = params["Whh"]
     T = trace.T
     J = np.full((T, T), np.nan)

@@ -15,6 +15,7 @@ from . import gru, lstm, rnn
 CELLS = tuple(CELL_BLOCKS)
 MODULES = {"rnn": rnn, "lstm": lstm, "gru": gru}
 GATES = {cell: module.GATES for cell, module in MODULES.items()}
+SIGMOID_GATES = {"rnn": (), "lstm": lstm.SIGMOID_GATES, "gru": gru.SIGMOID_GATES}
 STATE = {"rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}     # what dstate holds
 
 
@@ -50,4 +51,5 @@ def zero_state(trace, rows=None):
     return tuple(np.zeros(shape) for _ in STATE[trace.cell])
 
 
-__all__ = ["CELLS", "GATES", "STATE", "back_step", "cell_of", "check_cell", "zero_state"]
+__all__ = ["CELLS", "GATES", "SIGMOID_GATES", "STATE", "back_step", "cell_of", "check_cell",
+           "zero_state"]
