@@ -3,31 +3,34 @@
 Pure computation: no plotting, no UI. See README.md for a tour and
 docs/architecture.md for how the pieces fit.
 """
+from . import cells
 from .attribution import (
-                          BeyondWindow,
-                          beyond_window,
-                          gradient_horizon,
-                          input_saliency,
-                          whh_gradient_by_distance,
-                          whh_piece_norms,
+    BeyondWindow,
+    beyond_window,
+    gradient_horizon,
+    input_saliency,
+    whh_gradient_by_distance,
+    whh_piece_norms,
 )
 from .bptt import Trace, bptt
+from .cells import CELLS, back_step
 from .comparisons import COMPARISONS, Comparison
 from .cost import Cost, estimate_cost
 from .diagnostics import (
-                          effective_learning_rate,
-                          jacobian_norms,
-                          loss_to_state,
-                          reach,
-                          reach_by_lag,
-                          saturation,
-                          whh_spectrum,
+    effective_learning_rate,
+    gate_saturation,
+    jacobian_norms,
+    loss_to_state,
+    reach,
+    reach_by_lag,
+    saturation,
+    whh_spectrum,
 )
 from .errors import CorpusError, DivergenceError
 from .gradcheck import gradient_check, gradient_check_summary
 from .limits import LIMITS, SAMPLE_LIMITS, Limit
 from .params import init_params
-from .presets import PRESETS, Preset, read_sample, sample_text_names
+from .presets import GATED_PRESETS, PRESETS, Preset, read_sample, sample_text_names
 from .timesteps import timestep_norms
 from .trainer import Config, Trainer
 from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
@@ -41,4 +44,5 @@ __all__ = [
     "Comparison", "read_sample", "sample_text_names",
     "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
     "beyond_window", "BeyondWindow",
+    "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
 ]

@@ -36,6 +36,8 @@ def main(argv=None):
     train.add_argument("--threshold", type=float, default=5.0)
     train.add_argument("--optimizer", choices=("adagrad", "sgd"), default="adagrad")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--cell", default="rnn",
+                       help="rnn (min-char-rnn's tanh cell), lstm or gru")
     train.add_argument("--print-every", type=int, default=100,
                        help="print a sample and the loss every this many iterations")
     train.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
@@ -73,7 +75,7 @@ def main(argv=None):
 # flag -> the Trainer setting it sets (checked here, named by its flag, before training)
 TRAIN_FLAGS = {"hidden": "hidden_size", "seq_length": "seq_length", "lr": "learning_rate",
                "clip": "clip", "threshold": "threshold", "optimizer": "optimizer",
-               "seed": "seed"}
+               "seed": "seed", "cell": "cell"}
 SAMPLE_FLAGS = {"n": "n", "temperature": "temperature", "rng_seed": "rng_seed"}
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .clip import check_clip, clip_gradients, norms
+from .params import A_CELL, cell_of, check_cell
 from .params import layout as layout_for
 from .threads import single_threaded
 
@@ -42,6 +43,25 @@ class Trace:
     tanh_grad: np.ndarray = field(default=None, repr=False)       # (T, H) 1 - h_t^2
     flat_grads: np.ndarray = field(default=None, repr=False)
     flat_clipped: np.ndarray = field(default=None, repr=False)
+    # -- gated cells (engine/cells). For them hs, dh, dhnext, dhprev keep the meanings
+    # above (dh_t = Why^T dy_t + dhnext_t still holds), tanh_grad is None, and dhraw is
+    # (T, kH): the gradient at the stacked gate pre-activations a_t, PyTorch's order.
+    cell: str = "rnn"       # "rnn", "lstm" or "gru"
+    gates: dict = field(default=None, repr=False)
+    #   name -> (T, H) gate values. lstm: i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g);
+    #   gru: r, z = sigmoid(a_r, a_z), n = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1}))
+    dh_pre: np.ndarray = field(default=None, repr=False)
+    #   (T, kH) gradient at Whh h_{t-1}: dWhh = sum_t dh_pre_t^T h_{t-1}. The same array
+    #   as dhraw for lstm; for gru its n block is r_t * dhraw's n block
+    cs: np.ndarray = field(default=None, repr=False)      # lstm (T, H) c_t = f c_{t-1} + i g
+    cprev: np.ndarray = field(default=None, repr=False)   # lstm (H,) c_{-1}, carried over
+    tanh_c: np.ndarray = field(default=None, repr=False)  # lstm (T, H) tanh(c_t); h_t = o tanh(c_t)
+    dc: np.ndarray = field(default=None, repr=False)
+    #   lstm (T, H) dL/dc_t, total: dcnext_t + dh_t * o_t * (1 - tanh(c_t)^2)
+    dcnext: np.ndarray = field(default=None, repr=False)
+    #   lstm (T, H) f_{t+1} * dc_{t+1}: gradient arriving at c_t from the future, 0 at T-1
+    dcprev: np.ndarray = field(default=None, repr=False)  # lstm (H,) f_0 * dc_0: dropped
+    whn_h: np.ndarray = field(default=None, repr=False)   # gru (T, H) W_hn h_{t-1}
 
     @property
     def T(self):
@@ -72,9 +92,21 @@ def forward(params, inputs, hprev):
 
 
 @single_threaded
-def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
-    """Forward and backward over one window; returns the full Trace."""
+def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0, cell=None,
+         cprev=None):
+    """Forward and backward over one window; returns the full Trace.
+
+    ``cell``: "rnn", "lstm" or "gru" (engine/cells); None reads it from Whh's shape.
+    ``cprev``: the LSTM's c_{-1}, (H,) or (H, 1); None means zeros."""
     threshold = check_clip(clip, threshold)     # before any work: a bad value costs nothing
+    if cell is not None or cprev is not None or \
+            params["Whh"].shape[0] != params["Whh"].shape[1]:
+        gated = _check_cell(params, cell)
+        if gated:
+            return _gated(params, inputs, targets, hprev, clip, threshold, gated, cprev)
+        if cprev is not None:
+            raise ValueError("cprev is the LSTM's cell state; the vanilla rnn has none. "
+                             "Leave cprev=None.")
     inputs = np.asarray(inputs, dtype=np.intp)
     targets = np.asarray(targets, dtype=np.intp)
     Whh, Why = params["Whh"], params["Why"]
@@ -135,3 +167,36 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0):
         norms_before=before, norms_after=after, clip_fraction=fractions, clip=clip,
         threshold=float(threshold), params=params, dh_from_output=dh_out,
         tanh_grad=tanh_grad, flat_grads=flat, flat_clipped=flat_clipped)
+
+
+def _check_cell(params, cell):
+    """The gated cell to run, or None for the vanilla path."""
+    found = cell_of(params)
+    if cell is not None and check_cell(cell) != found:
+        raise ValueError(f"cell={cell!r} but the parameters are those of {A_CELL[found]} "
+                         f"(Whh has shape {params['Whh'].shape}). Pass cell={found!r} or "
+                         f"parameters made with init_params(..., cell={cell!r}).")
+    return None if found == "rnn" else found
+
+
+def _gated(params, inputs, targets, hprev, clip, threshold, cell, cprev):
+    # imported here, not at the top: cells.window imports Trace from this module
+    from .cells.window import gated_bptt
+    inputs = np.asarray(inputs, dtype=np.intp)
+    targets = np.asarray(targets, dtype=np.intp)
+    T, H = len(inputs), params["Whh"].shape[1]
+    if T == 0 or len(targets) != T:
+        raise ValueError(f"inputs and targets must be non-empty and equally long; "
+                         f"got {T} and {len(targets)}.")
+    hprev = np.asarray(hprev, dtype=np.float64).reshape(-1)
+    if hprev.shape != (H,):
+        raise ValueError(f"hprev must have {H} entries; got {hprev.size}.")
+    if cell == "lstm":
+        cprev = np.zeros(H) if cprev is None else \
+            np.asarray(cprev, dtype=np.float64).reshape(-1)
+        if cprev.shape != (H,):
+            raise ValueError(f"cprev must have {H} entries; got {cprev.size}.")
+    elif cprev is not None:
+        raise ValueError(f"cprev is the LSTM's cell state; {A_CELL[cell]} has none. Leave "
+                         f"cprev=None.")
+    return gated_bptt(params, inputs, targets, hprev, cprev, cell, clip, threshold)

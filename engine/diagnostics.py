@@ -2,11 +2,16 @@
 
 dL_t/dh_s = (dh_t/dh_s)^T Why^T dy_t, and dh_t/dh_s is the product over k = s+1..t of
 diag(1 - h_k^2) Whh. Both matrices below are that product, seen two ways.
+
+For gated cells (trace.cell "lstm" or "gru") loss_to_state and reach walk back with
+engine.cells.back_step instead (engine/cells/flow.py); jacobian_norms is vanilla-only.
 """
 import numpy as np
 import pandas as pd
 
 from .adagrad import ADAGRAD_EPS
+from .cells import GATES, SIGMOID_GATES, cell_of, flow
+from .params import A_CELL
 from .threads import single_threaded
 
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing
@@ -14,7 +19,11 @@ SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes al
 
 @single_threaded
 def loss_to_state(trace, params):
-    """(T, T) ``G[t, s] = ||dL_t / dh_s||`` for s <= t, NaN above the diagonal."""
+    """(T, T) ``G[t, s] = ||dL_t / dh_s||`` for s <= t, NaN above the diagonal.
+
+    For an LSTM, h_s is varied with c_s held fixed; every path from h_s to L_t counts."""
+    if trace.cell != "rnn":
+        return flow.loss_to_state(trace, params)
     Whh, Why = params["Whh"], params["Why"]
     T = trace.T
     tanh_grad = trace.tanh_grad
@@ -31,7 +40,16 @@ def loss_to_state(trace, params):
 
 @single_threaded
 def jacobian_norms(trace, params):
-    """(T, T) ``J[t, s] = ||dh_t / dh_s||_2`` (spectral norm), 1 on the diagonal."""
+    """(T, T) ``J[t, s] = ||dh_t / dh_s||_2`` (spectral norm), 1 on the diagonal.
+
+    Vanilla cell only: a gated cell's state is not h alone (the LSTM's c), and its
+    dh_t/dh_s would hide the path through c that makes it remember."""
+    if trace.cell != "rnn":
+        path = "gates and the cell state c" if trace.cell == "lstm" else "gates"
+        raise ValueError(f"jacobian_norms is defined for the vanilla cell (cell='rnn'); "
+                         f"this trace is from {A_CELL[trace.cell]}, whose gradient also "
+                         f"travels through {path}. Use loss_to_state, which follows every "
+                         f"path.")
     Whh = params["Whh"]
     T = trace.T
     J = np.full((T, T), np.nan)
@@ -52,6 +70,8 @@ def jacobian_norms(trace, params):
 def reach(trace, params):
     """``||dL_{T-1}/dh_0|| / ||dL_{T-1}/dh_{T-1}||``: how much of the last loss's
     gradient survives the trip back to the start of the window. T-1 matvecs."""
+    if trace.cell != "rnn":
+        return flow.reach(trace, params)
     Whh, Why = params["Whh"], params["Why"]
     g = trace.dy[-1] @ Why
     first = np.linalg.norm(g)
@@ -77,17 +97,63 @@ def reach_by_lag(G):
 def whh_spectrum(params):
     """Eigenvalues and singular values of Whh. sigma_max < 1 is sufficient for
     long-term gradients to vanish, sigma_max > 1 necessary for them to explode
-    (Pascanu, Mikolov & Bengio 2013, for tanh)."""
+    (Pascanu, Mikolov & Bengio 2013, for tanh).
+
+    A gated Whh (kH, H) is not square. Its candidate block (LSTM g, GRU n: rows 2H to
+    3H) plays the vanilla Whh's part, h_{t-1} -> tanh(...) -> new content, so the
+    spectrum is that block's; ``block_sigma_max`` gives sigma_max of every gate block.
+    For gated cells sigma_max does not bound the long-range gradient: the LSTM's cell
+    state and the GRU's z-gated copy of h carry it past every matrix. ``measures`` says
+    which matrix was measured."""
     Whh = params["Whh"]
-    eig = np.linalg.eigvals(Whh)
-    sv = np.linalg.svd(Whh, compute_uv=False)
-    return {"eigenvalues": eig, "singular_values": sv,
-            "spectral_radius": float(np.max(np.abs(eig))), "sigma_max": float(sv[0])}
+    cell = cell_of(params)
+    H = Whh.shape[1]
+    if cell == "rnn":
+        block, measures, blocks = Whh, "Whh (H x H)", {}
+    else:
+        block = Whh[2 * H: 3 * H]
+        name = GATES[cell][2]
+        measures = (f"W_h{name}, the {cell} candidate block of Whh (rows 2H:3H, gate "
+                    f"{name!r}): the part that plays the vanilla Whh's role")
+        blocks = {g: float(np.linalg.svd(Whh[j * H:(j + 1) * H], compute_uv=False)[0])
+                  for j, g in enumerate(GATES[cell])}
+    eig = np.linalg.eigvals(block)
+    sv = np.linalg.svd(block, compute_uv=False)
+    out = {"eigenvalues": eig, "singular_values": sv,
+           "spectral_radius": float(np.max(np.abs(eig))), "sigma_max": float(sv[0]),
+           "measures": measures}
+    if blocks:
+        out["block_sigma_max"] = blocks
+    return out
 
 
 def saturation(trace, level=SATURATED):
-    """(T,) fraction of hidden units with |h_t| > level (where tanh' ~ 0)."""
+    """(T,) fraction of hidden units with |h_t| > level (where tanh' ~ 0). For gated
+    cells this is still about h_t; see gate_saturation for the gates."""
     return np.count_nonzero(np.abs(trace.hs) > level, axis=1) / trace.hs.shape[1]
+
+
+def gate_saturation(trace, level=SATURATED):
+    """name -> (T,) fraction of units whose nonlinearity is saturated: it passes back
+    less than 1 - level^2 (2% at 0.99) of its largest slope.
+
+    tanh values a (rnn "h"; lstm "g" and "tanh_c"; gru "n"): |a| > level.
+    sigmoid gates s (lstm i, f, o; gru r, z): |2s - 1| > level, i.e. s < 0.005 or
+    s > 0.995, the same slope criterion since sigmoid(x) = (1 + tanh(x/2)) / 2.
+    A saturated gate learns slowly, but it still passes what it multiplies: the LSTM's
+    dc_{t-1} = f_t * dc_t goes through f itself, not through f's slope, so f saturated
+    near 1 is the memory working, not a blocked gradient."""
+    if trace.cell == "rnn":
+        return {"h": saturation(trace, level)}
+    H = trace.hs.shape[1]
+    sigmoid = SIGMOID_GATES[trace.cell]
+    out = {}
+    for name, a in trace.gates.items():
+        a = 2.0 * a - 1.0 if name in sigmoid else a
+        out[name] = np.count_nonzero(np.abs(a) > level, axis=1) / H
+    if trace.cell == "lstm":
+        out["tanh_c"] = np.count_nonzero(np.abs(trace.tanh_c) > level, axis=1) / H
+    return out
 
 
 def effective_learning_rate(mem, learning_rate):

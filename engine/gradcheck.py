@@ -4,7 +4,7 @@ import pandas as pd
 
 from .bptt import bptt, forward
 from .limits import Limit
-from .params import NAMES
+from .params import NAMES, cell_of
 from .threads import single_threaded
 
 DEFAULT_EPS = 1e-5      # finite-difference step: float64 truncation vs round-off balance
@@ -20,26 +20,36 @@ def roundoff_floor(loss, eps=DEFAULT_EPS):
     return 10 * FLOAT_EPS * max(abs(loss), 1.0) / eps
 
 
-def window_loss(params, inputs, targets, hprev):
+def window_loss(params, inputs, targets, hprev, cell="rnn", cprev=None):
     """The summed loss of one window, by the forward pass alone."""
-    hs, ps, ys, total = forward(params, np.asarray(inputs), np.asarray(hprev).reshape(-1))
+    if cell != "rnn":
+        from .cells.window import forward_loss
+        H = params["Whh"].shape[1]
+        cprev = np.zeros(H) if cprev is None else np.asarray(cprev, float).reshape(-1)
+        return forward_loss(params, np.asarray(inputs), np.asarray(targets),
+                            np.asarray(hprev, float).reshape(-1),
+                            cprev if cell == "lstm" else None, cell)
+    _, _, ys, total = forward(params, np.asarray(inputs), np.asarray(hprev).reshape(-1))
     return float(np.sum(np.log(total) - ys[np.arange(len(targets)), targets]))
 
 
 @single_threaded
 def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFAULT_EPS,
-                   seed=0):
+                   seed=0, cell=None, cprev=None):
     """Compare analytic gradients (before clipping) with (L(w+eps) - L(w-eps)) / 2eps
     on ``checks_per_param`` random entries of each parameter.
 
     One row per entry checked: param, index, analytic, numeric, rel_error, abs_error,
     floor (``roundoff_floor`` of this window's loss) and ``ok``: rel_error below
-    PASS_REL_ERROR or abs_error below the floor. ``gradient_check_summary`` sums it up."""
+    PASS_REL_ERROR or abs_error below the floor. ``gradient_check_summary`` sums it up.
+    ``cell``: None reads it from Whh's shape; ``cprev``: the LSTM's c_{-1} (zeros if
+    None)."""
     checks_per_param = Limit(int, 1, 10**6).check("checks_per_param", checks_per_param)
     eps = Limit(float, 0.0, 1.0, open_low=True).check("eps", eps)
     params = {n: np.array(params[n], dtype=np.float64) for n in NAMES}
     inputs, targets = np.asarray(inputs, dtype=np.intp), np.asarray(targets, dtype=np.intp)
-    trace = bptt(params, inputs, targets, hprev, clip="none")
+    cell = cell_of(params) if cell is None else cell
+    trace = bptt(params, inputs, targets, hprev, clip="none", cell=cell, cprev=cprev)
     rng = np.random.default_rng(seed)
     rows = []
     for name in NAMES:
@@ -48,9 +58,9 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
         for i in rng.integers(0, flat.size, size=checks_per_param):
             old = flat[i]
             flat[i] = old + eps
-            plus = window_loss(params, inputs, targets, hprev)
+            plus = window_loss(params, inputs, targets, hprev, cell, cprev)
             flat[i] = old - eps
-            minus = window_loss(params, inputs, targets, hprev)
+            minus = window_loss(params, inputs, targets, hprev, cell, cprev)
             flat[i] = old
             numeric = (plus - minus) / (2 * eps)
             analytic = float(trace.grads[name].reshape(-1)[i])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 CLIP_MODES = ("value", "norm", "none")
 OPTIMIZERS = ("adagrad", "sgd")
 WHH_INITS = ("gaussian", "orthogonal", "identity")
+CELLS = ("rnn", "lstm", "gru")     # engine/cells: the vanilla RNN and PyTorch's gated cells
 MAX_VOCAB = 10_000      # distinct characters: the output layer and Adagrad grow with V * H
 
 
@@ -109,6 +110,7 @@ LIMITS = {
     "gain": Limit(float, 0.0, 10.0, open_low=True),
     "scale": Limit(float, 0.0, 10.0, open_low=True),
     "diagnostics_every": Limit(int, 1, 10**9),
+    "cell": Limit(str, choices=CELLS),
 }
 
 SAMPLE_LIMITS = {

@@ -24,7 +24,8 @@ def check_sample_args(trainer, n, temperature, seed_text, rng_seed):
                              "model. Use characters of its training text.")
         seed = trainer.vocab.encode(seed_text)
     V, H = len(trainer.vocab), trainer.config.hidden_size
-    seconds = sample_seconds(n + (0 if seed is None else len(seed)), V, H)
+    seconds = sample_seconds(n + (0 if seed is None else len(seed)), V, H,
+                             trainer.config.cell)
     if seconds > SAMPLE_SECONDS:
         most = int(n * SAMPLE_SECONDS / seconds)
         raise ValueError(f"Sampling n={n:,} characters from this model (hidden_size {H}, "
@@ -39,10 +40,11 @@ def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
     n, temperature, seed, rng_seed = check_sample_args(trainer, n, temperature, seed_text,
                                                        rng_seed)
     p = trainer.params
-    Wxh, Whh, Why = p["Wxh"], p["Whh"], p["Why"]
-    bh, by = p["bh"][:, 0], p["by"][:, 0]
+    Why, by = p["Why"], p["by"][:, 0]
+    advance = _stepper(trainer)
     rng = np.random.default_rng(rng_seed)
-    h = trainer.hprev.copy()
+    state = (trainer.hprev.copy(),) if trainer.cprev is None else \
+        (trainer.hprev.copy(), trainer.cprev.copy())
     if seed is None:
         # min-char-rnn seeds with the next input character
         seed = trainer.data[trainer.position: trainer.position + 1]
@@ -50,12 +52,12 @@ def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
             seed = trainer.data[:1]
     with np.errstate(all="ignore"):
         for ix in seed[:-1]:
-            h = np.tanh(Wxh[:, ix] + Whh @ h + bh)
+            state = advance(ix, state)
         ix = int(seed[-1])
         out = np.empty(n, dtype=np.intp)
         for i in range(n):
-            h = np.tanh(Wxh[:, ix] + Whh @ h + bh)
-            y = Why @ h + by
+            state = advance(ix, state)
+            y = Why @ state[0] + by
             top = y.max()
             if not np.isfinite(top):
                 raise ValueError("The model's outputs are not finite; it cannot sample. "
@@ -69,3 +71,16 @@ def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
                      len(cdf) - 1)
             out[i] = ix
     return trainer.vocab.decode(out)
+
+
+def _stepper(trainer):
+    """advance(ix, state) -> state after reading character ix; state = (h,) or (h, c)."""
+    p, cell = trainer.params, trainer.config.cell
+    if cell == "lstm":
+        from .cells import lstm
+        return lambda ix, state: lstm.step(p, ix, *state)
+    if cell == "gru":
+        from .cells import gru
+        return lambda ix, state: (gru.step(p, ix, state[0]),)
+    Wxh, Whh, bh = p["Wxh"], p["Whh"], p["bh"][:, 0]
+    return lambda ix, state: (np.tanh(Wxh[:, ix] + Whh @ state[0] + bh),)

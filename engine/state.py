@@ -25,11 +25,13 @@ from .history import COLUMNS, MAY_BE_NAN, History
 from .limits import Limit
 
 MAX_ITERATION = 10**12      # a thousand years at 30 steps per second: beyond it, corrupt
-STATE_VECTORS = ("hprev",)  # (H,) recurrent state carried between windows
-REQUIRED = ("text", "settings", "params", "mem", *STATE_VECTORS, "position", "iteration",
+STATE_VECTORS = ("hprev", "cprev")  # (H,) recurrent state carried between windows; a
+                                    # trainer whose cell has no such state holds None
+REQUIRED = ("text", "settings", "params", "mem", "hprev", "position", "iteration",
             "smooth_loss", "history")
+KNOWN = (*REQUIRED, *STATE_VECTORS)
 LABELS = {"params": "weights", "mem": "Adagrad memory", "hprev": "hidden state hprev",
-          "history": "history"}
+          "cprev": "LSTM cell state cprev", "history": "history"}
 
 
 def state_dict(trainer):
@@ -38,7 +40,8 @@ def state_dict(trainer):
         "settings": trainer.settings(),
         "params": {n: a.copy() for n, a in trainer.params.items()},
         "mem": {n: a.copy() for n, a in trainer.mem.items()},
-        **{k: getattr(trainer, k).copy() for k in STATE_VECTORS},
+        **{k: getattr(trainer, k).copy() for k in STATE_VECTORS
+           if getattr(trainer, k, None) is not None},
         "position": int(trainer.position),
         "iteration": int(trainer.iteration),
         "smooth_loss": float(trainer.smooth_loss),
@@ -53,7 +56,7 @@ def from_state(cls, state, max_bytes=None):
     missing = [k for k in REQUIRED if k not in state]
     if missing:
         raise ValueError(f"The saved state is incomplete: missing {', '.join(missing)}.")
-    unknown = sorted(set(state) - set(REQUIRED))
+    unknown = sorted(set(state) - set(KNOWN))
     if unknown:
         raise ValueError(f"The saved state holds {', '.join(unknown)}, which this version "
                          "of BPTT Scope does not know; it was saved by a newer version.")
@@ -81,9 +84,16 @@ def from_state(cls, state, max_bytes=None):
         raise ValueError(f"The saved Adagrad memory has entries for {', '.join(extra)}, "
                          "which this model does not have.")
     for key in STATE_VECTORS:
-        live = getattr(trainer, key)
-        setattr(trainer, key, real_array(f"the saved {LABELS.get(key, key)}", state[key],
-                                         live.shape).copy())
+        live = getattr(trainer, key, None)
+        label = f"the saved {LABELS.get(key, key)}"
+        if live is None:
+            if key in state:
+                raise ValueError(f"{_cap(label)} belongs to another cell: this model "
+                                 f"(cell {trainer.config.cell}) has none.")
+            continue
+        if key not in state:
+            raise ValueError(f"The saved state is incomplete: missing {key}.")
+        setattr(trainer, key, real_array(label, state[key], live.shape).copy())
     iteration = Limit(int, 0, MAX_ITERATION).check("the saved iteration", state["iteration"])
     position = Limit(int, 0, len(trainer.data)).check("the saved position (the data "
                                                       "pointer p)", state["position"])

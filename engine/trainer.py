@@ -14,7 +14,7 @@ from .diagnostics import reach, saturation, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
 from .limits import LIMITS, OPTIMIZERS
-from .params import NAMES, check_int, init_params
+from .params import A_CELL, NAMES, check_int, init_params
 from .params import layout as layout_for
 from .threads import one_blas_thread, single_threaded
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
@@ -37,15 +37,22 @@ class Config:
     seed: int = 0                   # initial weights
     whh_init: str = "gaussian"      # "gaussian" (min-char-rnn), "orthogonal", "identity"
     gain: float = 1.0               # multiplies orthogonal / identity Whh
-    scale: float = 0.01             # std of the Gaussian weights
+    scale: float = 0.01             # std of the Gaussian weights (rnn; gated cells start
+                                    # from PyTorch's uniform init, engine/params.py)
     diagnostics_every: int = 250    # reach, horizon, Whh spectrum into history every k its
                                     # (and at 0, 1, 2, 4, 8, ...: dense early, cheap later)
+    cell: str = "rnn"               # "rnn" (min-char-rnn's tanh), "lstm" or "gru" (engine/cells)
 
     def __post_init__(self):
         for f in fields(self):
             if f.name in LIMITS:
                 value = LIMITS[f.name].check(f.name, getattr(self, f.name))
                 object.__setattr__(self, f.name, value)
+        if self.cell != "rnn" and self.scale != Config.scale:
+            raise ValueError(f"scale is the std of the vanilla rnn's Gaussian weights; "
+                             f"{A_CELL[self.cell]} starts from PyTorch's uniform init, which "
+                             f"scale does not change. Leave scale at {Config.scale} for "
+                             f"cell={self.cell!r}.")
 
     def validate(self):
         """Kept for callers of the first stage: a Config is valid once built."""
@@ -81,13 +88,13 @@ class Trainer:
                               f"text or a shorter seq_length.")
         self.vocab = Vocab.from_text(self.text)
         V, H = len(self.vocab), c.hidden_size
-        self.cost = estimate_cost(V, H, T, text_length=len(self.text))
-        self.warnings = corpus_warnings(self.text) + check_cost(self.cost, V, H, T)
+        self.cost = estimate_cost(V, H, T, cell=c.cell, text_length=len(self.text))
+        self.warnings = corpus_warnings(self.text) + check_cost(self.cost, V, H, T, c.cell)
         self.data = self.vocab.encode(self.text)
-        self.layout = layout_for(V, H)
+        self.layout = layout_for(V, H, c.cell)
         if params is None:
             params = init_params(V, H, seed=c.seed, scale=c.scale, whh_init=c.whh_init,
-                                 gain=c.gain)
+                                 gain=c.gain, cell=c.cell)
         self._flat = self.layout.pack(params)
         if not np.isfinite(self._flat).all():
             raise ValueError("params contain NaN or infinite values.")
@@ -100,6 +107,7 @@ class Trainer:
         self.iteration = 0
         self.position = 0
         self.hprev = np.zeros(H)
+        self.cprev = np.zeros(H) if c.cell == "lstm" else None   # the LSTM's c, carried
         self.smooth_loss = -math.log(1.0 / V) * T
         self.trace = None
         self._history = History()
@@ -111,13 +119,19 @@ class Trainer:
 
         Raises DivergenceError, leaving every piece of state as it was, when the loss,
         a gradient or the update is not finite."""
-        c, p, hprev = self.config, self.position, self.hprev
+        c, p, hprev, cprev = self.config, self.position, self.hprev, self.cprev
         T = c.seq_length
         if self.iteration == 0 or p + T + 1 >= len(self.data):
             p, hprev = 0, np.zeros(c.hidden_size)
+            if cprev is not None:
+                cprev = np.zeros(c.hidden_size)
         inputs, targets = self.data[p: p + T], self.data[p + 1: p + T + 1]
         with np.errstate(all="ignore"):     # non-finite values are detected, not warned
-            trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
+            if c.cell == "rnn":
+                trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
+            else:
+                trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold,
+                             c.cell, cprev)
             # the global norm is NaN or inf exactly when some gradient entry is
             if not (math.isfinite(trace.loss) and math.isfinite(trace.norms_before["global"])):
                 raise self._divergence(trace)
@@ -137,6 +151,8 @@ class Trainer:
         self._history.append(row)
         self.position = p + T
         self.hprev = trace.hs[-1].copy()
+        if cprev is not None:
+            self.cprev = trace.cs[-1].copy()
         self.iteration += 1
         self.trace = trace
         return trace
@@ -310,12 +326,14 @@ def _finite_sum_of_squares(x):
 
 def _first_nonfinite(trace):
     """(quantity, timestep) of the first non-finite value, in the order computed."""
-    for name in ("hs", "ps", "losses", "dy", "dh", "dhraw", "dhnext"):
+    for name in ("hs", "cs", "ps", "losses", "dy", "dh", "dc", "dhraw", "dhnext"):
         arr = getattr(trace, name)
+        if arr is None:         # cs, dc: LSTM only
+            continue
         bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
         if bad.any():
             rows = np.flatnonzero(bad)
-            backward = name in ("dh", "dhraw", "dhnext")
+            backward = name in ("dh", "dc", "dhraw", "dhnext")
             return name, int(rows[-1] if backward else rows[0])
     for name, g in trace.grads.items():
         if not np.isfinite(g).all():

@@ -1,0 +1,40 @@
+"""Gradient flow for any cell, one batched back_step at a time.
+
+For a gated cell dL_t/dh_s has no single matrix product to multiply out: between s and t
+the gradient travels through h and (for the LSTM) through c, and the gates of each step
+mix the two. Walking back with ``back_step`` follows every path at once.
+"""
+import numpy as np
+
+from . import back_step, zero_state
+
+
+def loss_to_state(trace, params):
+    """(T, T) ``G[t, s] = ||dL_t / dh_s||`` for s <= t, NaN above the diagonal.
+
+    Row t follows the loss L_t alone, through every path. h_s is perturbed with the rest
+    of the state after step s (the LSTM's c_s) held fixed. One back_step per timestep,
+    batched over the losses: at step s the batch holds rows t = s..T-1."""
+    T = trace.T
+    G = np.full((T, T), np.nan)
+    direct = trace.dy @ params["Why"]               # row t: dL_t/dh_t = Why^T dy_t
+    state = zero_state(trace, rows=0)
+    for s in range(T - 1, -1, -1):
+        # a new row for L_s, which depends on c_s only through h_s: dc = 0
+        fresh = zero_state(trace, rows=1)
+        fresh[0][0] = direct[s]
+        state = tuple(np.concatenate([f, d]) for f, d in zip(fresh, state, strict=False))
+        G[s:, s] = np.linalg.norm(state[0], axis=1)
+        if s > 0:
+            state = back_step(trace, params, s, state)[0]
+    return G
+
+
+def reach(trace, params):
+    """``||dL_{T-1}/dh_0|| / ||dL_{T-1}/dh_{T-1}||``, for any cell."""
+    dstate = zero_state(trace)
+    dstate[0][...] = trace.dy[-1] @ params["Why"]
+    first = np.linalg.norm(dstate[0])
+    for s in range(trace.T - 1, 0, -1):
+        dstate = back_step(trace, params, s, dstate)[0]
+    return float(np.linalg.norm(dstate[0]) / first) if first > 0 else float("nan")
