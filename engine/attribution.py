@@ -26,39 +26,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import cells
 from .bptt import bptt
 from .params import check_int
 from .threads import single_threaded
-
-
-# -- per-step backward: TO BE REPLACED by the cells' dispatch when gated cells land ----
-def _rnn_back_step(trace, params, t, dstate):
-    """The rnn's back_step: dhraw = (1 - h_t^2) * dh; dh_{t-1} = Whh^T dhraw."""
-    dh, = dstate
-    dhraw = trace.tanh_grad[t] * dh
-    return (dhraw @ params["Whh"],), dhraw, dhraw
-
-
-_GATE_BLOCKS = {1: "rnn", 3: "gru", 4: "lstm"}     # rows of Whh per hidden unit
 
 
 def _cell_of(obj, params):
     """The cell a trace or trainer config was made with: its ``cell`` if it has one,
     else read from Whh's (kH, H) shape, so that a gated trace is never taken for rnn."""
     cell = getattr(obj, "cell", None)
-    if cell is None:
-        kH, H = params["Whh"].shape
-        cell = _GATE_BLOCKS.get(kH // H, f"unknown ({kH} x {H} Whh)")
-    return cell
+    return cells.cell_of(params) if cell is None else cell
 
 
 def _back_step_for(cell):
-    """(back_step, number of state components) for ``cell``."""
-    if cell == "rnn":
-        return _rnn_back_step, 1
-    raise NotImplementedError(f"attribution has no back_step for cell {cell!r} yet; "
-                              f"it supports the vanilla rnn (cell='rnn').")
-# -------------------------------------------------------------------------------------
+    """(back_step, number of state components) for ``cell`` (engine/cells)."""
+    return cells.back_step, len(cells.STATE[cells.check_cell(cell)])
+
+
 
 
 def _single_loss_backward(trace, params):

@@ -9,7 +9,7 @@ import pytest
 import reference as ref
 
 import engine
-from engine.attribution import _rnn_back_step
+from engine.cells import back_step as _rnn_back_step
 
 H, V = 12, 7
 REGIMES = {"contracting": (0.5, 10, 0.3), "expanding": (3.0, 5, 0.05)}   # gain, T, scale
@@ -215,15 +215,34 @@ def test_rnn_back_step_reproduces_bptt():
     np.testing.assert_allclose(dstate[0][0], trace.dhprev, rtol=1e-12)
 
 
-def test_gated_weights_are_not_taken_for_an_rnn():
-    """Until the cells' back_step lands, a (4H, H) Whh is refused, not misread."""
-    params, inputs, targets, hprev = window("contracting")
-    trace = engine.bptt(params, inputs, targets, hprev)
-    lstm_like = {**params, "Whh": np.zeros((4 * H, H))}
-    for fn in (engine.input_saliency, engine.whh_gradient_by_distance,
-               engine.gradient_horizon):
-        with pytest.raises(NotImplementedError, match="lstm"):
-            fn(trace, lstm_like)
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_cells_split_their_whh_gradient_exactly(cell):
+    """The per-loss backward (cells.back_step) against bptt's own gated backward: the
+    distance slices sum to the Whh gradient, and the saliency of x_t for L_t is
+    ||Wxh^T dx_pre|| of the step's own loss."""
+    tr = engine.Trainer(engine.read_sample("long_gap.txt"), hidden_size=12, cell=cell)
+    tr.run(3)
+    trace, params = tr.trace, tr.trace.params
+    slices = engine.whh_gradient_by_distance(trace, params)
+    assert slices.shape == (trace.T, *params["Whh"].shape)
+    np.testing.assert_allclose(slices.sum(axis=0), trace.grads["Whh"], rtol=1e-10,
+                               atol=1e-13)
+    S = engine.input_saliency(trace, params)
+    assert np.isnan(S[np.triu_indices(trace.T, 1)]).all()
+    assert (S[np.tril_indices(trace.T)] >= 0).all()
+    assert 0 < engine.gradient_horizon(trace, params) < trace.T
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_beyond_window_inside_the_window_matches_bptt(cell):
+    """With no earlier window (the first one) and the trace's own weights, the norms
+    inside the window are bptt's ||dh_t||."""
+    tr = engine.Trainer(engine.read_sample("long_gap.txt"), hidden_size=12, cell=cell)
+    tr.step()
+    result = engine.beyond_window(tr, windows=4, params=tr.trace.params)
+    assert result.windows_used == 0 and len(result.norms) == 0
+    np.testing.assert_allclose(result.window_norms, np.linalg.norm(tr.trace.dh, axis=1),
+                               rtol=1e-10)
 
 
 # -- history --------------------------------------------------------------------------
