@@ -92,7 +92,8 @@ def from_state(cls, state, max_bytes=None):
                                  f"(cell {trainer.config.cell}) has none.")
             continue
         if key not in state:
-            raise ValueError(f"The saved state is incomplete: missing {key}.")
+            raise ValueError(f"{_cap(label)} is missing: a {trainer.config.cell} model "
+                             "carries it from one window to the next.")
         setattr(trainer, key, real_array(label, state[key], live.shape).copy())
     iteration = Limit(int, 0, MAX_ITERATION).check("the saved iteration", state["iteration"])
     position = Limit(int, 0, len(trainer.data)).check("the saved position (the data "

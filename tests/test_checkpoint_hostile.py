@@ -300,7 +300,7 @@ def test_from_state_refuses_malformed_states(trained, case):
 
 def test_a_newer_entry_is_reported_as_newer(trained):
     with pytest.raises(ValueError, match="newer version"):
-        engine.Trainer.from_state({**trained.state_dict(), "cprev": np.zeros(H)})
+        engine.Trainer.from_state({**trained.state_dict(), "zprev": np.zeros(H)})
 
 
 def test_long_histories_keep_their_latest_rows(trained, monkeypatch, tmp_path):

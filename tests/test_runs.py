@@ -142,3 +142,24 @@ def test_optimizer_comparison_same_start_different_fates():
     assert late["adagrad lr 0.1"] < start - 10
     assert late["sgd lr 0.01"] < start - 10
     assert late["sgd lr 0.1"] > 10 * start
+
+
+def test_an_lstm_fork_carries_its_own_cell_state():
+    tr = engine.Trainer(engine.read_sample("long_gap.txt"), hidden_size=16, cell="lstm")
+    tr.run(4)
+    twin = tr.fork()
+    assert twin.cprev is not None and not np.shares_memory(twin.cprev, tr.cprev)
+    np.testing.assert_array_equal(twin.cprev, tr.cprev)
+    for _ in range(5):
+        a, b = tr.step(), twin.step()
+        assert np.array_equal(a.cs, b.cs) and np.array_equal(a.flat_clipped, b.flat_clipped)
+
+
+def test_cells_comparison_runs_the_three_cells_on_the_long_gap():
+    comp = engine.COMPARISONS["cells"]
+    assert comp.corpus == "long_gap.txt"
+    runs = comp.trainers()
+    assert [tr.config.cell for tr in runs.values()] == ["rnn", "lstm", "gru"]
+    assert len({tr.config.hidden_size for tr in runs.values()}) == 1
+    G = {name: engine.loss_to_state(tr.trace, tr.trace.params) for name, tr in runs.items()}
+    assert all(g.shape == (25, 25) for g in G.values())
