@@ -12,6 +12,7 @@ from .errors import CorpusError, DivergenceError
 from .gradcheck import gradient_check
 from .params import init_params
 from .presets import PRESETS, Preset, read_sample, sample_text_names
+from .sampling import SampleSaliency, sample_saliency, sample_start
 from .trainer import Config, Trainer
 from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
 
@@ -22,5 +23,5 @@ __all__ = [
     "effective_learning_rate", "PRESETS", "Preset", "COMPARISONS", "Comparison",
     "read_sample", "sample_text_names",
     "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
-    "beyond_window", "BeyondWindow",
+    "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
 ]
