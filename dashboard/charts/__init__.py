@@ -1,8 +1,9 @@
 """Chart builders: pure functions, data in, plotly Figure out. No streamlit here."""
+from .attribution import distance_profile_chart, ghost_chart, horizon_bars_chart
 from .flow import (eigenvalue_chart, jacobian_heatmap, loss_to_state_heatmap,
                    reach_by_lag_chart, singular_value_chart)
 from .runs import loss_to_state_grid, runs_history_chart, runs_lines_chart
-from .strip import window_strip_html
+from .strip import sample_strip_html, window_strip_html
 from .style import mark_timestep
 from .training import (adagrad_step_chart, clip_fraction_chart, grad_norm_chart,
                        loss_chart, reach_chart, saturation_chart, spectrum_history_chart)
@@ -15,5 +16,6 @@ __all__ = [
     "vector_chart", "stacked_vectors_chart", "loss_to_state_heatmap", "jacobian_heatmap",
     "reach_by_lag_chart", "eigenvalue_chart", "singular_value_chart", "window_strip_html",
     "window_heatmaps", "mark_timestep", "runs_history_chart", "loss_to_state_grid",
-    "runs_lines_chart",
+    "runs_lines_chart", "horizon_bars_chart", "distance_profile_chart", "ghost_chart",
+    "sample_strip_html",
 ]

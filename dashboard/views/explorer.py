@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import actions, charts, window
 from dashboard.charts import style
 from dashboard.session import get
+from dashboard.views import attribution
 from dashboard.views.common import plot, rev, window_at
 
 VIEW = "Timestep explorer"
@@ -22,10 +23,13 @@ def render(ss):
     vocab = trainer.vocab
     inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)
     _controls(ss, trace.T, t, backward)
-    st.html(charts.window_strip_html(inputs, targets, t, trace.losses))
+    saliency = (window.saliency(get(ss), get(ss).focus)[t]
+                if window.attribution_supported(trainer) else None)
+    st.html(charts.window_strip_html(inputs, targets, t, trace.losses, saliency))
     st.caption(f"Window of iteration {trace.iteration} (characters {trace.position}–"
                f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
-               "target, the character to predict (red); small number: loss_t.")
+               "target, the character to predict (red); small number: loss_t. "
+               + _saliency_caption(ss, saliency, inputs, targets, t))
     left, right = st.columns(2, gap="large")
     with left:
         _forward(ss, trace, t, vocab, inputs, targets)
@@ -34,6 +38,33 @@ def render(ss):
     _window_charts(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
         _runs_norms(ss, t, inputs)
+
+
+def _saliency_caption(ss, saliency, inputs, targets, t):
+    """What to notice in the strip's shading at the selected t."""
+    if saliency is None:
+        return ("Input shading by saliency is not available for the "
+                f"{getattr(get(ss).trainer.config, 'cell', 'rnn')} cell yet.")
+    show = lambda s: f"'{style.show_char(inputs[s])}'"
+    levels = style.relative_decades(saliency[: t + 1])
+    shaded = np.flatnonzero(np.isfinite(levels))
+    oldest = int(shaded.min()) if shaded.size else t
+    text = (f"Shading (engine.input_saliency): how much the loss at t = {t} depends on each "
+            f"input; boxes after t are faded, the future cannot affect it. The gradient "
+            f"reaches {t - oldest} step{'s' if t - oldest != 1 else ''} back (to s = "
+            f"{oldest}) before it fades below 10⁻⁶ of the strongest input.")
+    letter = inputs[0]
+    gap = next((i for i in range(1, len(targets)) if targets[i] == letter), None)
+    if get(ss).lesson == "long-gap" and letter.isalpha() and gap is not None:
+        if t == gap:
+            ratio = saliency[0] / np.nanmax(saliency[: t + 1])
+            text += (f" **The target here repeats the letter {show(0)} at s = 0, and its "
+                     f"box stays blank ({ratio:.0e} of the strongest): no gradient "
+                     "reaches it, so the vanilla RNN never learns to remember it.**")
+        else:
+            text += (f" Select t = {gap}, where the target repeats the letter at s = 0, "
+                     "and look at box 0.")
+    return text
 
 
 def _controls(ss, T, t, backward):
@@ -119,10 +150,18 @@ def _backward(ss, trace, t, vocab):
 def _window_charts(ss, trace, t, inputs):
     st.markdown("#### The whole window")
     figs = _window_figures(ss, trace, inputs)
+    ghost = figs["ghost"]
     plot(charts.mark_timestep(figs["norms"], t),
          "Follow dhnext from right to left: zero at the last step, fed by each step's "
          "loss, then shrinking (vanishing) or growing (exploding) as it travels back. "
-         "Gaps are exact zeros.")
+         "Gaps are exact zeros. " + (
+             "Faint, left of the cut: what full BPTT would carry past t = 0, one window "
+             "back (engine.beyond_window with the weights that produced this window); "
+             f"truncation drops it, and with it {style.share_text(ghost[1])} of the Whh "
+             f"gradient ({window.GHOST_WINDOWS} windows back; see Gradient flow)."
+             if ghost is not None else
+             "This window starts the text: nothing came before it, so truncation drops "
+             "nothing here."))
     plot(charts.mark_timestep(figs["heatmaps"], t),
          "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
          "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
@@ -149,8 +188,10 @@ def _build_window_figures(ss, trace, inputs):
         ("dhraw", "(1 − h<sub>t</sub><sup>2</sup>) ⊙ dh<sub>t</sub>, at the pre-activation",
          trace.dhraw, True),
         ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
-    return {"norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
-                                                 uirevision=rev(ss, "norms")),
+    ghost = attribution.ghost_for_explorer(get(ss), trace)
+    return {"ghost": ghost,
+            "norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
+                                                 uirevision=rev(ss, "norms"), ghost=ghost),
             "heatmaps": charts.window_heatmaps(panels, 0, inputs,
                                                uirevision=rev(ss, "heatmaps"))}
 

@@ -6,6 +6,7 @@ import engine
 from dashboard import charts, session
 from dashboard.charts import style
 from dashboard.session import get
+from dashboard.views import attribution
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Training"
@@ -47,6 +48,7 @@ def render(ss):
              "gradient back, whatever Whh is. Many saturated units mean vanishing "
              "gradients even when σ_max(Whh) > 1.")
         _samples(ss)
+        attribution.sample_section(ss)
 
 
 def _adagrad(ss, trainer):
@@ -134,6 +136,7 @@ def _render_runs(ss):
         st.markdown(f"<span style='color:{colours[name]}'>■</span> **{name}** · iteration "
                     f"{latest[0]}", unsafe_allow_html=True)
         st.code(latest[2], language=None, wrap_lines=True)
+    attribution.sample_section(ss)
 
 
 def runs_table(ss):
