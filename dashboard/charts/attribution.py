@@ -38,9 +38,10 @@ def horizon_bars_chart(pieces, chars, horizon, uirevision="horizon_bars"):
                     colorbar=dict(title=dict(text="distance d<br>= t − s"), thickness=12))))
     shown = "n/a" if horizon is None or not np.isfinite(horizon) else f"{horizon:.3g}"
     return go.Figure(traces, layout=style.layout(
-        "dWhh by distance — the piece (∂L<sub>t</sub>/∂hraw<sub>s</sub>) h<sub>s−1</sub>"
-        "<sup>T</sup> that loss t applies at step s, stacked by d = t − s"
-        f"<br><sup>this window's horizon: {shown} steps (norm-weighted mean d)</sup>",
+        "dWhh by step and distance — which loss sent the Whh gradient at step s"
+        "<br><sup>segment: ‖(∂L<sub>t</sub>/∂hraw<sub>s</sub>) h<sub>s−1</sub><sup>T</sup>‖"
+        f", the piece loss t applies at step s, coloured by d = t − s · this window's "
+        f"horizon: {shown} steps</sup>",
         "s: step where the Whh gradient is applied (input character)",
         "‖piece‖_F (stacked)", uirevision, height=380, barmode="stack", bargap=0.1,
         xaxis=_char_ticks(chars), margin=dict(t=70)))
@@ -73,19 +74,20 @@ def distance_profile_chart(profiles, horizons, uirevision="distance_profile"):
                               showarrow=False, text=f" horizon {h:.2g}",
                               font=dict(size=11, color=colours[name])))
     return go.Figure(traces, layout=style.layout(
-        "whh_gradient_by_distance — ‖slice<sub>d</sub>‖<sub>F</sub>: the part of dWhh "
-        "from losses d steps later", "d: steps between the loss and the step it reaches",
-        "Frobenius norm (log scale)", uirevision, height=380,
+        "whh_gradient_by_distance — ‖slice<sub>d</sub>‖<sub>F</sub>"
+        "<br><sup>the part of dWhh that comes from losses d steps after the step it "
+        "reaches</sup>", "d: steps between the loss and the step it reaches",
+        "Frobenius norm (log scale)", uirevision, height=380, margin=dict(t=70),
         yaxis=style.log_axis(*values), shapes=shapes, annotations=notes))
 
 
-def ghost_chart(dh_norms, beyond_norms, window_norms, share, windows, chars,
-                uirevision="ghost"):
+def ghost_chart(dh_norms, beyond_norms, window_norms, share, windows, uirevision="ghost"):
     """What truncation throws away, over the window and the ``windows`` windows before
     it: ||dh_t|| as training computed it (solid, t = 0..T-1) and, faint, ||dL/dh_s||
     under full BPTT (engine.beyond_window: ``beyond_norms`` at s = -len..-1, then
     ``window_norms``). Values below 1e-16 of the largest are left out (float64 cannot
-    add them to anything visible)."""
+    add them to anything visible); the x axis starts just before the oldest value
+    drawn."""
     dh = np.asarray(dh_norms, dtype=float)
     before = np.asarray(beyond_norms, dtype=float)
     T, n = len(dh), len(before)
@@ -114,10 +116,10 @@ def ghost_chart(dh_norms, beyond_norms, window_norms, share, windows, chars,
         notes.append(dict(xref="x", x=x, yref="paper", y=1.0, yanchor="bottom",
                           showarrow=False, font=dict(size=11, color=style.GUIDE),
                           text="cut: dhprev dropped" if k == 0 else f"−{k} window"))
-    ticks = _char_ticks(chars)
-    back = list(range(-T, -n - 1, -T))
-    ticks["tickvals"] = back + list(ticks["tickvals"])
-    ticks["ticktext"] = [str(v) for v in back] + list(ticks["ticktext"])
+    # start a little before the oldest value worth drawing: older ones are off the chart
+    seen = np.flatnonzero(np.isfinite(full[:n]))
+    first = -n + (int(seen[0]) if seen.size else n)
+    x0 = max(-n, min(first - 2, -5)) - 0.5
     title = ("What truncation throws away — ‖∂L/∂h<sub>s</sub>‖ of this window's loss, "
              f"{windows} window{'s' if windows != 1 else ''} back under full BPTT"
              f"<br><sup>share of the Whh gradient truncation discarded: "
@@ -125,5 +127,6 @@ def ghost_chart(dh_norms, beyond_norms, window_norms, share, windows, chars,
     return go.Figure(traces, layout=style.layout(
         title, "s: step relative to the window's first step (negative: before the cut)",
         "L2 norm (log scale)", uirevision, height=380, shapes=shapes, annotations=notes,
-        yaxis=style.log_axis(full, keep(dh)), xaxis=ticks, margin=dict(t=90),
+        yaxis=style.log_axis(full, keep(dh)), xaxis=dict(range=[x0, T - 0.5]),
+        margin=dict(t=90),
         legend=dict(y=1.12)))

@@ -33,29 +33,30 @@ def horizon_section(ss):
     trace = s.trainer.trace
     focused = window.horizon(s, s.focus)
     chars = s.trainer.vocab.decode(trace.inputs)
+    plot(charts.horizon_bars_chart(focused["pieces"], chars, focused["horizon"],
+                                   uirevision=rev(ss, "horizon_bars")),
+         "Each bar is the Whh gradient applied at step s, split by which loss sent it: "
+         "dark red from the loss at the same step (d = 0), paler from losses further "
+         "ahead. Bars of mostly dark red mean the weights learn only from the next "
+         "character; pale segments are longer-range lessons. (Segments are norms of the "
+         "pieces, which can cancel, so a bar can be taller than ‖dWhh at s‖.)")
     left, right = st.columns(2, gap="large")
     with left:
-        plot(charts.horizon_bars_chart(focused["pieces"], chars, focused["horizon"],
-                                       uirevision=rev(ss, "horizon_bars")),
-             "Each bar is the Whh gradient applied at step s, split by which loss sent it: "
-             "dark red from the loss at the same step (d = 0), paler from losses further "
-             "ahead. Bars of mostly dark red mean the weights only learn from the next "
-             "character; pale segments are longer-range lessons. (Segment sizes are norms "
-             "of the pieces; pieces can cancel, so a bar can exceed ‖dWhh at s‖.)")
-    with right:
         profiles = {n: window.horizon(s, n) for n in names}
         plot(charts.distance_profile_chart({n: p["profile"] for n, p in profiles.items()},
                                            {n: p["horizon"] for n, p in profiles.items()},
                                            uirevision=rev(ss, "distance_profile")),
-             "The same split summed over steps, on a log axis: how much of dWhh comes from "
-             "losses d steps later. The dotted line is the horizon, the norm-weighted mean "
-             "d. A steep fall means long-range dependencies get almost no weight update.")
-    plot(charts.runs_history_chart({n: tr.history for n, tr in s.runs.items()},
-                                   "horizon", uirevision=rev(ss, "horizon_history")),
-         "The horizon over training (measured at iterations 0, 1, 2, 4, 8, … and every "
-         f"{s.trainer.config.diagnostics_every}): does the model learn to use longer "
-         "context as it trains? A flat line near 0 means every update comes from the "
-         "next character alone.")
+             "The same split summed over steps, on a log axis: how much of dWhh comes "
+             "from losses d steps later. The dotted line is the horizon, the "
+             "norm-weighted mean d. A steep fall means long-range dependencies get almost "
+             "no weight update.")
+    with right:
+        plot(charts.runs_history_chart({n: tr.history for n, tr in s.runs.items()},
+                                       "horizon", uirevision=rev(ss, "horizon_history")),
+             "The horizon over training (measured at iterations 0, 1, 2, 4, 8, … and every "
+             f"{s.trainer.config.diagnostics_every}): does the model learn to use longer "
+             "context as it trains? Near 0: every update comes from the next character "
+             "alone.")
 
 
 def ghost_section(ss):
@@ -73,9 +74,8 @@ def ghost_section(ss):
                 "anyway: truncation discards nothing here. Step once more to see what it "
                 "throws away at the next window boundary.")
         return
-    chars = trainer.vocab.decode(trace.inputs)
     plot(charts.ghost_chart(np.linalg.norm(trace.dh, axis=1), b.norms, b.window_norms,
-                            b.share, b.windows_used, chars, uirevision=rev(ss, "ghost")),
+                            b.share, b.windows_used, uirevision=rev(ss, "ghost")),
          _ghost_caption(b, trace))
 
 
@@ -93,14 +93,15 @@ def _ghost_caption(b, trace):
 
 
 def ghost_for_explorer(s, trace):
-    """``(values, share)`` for the explorer's norms chart: one window back (the
-    Gradient flow view shows all of them), or None where there is nothing to show."""
+    """``(values, share)`` for the explorer's norms chart: the first T/2 steps beyond
+    the cut, so that the window keeps most of the chart (Gradient flow shows all of
+    them); None where there is nothing to show."""
     if not window.attribution_supported(s.trainer):
         return None
     b = window.beyond(s, s.focus)
     if b.windows_used == 0:
         return None
-    return b.norms[-trace.T:], b.share
+    return b.norms[-max(trace.T // 2, 1):], b.share
 
 
 # -- Training: the samples panel ---------------------------------------------------------
@@ -109,8 +110,8 @@ def sample_section(ss):
     before it by how much its probability depends on them."""
     s = get(ss)
     trainer = s.trainer
-    st.markdown(f"#### Why did the model write that? (run '{s.focus}')" if len(s.runs) > 1
-                else "#### Why did the model write that?")
+    st.markdown(f"##### Why did the model write that? (run '{s.focus}')" if len(s.runs) > 1
+                else "##### Why did the model write that?")
     if _cell(trainer) != "rnn":
         st.info("Sample attribution " + NOT_YET.format(cell=_cell(trainer)))
         return

@@ -49,10 +49,15 @@ def _saliency_caption(ss, saliency, inputs, targets, t):
     levels = style.relative_decades(saliency[: t + 1])
     shaded = np.flatnonzero(np.isfinite(levels))
     oldest = int(shaded.min()) if shaded.size else t
-    text = (f"Shading (engine.input_saliency): how much the loss at t = {t} depends on each "
-            f"input; boxes after t are faded, the future cannot affect it. The gradient "
-            f"reaches {t - oldest} step{'s' if t - oldest != 1 else ''} back (to s = "
-            f"{oldest}) before it fades below 10⁻⁶ of the strongest input.")
+    text = (f"Shading (engine.input_saliency): how strongly the loss at t = {t} depends on "
+            "each input x_s; boxes after t are faded, the future cannot affect it. ")
+    if oldest == t:
+        text += (f"Only x_{t} itself is shaded: every earlier input is below 10⁻⁶ of it, so "
+                 "the gradient through the recurrence has vanished.")
+    else:
+        text += (f"Shaded back to s = {oldest}, {t - oldest} step"
+                 f"{'s' if t - oldest != 1 else ''} before t; further back the gradient is "
+                 "below 10⁻⁶ of the strongest input.")
     letter = inputs[0]
     gap = next((i for i in range(1, len(targets)) if targets[i] == letter), None)
     if get(ss).lesson == "long-gap" and letter.isalpha() and gap is not None:

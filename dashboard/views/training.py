@@ -48,7 +48,6 @@ def render(ss):
              "gradient back, whatever Whh is. Many saturated units mean vanishing "
              "gradients even when σ_max(Whh) > 1.")
         _samples(ss)
-        attribution.sample_section(ss)
 
 
 def _adagrad(ss, trainer):
@@ -85,6 +84,8 @@ def _samples(ss):
         label = "latest" if i == 0 else "earlier"
         st.caption(f"{label} · iteration {iteration} · temperature {temp:g}")
         st.code(text, language=None, wrap_lines=True)
+        if i == 0:
+            attribution.sample_section(ss)
     st.caption("200 characters sampled from the current hidden state, one new sample "
                "per refresh (the last few are kept). Early samples are random "
                "characters; watch spaces, then words appear.")
