@@ -2,8 +2,9 @@
 
 Pure computation: no plotting, no UI. See README.md for a tour.
 """
-from .attribution import (BeyondWindow, beyond_window, gradient_horizon, input_saliency,
-                          whh_gradient_by_distance, whh_piece_norms)
+from .attribution import (BeyondWindow, beyond_window, gradient_horizon, horizon_from_norms,
+                          input_saliency, whh_distance_norms, whh_gradient_by_distance,
+                          whh_piece_norms)
 from .bptt import Trace, bptt
 from .comparisons import COMPARISONS, Comparison
 from .diagnostics import (effective_learning_rate, jacobian_norms, loss_to_state, reach,
@@ -24,4 +25,5 @@ __all__ = [
     "read_sample", "sample_text_names",
     "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
     "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
+    "whh_distance_norms", "horizon_from_norms",
 ]

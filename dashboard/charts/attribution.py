@@ -115,7 +115,8 @@ def ghost_chart(dh_norms, beyond_norms, window_norms, share, windows, uirevision
                                      dash="dash" if k == 0 else "dot")))
         notes.append(dict(xref="x", x=x, yref="paper", y=1.0, yanchor="bottom",
                           showarrow=False, font=dict(size=11, color=style.GUIDE),
-                          text="cut: dhprev dropped" if k == 0 else f"−{k} window"))
+                          text="cut: dhprev dropped" if k == 0
+                          else f"{k} window{'s' if k > 1 else ''} back"))
     # start a little before the oldest value worth drawing: older ones are off the chart
     seen = np.flatnonzero(np.isfinite(full[:n]))
     first = -n + (int(seen[0]) if seen.size else n)

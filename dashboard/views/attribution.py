@@ -32,6 +32,9 @@ def horizon_section(ss):
         return
     trace = s.trainer.trace
     focused = window.horizon(s, s.focus)
+    if focused is None:
+        st.info("The gradient's horizon " + window.skipped_note(s, s.focus, "horizon"))
+        return
     chars = s.trainer.vocab.decode(trace.inputs)
     plot(charts.horizon_bars_chart(focused["pieces"], chars, focused["horizon"],
                                    uirevision=rev(ss, "horizon_bars")),
@@ -43,6 +46,7 @@ def horizon_section(ss):
     left, right = st.columns(2, gap="large")
     with left:
         profiles = {n: window.horizon(s, n) for n in names}
+        profiles = {n: p for n, p in profiles.items() if p is not None}
         plot(charts.distance_profile_chart({n: p["profile"] for n, p in profiles.items()},
                                            {n: p["horizon"] for n, p in profiles.items()},
                                            uirevision=rev(ss, "distance_profile")),
@@ -69,6 +73,9 @@ def ghost_section(ss):
         return
     trace = trainer.trace
     b = window.beyond(s, s.focus)
+    if b is None:
+        st.info("The truncation ghost " + window.skipped_note(s, s.focus, "beyond"))
+        return
     if b.windows_used == 0:
         st.info("This window starts the text, where training starts from a zero state "
                 "anyway: truncation discards nothing here. Step once more to see what it "
@@ -99,9 +106,26 @@ def ghost_for_explorer(s, trace):
     if not window.attribution_supported(s.trainer):
         return None
     b = window.beyond(s, s.focus)
-    if b.windows_used == 0:
+    if b is None or b.windows_used == 0:
         return None
     return b.norms[-max(trace.T // 2, 1):], b.share
+
+
+def ghost_note(s, ghost):
+    """The explorer's sentence about its ghost (``ghost_for_explorer``'s result)."""
+    if ghost is not None:
+        return ("Faint, left of the cut: what full BPTT would carry past t = 0, its first "
+                f"{len(ghost[0])} steps (engine.beyond_window with the weights that "
+                "produced this window). Truncation drops it, and with it "
+                f"{style.share_text(ghost[1])} of the Whh gradient full BPTT would compute "
+                f"over {window.GHOST_WINDOWS} windows back (all of them in Gradient flow).")
+    if not window.attribution_supported(s.trainer):
+        return "The truncation ghost " + NOT_YET.format(cell=_cell(s.trainer))
+    b = window.beyond(s, s.focus)
+    if b is None:
+        return "The truncation ghost " + window.skipped_note(s, s.focus, "beyond")
+    return ("This window starts the text, where training starts from a zero state anyway: "
+            "truncation drops nothing here.")
 
 
 # -- Training: the samples panel ---------------------------------------------------------

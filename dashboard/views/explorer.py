@@ -23,8 +23,9 @@ def render(ss):
     vocab = trainer.vocab
     inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)
     _controls(ss, trace.T, t, backward)
-    saliency = (window.saliency(get(ss), get(ss).focus)[t]
-                if window.attribution_supported(trainer) else None)
+    S = window.saliency(get(ss), get(ss).focus) if window.attribution_supported(trainer) \
+        else None
+    saliency = None if S is None else S[t]
     st.html(charts.window_strip_html(inputs, targets, t, trace.losses, saliency))
     st.caption(f"Window of iteration {trace.iteration} (characters {trace.position}–"
                f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
@@ -42,9 +43,12 @@ def render(ss):
 
 def _saliency_caption(ss, saliency, inputs, targets, t):
     """What to notice in the strip's shading at the selected t."""
-    if saliency is None:
+    s = get(ss)
+    if saliency is None and not window.attribution_supported(s.trainer):
         return ("Input shading by saliency is not available for the "
-                f"{getattr(get(ss).trainer.config, 'cell', 'rnn')} cell yet.")
+                f"{getattr(s.trainer.config, 'cell', 'rnn')} cell yet.")
+    if saliency is None:
+        return "Input shading by saliency " + window.skipped_note(s, s.focus, "saliency")
     show = lambda s: f"'{style.show_char(inputs[s])}'"
     levels = style.relative_decades(saliency[: t + 1])
     shaded = np.flatnonzero(np.isfinite(levels))
@@ -159,14 +163,7 @@ def _window_charts(ss, trace, t, inputs):
     plot(charts.mark_timestep(figs["norms"], t),
          "Follow dhnext from right to left: zero at the last step, fed by each step's "
          "loss, then shrinking (vanishing) or growing (exploding) as it travels back. "
-         "Gaps are exact zeros. " + (
-             "Faint, left of the cut: what full BPTT would carry past t = 0, one window "
-             "back (engine.beyond_window with the weights that produced this window); "
-             f"truncation drops it, and with it {style.share_text(ghost[1])} of the Whh "
-             f"gradient ({window.GHOST_WINDOWS} windows back; see Gradient flow)."
-             if ghost is not None else
-             "This window starts the text: nothing came before it, so truncation drops "
-             "nothing here."))
+         "Gaps are exact zeros. " + attribution.ghost_note(get(ss), ghost))
     plot(charts.mark_timestep(figs["heatmaps"], t),
          "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
          "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
@@ -178,11 +175,13 @@ def _window_figures(ss, trace, inputs):
     """The figures of the whole window, built once per window: moving the slider only
     moves their current-t outline."""
     s = get(ss)
-    return window.cached(s, s.focus, "explorer_figures",
-                         lambda trainer, trace: _build_window_figures(ss, trace, inputs))
+    ghost = attribution.ghost_for_explorer(s, trace)      # None while too slow to compute
+    return window.cached(s, s.focus, f"explorer_figures/{ghost is not None}",
+                         lambda trainer, trace: _build_window_figures(ss, trace, inputs,
+                                                                      ghost))
 
 
-def _build_window_figures(ss, trace, inputs):
+def _build_window_figures(ss, trace, inputs, ghost):
     n = lambda a: np.linalg.norm(a, axis=1)
     norms = {"dh": n(trace.dh), "dhnext": n(trace.dhnext), "dhraw": n(trace.dhraw),
              "Why^T dy": n(trace.dh_from_output)}
@@ -193,7 +192,6 @@ def _build_window_figures(ss, trace, inputs):
         ("dhraw", "(1 − h<sub>t</sub><sup>2</sup>) ⊙ dh<sub>t</sub>, at the pre-activation",
          trace.dhraw, True),
         ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
-    ghost = attribution.ghost_for_explorer(get(ss), trace)
     return {"ghost": ghost,
             "norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
                                                  uirevision=rev(ss, "norms"), ghost=ghost),
