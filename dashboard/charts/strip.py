@@ -64,7 +64,7 @@ def window_strip_html(inputs, targets, t, losses=None, saliency=None):
     cells = []
     for i, (x, y) in enumerate(zip(inputs, targets)):
         cls = "bptt-cell now" if i == t else "bptt-cell"
-        tip = f"t={i}: input {repr(x)}, target {repr(y)}"
+        tip = f"t={i}: input {x!r}, target {y!r}"
         shade = ""
         if levels is not None:
             if i > t:
@@ -97,9 +97,9 @@ def sample_strip_html(text, saliency, index, seed_length=1):
         classes = ["bptt-ch"]
         if i < seed_length:
             classes.append("seed")
-            tip = f"seed {repr(c)}: the next character of the training text"
+            tip = f"seed {c!r}: the next character of the training text"
         else:
-            tip = f"sample position {i - seed_length}: {repr(c)}"
+            tip = f"sample position {i - seed_length}: {c!r}"
         shade = ""
         if i < index:
             shade = _shade(levels[i])
