@@ -23,11 +23,15 @@ COUNTED = ("input_saliency", "whh_piece_norms", "whh_distance_norms", "beyond_wi
 def calls(monkeypatch):
     """Count the engine's attribution calls made by the app (same process)."""
     counts = dict.fromkeys(COUNTED, 0)
+
+    def counting(name, f):
+        def counted(*args, **kwargs):
+            counts[name] += 1
+            return f(*args, **kwargs)
+        return counted
+
     for name in COUNTED:
-        def counted(*args, _f=getattr(engine, name), _name=name, **kwargs):
-            counts[_name] += 1
-            return _f(*args, **kwargs)
-        monkeypatch.setattr(engine, name, counted)
+        monkeypatch.setattr(engine, name, counting(name, getattr(engine, name)))
     return counts
 
 
@@ -182,7 +186,7 @@ def test_sample_attribution_explains_the_latest_sample(at):
     hprev, seed = engine.sample_start(tr)
     ids = np.concatenate([seed, tr.vocab.encode(text)])
     want = engine.sample_saliency(tr.params, ids, hprev, len(seed) + 12, temperature)
-    html = [h.value for h in at.get("html") if "bptt-sample" in h.value][0]
+    html = next(h.value for h in at.get("html") if "bptt-sample" in h.value)
     assert html.count("bptt-ch chosen") == 1 and html.count("bptt-ch later") == len(text) - 13
     assert f"probability {want.prob:.3g}" in captions(at)
     assert f"'{style.show_char(text[12])}'" in captions(at)
