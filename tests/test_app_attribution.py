@@ -136,7 +136,7 @@ def test_flow_draws_horizon_and_ghost_for_one_run(at):
     tr = sess(at).trainer
     trace = tr.trace
     bars = figure(at, "dWhh by step and distance")
-    assert sum(d.type == "bar" for d in bars.data) == trace.T
+    assert len(arr(bars.data[0].y)) == trace.T * (trace.T + 1) // 2     # a segment per (s, d)
     profile = figure(at, "whh_gradient_by_distance")
     np.testing.assert_allclose(arr(profile.data[0].y),
                                engine.whh_distance_norms(trace, trace.params), rtol=1e-12)

@@ -98,19 +98,22 @@ def test_horizon_bars_stack_the_pieces_by_distance(trainer):
     C = engine.whh_piece_norms(tr, tr.params)
     h = engine.gradient_horizon(tr, tr.params)
     fig = charts.horizon_bars_chart(C, trainer.vocab.decode(tr.inputs), h)
-    bars = [d for d in fig.data if isinstance(d, go.Bar)]
-    assert len(bars) == tr.T and fig.layout.barmode == "stack"
-    for d, bar in enumerate(bars):
-        np.testing.assert_array_equal(bar.x, np.arange(tr.T - d))
-        np.testing.assert_allclose(bar.y, [C[s + d, s] for s in range(tr.T - d)])
-    # every bar is the sum of its column's pieces
-    totals = np.zeros(tr.T)
-    for bar in bars:
-        totals[np.asarray(bar.x)] += bar.y
-    np.testing.assert_allclose(totals, np.nansum(C, axis=0))
-    # near distances darker than far ones (sum of the RGB channels)
+    bar, = fig.data                                   # one trace, a segment per (s, d)
+    x, y, base = (np.asarray(v, dtype=float) for v in (bar.x, bar.y, bar.base))
+    t, d = np.asarray(bar.customdata).T
+    assert len(x) == tr.T * (tr.T + 1) // 2
+    np.testing.assert_array_equal(t - x, d)
+    np.testing.assert_array_equal(np.asarray(bar.marker.color), d)   # colour = distance
+    np.testing.assert_allclose(y, C[t.astype(int), x.astype(int)])
+    for s in range(tr.T):                             # stacked from d = 0 upwards
+        rows = np.flatnonzero(x == s)
+        np.testing.assert_array_equal(d[rows], np.arange(tr.T - s))
+        np.testing.assert_allclose(base[rows], np.r_[0.0, np.cumsum(y[rows])[:-1]])
+        assert base[rows][-1] + y[rows][-1] == pytest.approx(np.nansum(C[:, s]))
+    # near distances darker than far ones (sum of the RGB channels) on the colour scale
     rgb = lambda c: sum(map(int, re.findall(r"\d+", c)))
-    assert rgb(bars[0].marker.color) < rgb(bars[3].marker.color) < rgb(bars[-1].marker.color)
+    scale = [c for _, c in bar.marker.colorscale]
+    assert rgb(scale[0]) < rgb(scale[3]) < rgb(scale[-1])
     assert f"{h:.3g}" in fig.layout.title.text
 
 
