@@ -166,7 +166,7 @@ def test_flow_with_a_comparison_overlays_every_run(at):
     show(at, "Gradient flow")
     names = list(sess(at).runs)
     profile = figure(at, "whh_gradient_by_distance")
-    assert [d.name for d in profile.data] == names
+    assert [d.name.split(" (horizon")[0] for d in profile.data] == names
     assert [d.line.color for d in profile.data] == list(
         style.run_colours(names).values())
     history = figure(at, "horizon")

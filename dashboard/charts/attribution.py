@@ -62,27 +62,31 @@ def distance_profile_chart(profiles, horizons, uirevision="distance_profile"):
     dashes = style.run_dashes(names)
     floor = style.float64_floor(*profiles.values())
     traces, shapes, notes, values = [], [], [], []
-    for i, (name, y) in enumerate(profiles.items()):
+    for name, y in profiles.items():
         y = style.positive(y)
         y = np.where(y >= floor, y, np.nan)
         values.append(y)
+        h = horizons.get(name)
+        known = h is not None and np.isfinite(h)
         traces.append(go.Scatter(
-            x=np.arange(len(y)), y=y, name=name, mode="lines+markers",
+            x=np.arange(len(y)), y=y, mode="lines+markers",
+            name=f"{name} (horizon {h:.2g})" if known else name,
             line=dict(color=colours[name], width=2.5, dash=dashes[name] if several else None),
             marker=dict(size=5), showlegend=several,
             hovertemplate=f"{name}: d=%{{x}}, ‖slice‖ = %{{y:.3g}}<extra></extra>"))
-        h = horizons.get(name)
-        if h is not None and np.isfinite(h):
+        if known:
             shapes.append(dict(type="line", xref="x", x0=h, x1=h, yref="paper", y0=0, y1=1,
                                line=dict(color=colours[name], width=1.5, dash="dot")))
-            notes.append(dict(xref="x", x=h, yref="paper", y=1 - 0.08 * i, xanchor="left",
-                              showarrow=False, text=f" horizon {h:.2g}",
-                              font=dict(size=11, color=colours[name])))
+            if not several:           # several runs: the legend carries the numbers
+                notes.append(dict(xref="x", x=h, yref="paper", y=1.0, xanchor="left",
+                                  showarrow=False, text=f" horizon {h:.2g}",
+                                  font=dict(size=11, color=colours[name])))
     return go.Figure(traces, layout=style.layout(
         "whh_gradient_by_distance — ‖slice<sub>d</sub>‖<sub>F</sub>"
         "<br><sup>the part of dWhh that comes from losses d steps after the step it "
         "reaches</sup>", "d: steps between the loss and the step it reaches",
-        "Frobenius norm (log scale)", uirevision, height=380, margin=dict(t=70),
+        "Frobenius norm (log scale)", uirevision, height=400 if several else 380,
+        margin=dict(t=100 if several else 70), legend=dict(y=1.04),
         yaxis=style.log_axis(*values), shapes=shapes, annotations=notes))
 
 
