@@ -85,8 +85,10 @@ def distance_profile_chart(profiles, horizons, uirevision="distance_profile"):
         "whh_gradient_by_distance — ‖slice<sub>d</sub>‖<sub>F</sub>"
         "<br><sup>the part of dWhh that comes from losses d steps after the step it "
         "reaches</sup>", "d: steps between the loss and the step it reaches",
-        "Frobenius norm (log scale)", uirevision, height=400 if several else 380,
-        margin=dict(t=100 if several else 70), legend=dict(y=1.04),
+        "Frobenius norm (log scale)", uirevision, height=430 if several else 380,
+        margin=dict(t=70, b=110 if several else 50),
+        # below the plot: above it the runs' names would run into the two-line title
+        legend=dict(orientation="h", y=-0.22, yanchor="top", x=0.0, xanchor="left"),
         yaxis=style.log_axis(*values), shapes=shapes, annotations=notes))
 
 

@@ -24,9 +24,8 @@ HISTORY = {
               "ratio (log scale)", True),
     "saturation": ("saturation — share of units with |h<sub>t</sub>| > 0.99 "
                    "(tanh' < 0.02)", "share of h entries", False),
-    "horizon": ("horizon — how far back dWhh reaches<br><sup>mean distance d = t − s "
-                "between a loss L<sub>t</sub> and the step s its Whh gradient lands on, "
-                "weighted by ‖slice<sub>d</sub>‖</sup>", "steps (mean d)", False),
+    "horizon": ("horizon — how far back dWhh reaches (mean d = t − s)",
+                "steps between loss and step (mean d)", False),
 }
 SPARSE = ("sigma_max", "reach", "horizon")         # measured on the diagnostics schedule only
 
