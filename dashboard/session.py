@@ -37,7 +37,7 @@ WIDGETS = {
     "step": None, "run": None, "pause": None, "fork": None, "remove_run": None,
     "apply": None, "reset": None, "paste_apply": None,
     "preset": DEFAULT_PRESET, "comparison": NO_COMPARISON, "focus": None,
-    "timestep": 0, "direction_choice": "backward",
+    "timestep": 0, "direction_choice": "backward", "sample_char": None,
     "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
     "paste_text": "", "iters_per_refresh": 500, "temperature": 1.0, "play": None,
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,

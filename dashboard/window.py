@@ -43,3 +43,75 @@ def flow(session, run, jacobian_limit=JACOBIAN_LIMIT):
         result["J"] = (None if seconds > jacobian_limit
                        else engine.jacobian_norms(trainer.trace, trainer.trace.params))
     return result
+
+
+# -- attribution (engine/attribution.py), per window, with the weights that made it ----
+GHOST_WINDOWS = 4           # windows before the current one that beyond_window recomputes
+ATTRIBUTION_LIMIT = 2.0     # seconds per window above which a piece is not drawn
+LIVE_ATTRIBUTION_LIMIT = 0.1  # ... while training runs live: every refresh is a new window
+
+
+def attribution_seconds(what, T, H, windows=GHOST_WINDOWS):
+    """Rough seconds for one window (bench/attribution_speed.py; measured single-threaded:
+    T = 25, H = 100 takes about 1 ms for the first two, 6 ms for beyond). The per-loss
+    backward is T^2/2 products (B, H) x (H, H); the horizon adds T x T Gram matrices;
+    beyond_window is a plain BPTT over (windows + 1) T steps."""
+    backward = T * 1e-4 + T * T * H * H * 1e-10
+    return {"saliency": backward,
+            "horizon": 2 * backward + T ** 3 * H * 1.5e-10,
+            "beyond": (windows + 1) * T * (3e-5 + H * H * 2e-9)}[what]
+
+
+def attribution_supported(trainer):
+    """The attribution functions have a backward step for the vanilla rnn only so far."""
+    return getattr(trainer.config, "cell", "rnn") == "rnn"
+
+
+def _affordable(session, run, name, what, build):
+    """``cached(session, run, name, build)`` if it is computed already or fits the time
+    limit (the live one while training runs); otherwise None."""
+    trainer = session.runs[run]
+    entry = session.window_cache.get(run)
+    if entry is not None and entry["trace"] is trainer.trace and name in entry:
+        return entry[name]
+    seconds = attribution_seconds(what, trainer.trace.T, trainer.config.hidden_size)
+    if seconds > (LIVE_ATTRIBUTION_LIMIT if session.running else ATTRIBUTION_LIMIT):
+        return None
+    return cached(session, run, name, build)
+
+
+def skipped_note(session, run, what):
+    """Why a piece is not drawn (see _affordable), for a person."""
+    trainer = session.runs[run]
+    T, H = trainer.trace.T, trainer.config.hidden_size
+    seconds = attribution_seconds(what, T, H)
+    if session.running and seconds <= ATTRIBUTION_LIMIT:
+        return f"(about {seconds:.1f} s per window at this size) is drawn when training pauses."
+    return (f"is skipped at seq_length {T} and hidden_size {H}: it would take about "
+            f"{seconds:.0f} s per window. Use a shorter window or fewer hidden units to see it.")
+
+
+def saliency(session, run):
+    """(T, T) engine.input_saliency of run ``run``'s current window, or None (too slow)."""
+    return _affordable(session, run, "saliency", "saliency",
+                       lambda trainer, trace: engine.input_saliency(trace, trace.params))
+
+
+def horizon(session, run):
+    """Whh's gradient by distance for run ``run``'s window, or None (too slow):
+    ``pieces`` (T, T) from whh_piece_norms, ``profile`` (T,) the Frobenius norm of each
+    distance's slice, and the window's ``horizon``."""
+    def build(trainer, trace):
+        profile = engine.whh_distance_norms(trace, trace.params)
+        return {"pieces": engine.whh_piece_norms(trace, trace.params), "profile": profile,
+                "horizon": engine.horizon_from_norms(profile)}
+    return _affordable(session, run, "horizon", "horizon", build)
+
+
+def beyond(session, run):
+    """engine.beyond_window for run ``run``'s window with the weights that produced it
+    (``trace.params``, like every other chart of the window; the trainer's current
+    weights are one update further on), or None (too slow)."""
+    return _affordable(session, run, "beyond", "beyond",
+                       lambda trainer, trace: engine.beyond_window(
+                           trainer, windows=GHOST_WINDOWS, params=trace.params))

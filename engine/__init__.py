@@ -8,7 +8,9 @@ from .attribution import (
     BeyondWindow,
     beyond_window,
     gradient_horizon,
+    horizon_from_norms,
     input_saliency,
+    whh_distance_norms,
     whh_gradient_by_distance,
     whh_piece_norms,
 )
@@ -31,6 +33,7 @@ from .gradcheck import gradient_check, gradient_check_summary
 from .limits import LIMITS, SAMPLE_LIMITS, Limit
 from .params import init_params
 from .presets import GATED_PRESETS, PRESETS, Preset, read_sample, sample_text_names
+from .sampling import SampleSaliency, sample_saliency, sample_start
 from .timesteps import timestep_norms
 from .trainer import Config, Trainer
 from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
@@ -43,6 +46,7 @@ __all__ = [
     "timestep_norms", "estimate_cost", "Cost", "PRESETS", "Preset", "COMPARISONS",
     "Comparison", "read_sample", "sample_text_names",
     "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
-    "beyond_window", "BeyondWindow",
+    "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
+    "whh_distance_norms", "horizon_from_norms",
     "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
 ]

@@ -131,17 +131,30 @@ def horizon_affordable(T, H, k=1):
 
 
 @single_threaded
+def whh_distance_norms(trace, params):
+    """(T,) ``||slice_d||_F`` of whh_gradient_by_distance, d = 0..T-1, without forming
+    the (T, kH, H) slices (T x T Gram matrices instead)."""
+    return _distance_norms(trace, params)
+
+
+def horizon_from_norms(norms):
+    """The horizon of distance norms ``norms[d]`` (whh_distance_norms): the mean d
+    weighted by them; NaN when they are all zero."""
+    norms = np.asarray(norms, dtype=float)
+    total = norms.sum()
+    if not total > 0:
+        return math.nan
+    return float(np.arange(len(norms)) @ norms / total)
+
+
+@single_threaded
 def gradient_horizon(trace, params):
     """The gradient's horizon: the mean distance d between a loss and the step where its
     Whh gradient is applied, weighted by the Frobenius norm of each distance's slice,
     ``sum_d d ||slice_d||_F / sum_d ||slice_d||_F``. 0 when all of dWhh comes from the
     loss at the same step; near (T-1)/2 when every distance counts alike; NaN when the
     Whh gradient is zero. Norms, not the signed sum, so slices that cancel still count."""
-    norms = _distance_norms(trace, params)
-    total = norms.sum()
-    if not total > 0:
-        return math.nan
-    return float(np.arange(len(norms)) @ norms / total)
+    return horizon_from_norms(_distance_norms(trace, params))
 
 
 @single_threaded

@@ -248,7 +248,9 @@ def test_each_view_renders(at, view):
     if view == "Training":
         assert charts == 7 and len(at.code) >= 1            # seven charts and a sample
     elif view == "Gradient flow":
-        assert charts == 6
+        assert charts == 9                  # 6 + horizon bars, distance profile, history
+        # the first window starts the text: truncation drops nothing, said in words
+        assert any("truncation discards nothing" in i.value for i in at.info)
     elif view == "BPTT code":
         assert len(at.latex) == 8 and charts == 4
         assert len([c for c in at.code if c.language == "python"]) == 8
@@ -455,4 +457,4 @@ def test_gradient_flow_skips_jacobian_norms_when_too_slow(at):
     show(at, "Gradient flow")
     assert not errors(at)
     assert any("jacobian_norms is skipped" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == 5                   # everything else is drawn
+    assert len(at.get("plotly_chart")) == 8                   # everything else is drawn

@@ -165,6 +165,10 @@ def test_gradient_horizon_and_piece_norms(regime):
     f = np.array([np.linalg.norm(sl) for sl in slices])
     want = np.sum(np.arange(len(f)) * f) / f.sum()
     assert engine.gradient_horizon(trace, params) == pytest.approx(want, rel=1e-9)
+    norms = engine.whh_distance_norms(trace, params)        # the slices' norms, unformed
+    np.testing.assert_allclose(norms, f, rtol=1e-8, atol=1e-12 * f.max())
+    assert engine.horizon_from_norms(norms) == pytest.approx(want, rel=1e-9)
+    assert np.isnan(engine.horizon_from_norms(np.zeros(4)))
     pieces, hs = per_loss_backward(params, inputs, targets, hprev)
     C = engine.whh_piece_norms(trace, params)
     T = len(inputs)

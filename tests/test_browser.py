@@ -69,10 +69,11 @@ def page(server):
 def settle(page, timeout=30_000):
     """Wait until Streamlit has finished rerunning the script."""
     page.wait_for_timeout(300)
+    # while a script runs, the status widget reads "Running..." or (narrower) just "Stop"
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
-        ".includes('Running')", timeout=timeout)
+        " || !/Running|Stop/.test(document.querySelector("
+        "'[data-testid=\"stStatusWidget\"]').innerText)", timeout=timeout)
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
         timeout=timeout)
@@ -82,6 +83,13 @@ def settle(page, timeout=30_000):
 def assert_no_exception(page, where):
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, f"exception box in {where}: {boxes.first.inner_text()[:500]}"
+
+
+def choose(page, key, option):
+    """Pick ``option`` in the selectbox with widget key ``key``."""
+    page.locator(f".st-key-{key} [role='combobox']").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
 
 
 def test_step_and_every_view(page):
@@ -106,6 +114,33 @@ def test_step_and_every_view(page):
         page.screenshot(path=str(SHOTS / f"{i + 1:02d}_{slug}.png"), full_page=True)
     for name in ("Training", "Timestep explorer", "Gradient flow"):
         assert charts.get(name, 0) > 0, f"no chart drawn in {name}: {charts}"
+
+
+def test_long_gap_saliency_strip(page):
+    """The strip shaded by input_saliency on the long-gap lesson at t = 22, where the
+    target repeats the letter at s = 0: that box stays blank. Screenshot: look at it."""
+    choose(page, "preset", "long-gap")
+    page.get_by_role("tab", name="Timestep explorer").click()
+    settle(page)
+    thumb = page.locator(".st-key-timestep input[type='range']")     # react-aria's input
+    thumb.focus()
+    thumb.press("End")                                   # t = T - 1 = 24
+    settle(page)
+    for _ in range(2):
+        thumb.press("ArrowLeft")
+        settle(page)
+    assert_no_exception(page, "long-gap explorer")
+    assert thumb.input_value() == "22"
+    strip = page.locator(".bptt-strip").first
+    backgrounds = strip.locator(".bptt-in").evaluate_all(
+        "els => els.map(e => e.style.background)")
+    assert backgrounds[0] == "" and backgrounds[22] != "", backgrounds
+    assert page.get_by_text("stays blank").count() > 0
+    box = strip.bounding_box()
+    page.screenshot(path=str(SHOTS / "12_long_gap_saliency_strip.png"),
+                    clip={"x": box["x"] - 10, "y": box["y"] - 60,
+                          "width": box["width"] + 20, "height": box["height"] + 170})
+    choose(page, "preset", "min-char-rnn")              # the later tests' starting point
 
 
 def shown_iteration(page):
@@ -143,13 +178,6 @@ def test_live_training_ticks_and_pauses(page):
     assert shown_iteration(page) == paused_at          # paused means paused
     assert_no_exception(page, "live training")
     page.screenshot(path=str(SHOTS / "08_after_live_training.png"), full_page=True)
-
-
-def choose(page, key, option):
-    """Pick ``option`` in the selectbox with widget key ``key``."""
-    page.locator(f".st-key-{key} [role='combobox']").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
 
 
 def test_clipping_comparison_live(page):

@@ -1,4 +1,5 @@
 """Chart builders: pure functions, data in, plotly Figure out. No streamlit here."""
+from .attribution import distance_profile_chart, ghost_chart, horizon_bars_chart
 from .flow import (
                    eigenvalue_chart,
                    jacobian_heatmap,
@@ -7,7 +8,7 @@ from .flow import (
                    singular_value_chart,
 )
 from .runs import loss_to_state_grid, runs_history_chart, runs_lines_chart
-from .strip import window_strip_html
+from .strip import sample_strip_html, window_strip_html
 from .style import mark_timestep
 from .training import (
                    adagrad_step_chart,
@@ -33,5 +34,6 @@ __all__ = [
     "vector_chart", "stacked_vectors_chart", "loss_to_state_heatmap", "jacobian_heatmap",
     "reach_by_lag_chart", "eigenvalue_chart", "singular_value_chart", "window_strip_html",
     "window_heatmaps", "mark_timestep", "runs_history_chart", "loss_to_state_grid",
-    "runs_lines_chart",
+    "runs_lines_chart", "horizon_bars_chart", "distance_profile_chart", "ghost_chart",
+    "sample_strip_html",
 ]

@@ -24,8 +24,10 @@ HISTORY = {
               "ratio (log scale)", True),
     "saturation": ("saturation — share of units with |h<sub>t</sub>| > 0.99 "
                    "(tanh' < 0.02)", "share of h entries", False),
+    "horizon": ("horizon — how far back dWhh reaches (mean d = t − s)",
+                "steps between loss and step (mean d)", False),
 }
-SPARSE = ("sigma_max", "reach")         # measured on the diagnostics schedule only
+SPARSE = ("sigma_max", "reach", "horizon")         # measured on the diagnostics schedule only
 
 
 def _series(history, column):

@@ -146,3 +146,57 @@ def run_colours(names):
 
 def run_dashes(names):
     return {n: RUN_DASHES[i % len(RUN_DASHES)] for i, n in enumerate(names)}
+
+
+# Attribution: how strongly a loss depends on an input or a step, a backward quantity,
+# so oranges to dark red; pale = weak. SALIENCY_DECADES decades below the largest value
+# of a row are shaded; anything weaker is left blank.
+SALIENCY = ("#fff0dc", "#fdd0a2", "#fdae6b", "#f16913", "#d94801", "#a63603", "#67000d")
+SALIENCY_DECADES = 6
+# Distance d between a loss and the step its gradient reaches: near = dark red, far = pale.
+DISTANCE = ("#67000d", "#cb181d", "#f16913", "#fdae6b", "#fde0c0", "#eeeeee")
+GHOST = "rgba(225, 87, 89, 0.45)"       # dhnext's red, faint: what truncation discards
+
+
+def ramp(palette, u):
+    """The colour at ``u`` in [0, 1] along ``palette`` (hex colours), as 'rgb(r,g,b)'."""
+    u = min(max(float(u), 0.0), 1.0) * (len(palette) - 1)
+    i = min(int(u), len(palette) - 2)
+    a, b = palette[i], palette[i + 1]
+    mix = [round(int(a[k:k + 2], 16) * (i + 1 - u) + int(b[k:k + 2], 16) * (u - i))
+           for k in (1, 3, 5)]
+    return f"rgb({mix[0]},{mix[1]},{mix[2]})"
+
+
+def relative_decades(values, decades=SALIENCY_DECADES):
+    """Each value's shade in [0, 1] on a log scale relative to the largest finite
+    positive value: 1 at the largest, 0 at ``decades`` decades below; NaN where the
+    value is missing, zero, or weaker than that (left blank)."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (v > 0)
+    out = np.full(v.shape, np.nan)
+    if ok.any():
+        level = 1.0 + np.log10(v[ok] / v[ok].max()) / decades
+        out[ok] = np.where(level >= 0.0, level, np.nan)
+    return out
+
+
+def float64_floor(*series):
+    """1e-16 of the largest finite value in ``series``: below it a value cannot change a
+    float64 sum that includes the largest, so charts leave it out."""
+    values = np.concatenate([np.ravel(np.asarray(s, dtype=float)) for s in series])
+    finite = values[np.isfinite(values)]
+    return float(np.abs(finite).max()) * 1e-16 if finite.size else 0.0
+
+
+def share_text(share):
+    """A share as a person reads it: '12%', '0.35%', '3e-08 %'; 'none' for 0."""
+    if share is None or not np.isfinite(share):
+        return "n/a"
+    if share == 0:
+        return "none"
+    if share >= 0.1:
+        return f"{share:.0%}"
+    if share >= 1e-4:
+        return f"{share:.2%}"
+    return f"{share * 100:.0e} %"

@@ -61,21 +61,49 @@ def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
     return go.Figure(traces, layout=layout)
 
 
-def timestep_norms_chart(norms, t, chars, colours, uirevision="timestep_norms"):
+def timestep_norms_chart(norms, t, chars, colours, uirevision="timestep_norms", ghost=None):
     """L2 norm of each backward quantity at every timestep, log y, current t marked.
 
-    ``norms`` maps a label to a (T,) array; ``colours`` maps the same labels to colours."""
-    traces = []
+    ``norms`` maps a label to a (T,) array; ``colours`` maps the same labels to colours.
+    ``ghost`` (optional): ``(values, share)``, ||dL/dh_s|| at s = -len(values)..-1 under
+    full BPTT (engine.beyond_window's norms, oldest first) and the share of the Whh
+    gradient truncation discarded; drawn faint left of t = 0, leaving out values below
+    1e-16 of the largest norm (float64 cannot add them to anything visible)."""
+    traces, shapes, notes = [], [style.vband(t)], []
     for label, values in norms.items():
         traces.append(go.Scatter(
             x=np.arange(len(values)), y=style.positive(values), name=label,
             mode="lines+markers", line=dict(color=colours[label], width=2),
             marker=dict(size=5)))
+    ticks = _char_ticks(chars)
+    series = list(norms.values())
+    if ghost is not None:
+        values, share = np.asarray(ghost[0], dtype=float), ghost[1]
+        floor = style.float64_floor(*series, values)
+        y = style.positive(values)
+        y = np.where(y >= floor, y, np.nan)
+        seen = np.flatnonzero(np.isfinite(y))
+        first = seen[0] if seen.size else len(y)       # oldest value worth drawing
+        y = y[first:]
+        x = np.arange(-len(y), 0)
+        traces.append(go.Scatter(
+            x=x, y=y, mode="lines+markers", line=dict(color=style.GHOST, width=2, dash="dash"),
+            marker=dict(size=4, color=style.GHOST),
+            name=f"beyond the cut (full BPTT; {style.share_text(share)} of dWhh)",
+            hovertemplate="s=%{x}: ‖∂L/∂h_s‖ = %{y:.3g} if not truncated<extra></extra>"))
+        series.append(y)
+        shapes.append(dict(type="line", xref="x", x0=-0.5, x1=-0.5, yref="paper", y0=0,
+                           y1=1, line=dict(color=style.GUIDE, width=1.5, dash="dash")))
+        notes.append(dict(xref="x", x=-0.5, yref="paper", y=0.0, xanchor="right",
+                          yanchor="bottom", showarrow=False, text="cut ",
+                          font=dict(size=11, color=style.GUIDE)))
+        back = list(range(-5, -len(y) - 1, -5))
+        ticks["tickvals"] = back[::-1] + list(ticks["tickvals"])
+        ticks["ticktext"] = [str(v) for v in back[::-1]] + list(ticks["ticktext"])
     return go.Figure(traces, layout=style.layout(
         "‖·‖ per timestep — how big the backward signal is at each t",
         "timestep t (input character)", "L2 norm (log scale)", uirevision, height=340,
-        yaxis=style.log_axis(*norms.values()), xaxis=_char_ticks(chars),
-        shapes=[style.vband(t)]))
+        yaxis=style.log_axis(*series), xaxis=ticks, shapes=shapes, annotations=notes))
 
 
 def top_predictions_chart(probs, vocab_chars, target, k=8, uirevision="top_predictions"):

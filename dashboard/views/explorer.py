@@ -7,6 +7,7 @@ import engine
 from dashboard import actions, charts, live, window
 from dashboard.charts import style
 from dashboard.session import get
+from dashboard.views import attribution
 from dashboard.views.common import plot, rev, window_at
 
 VIEW = "Timestep explorer"
@@ -49,10 +50,14 @@ def _walk(ss):
     vocab = trainer.vocab
     inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)
     _controls(ss, trace.T, t, backward)
-    st.html(charts.window_strip_html(inputs, targets, t, trace.losses))
+    S = window.saliency(get(ss), get(ss).focus) if window.attribution_supported(trainer) \
+        else None
+    saliency = None if S is None else S[t]
+    st.html(charts.window_strip_html(inputs, targets, t, trace.losses, saliency))
     st.caption(f"Window of iteration {trace.iteration} (characters {trace.position}–"
                f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
-               "target, the character to predict (red); small number: loss_t.")
+               "target, the character to predict (red); small number: loss_t. "
+               + _saliency_caption(ss, saliency, inputs, targets, t))
     left, right = st.columns(2, gap="large")
     with left:
         _forward(ss, trace, t, vocab, inputs, targets)
@@ -61,6 +66,41 @@ def _walk(ss):
     _window_charts(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
         _runs_norms(ss, t, inputs)
+
+
+def _saliency_caption(ss, saliency, inputs, targets, t):
+    """What to notice in the strip's shading at the selected t."""
+    s = get(ss)
+    if saliency is None and not window.attribution_supported(s.trainer):
+        return ("Input shading by saliency is not available for the "
+                f"{getattr(s.trainer.config, 'cell', 'rnn')} cell yet.")
+    if saliency is None:
+        return "Input shading by saliency " + window.skipped_note(s, s.focus, "saliency")
+    show = lambda s: f"'{style.show_char(inputs[s])}'"
+    levels = style.relative_decades(saliency[: t + 1])
+    shaded = np.flatnonzero(np.isfinite(levels))
+    oldest = int(shaded.min()) if shaded.size else t
+    text = (f"Shading (engine.input_saliency): how strongly the loss at t = {t} depends on "
+            "each input x_s; boxes after t are faded, the future cannot affect it. ")
+    if oldest == t:
+        text += (f"Only x_{t} itself is shaded: every earlier input is below 10⁻⁶ of it, so "
+                 "the gradient through the recurrence has vanished.")
+    else:
+        text += (f"Shaded back to s = {oldest}, {t - oldest} step"
+                 f"{'s' if t - oldest != 1 else ''} before t; further back the gradient is "
+                 "below 10⁻⁶ of the strongest input.")
+    letter = inputs[0]
+    gap = next((i for i in range(1, len(targets)) if targets[i] == letter), None)
+    if get(ss).lesson == "long-gap" and letter.isalpha() and gap is not None:
+        if t == gap:
+            ratio = saliency[0] / np.nanmax(saliency[: t + 1])
+            text += (f" **The target here repeats the letter {show(0)} at s = 0, and its "
+                     f"box stays blank ({ratio:.0e} of the strongest): no gradient "
+                     "reaches it, so the vanilla RNN never learns to remember it.**")
+        else:
+            text += (f" Select t = {gap}, where the target repeats the letter at s = 0, "
+                     "and look at box 0.")
+    return text
 
 
 def _controls(ss, T, t, backward):
@@ -146,10 +186,11 @@ def _backward(ss, trace, t, vocab):
 def _window_charts(ss, trace, t, inputs):
     st.markdown("#### The whole window")
     figs = _window_figures(ss, trace, inputs)
+    ghost = figs["ghost"]
     plot(charts.mark_timestep(figs["norms"], t),
          "Follow dhnext from right to left: zero at the last step, fed by each step's "
          "loss, then shrinking (vanishing) or growing (exploding) as it travels back. "
-         "Gaps are exact zeros.")
+         "Gaps are exact zeros. " + attribution.ghost_note(get(ss), ghost))
     plot(charts.mark_timestep(figs["heatmaps"], t),
          "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
          "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
@@ -161,8 +202,10 @@ def _window_figures(ss, trace, inputs):
     """The figures of the whole window, built once per window: moving the slider only
     moves their current-t outline."""
     s = get(ss)
-    return window.cached(s, s.focus, "explorer_figures",
-                         lambda trainer, trace: _build_window_figures(ss, trace, inputs))
+    ghost = attribution.ghost_for_explorer(s, trace)      # None while too slow to compute
+    return window.cached(s, s.focus, f"explorer_figures/{ghost is not None}",
+                         lambda trainer, trace: _build_window_figures(ss, trace, inputs,
+                                                                      ghost))
 
 
 def _norms(ss, trace):
@@ -172,7 +215,7 @@ def _norms(ss, trace):
                          lambda trainer, trace: engine.timestep_norms(trace))
 
 
-def _build_window_figures(ss, trace, inputs):
+def _build_window_figures(ss, trace, inputs, ghost):
     table = _norms(ss, trace)
     norms = {label: table[column].to_numpy() for label, column in NORM_COLUMNS.items()}
     panels = [
@@ -182,8 +225,9 @@ def _build_window_figures(ss, trace, inputs):
         ("dhraw", "(1 − h<sub>t</sub><sup>2</sup>) ⊙ dh<sub>t</sub>, at the pre-activation",
          trace.dhraw, True),
         ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
-    return {"norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
-                                                 uirevision=rev(ss, "norms")),
+    return {"ghost": ghost,
+            "norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
+                                                 uirevision=rev(ss, "norms"), ghost=ghost),
             "heatmaps": charts.window_heatmaps(panels, 0, inputs,
                                                uirevision=rev(ss, "heatmaps"))}
 

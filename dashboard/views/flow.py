@@ -3,6 +3,7 @@ import streamlit as st
 
 from dashboard import charts, window
 from dashboard.session import get
+from dashboard.views import attribution
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Gradient flow"
@@ -62,6 +63,8 @@ def render(ss):
         plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist")),
              "How training moves Whh's spectrum: the largest singular value and the "
              "spectral radius, measured every few iterations.")
+    attribution.horizon_section(ss)
+    attribution.ghost_section(ss)
 
 
 def _runs(ss):

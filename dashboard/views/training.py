@@ -6,6 +6,7 @@ import engine
 from dashboard import charts, session
 from dashboard.charts import style
 from dashboard.session import get
+from dashboard.views import attribution
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Training"
@@ -84,6 +85,8 @@ def _samples(ss):
         label = "latest" if i == 0 else "earlier"
         st.caption(f"{label} · iteration {iteration} · temperature {temp:g}")
         st.code(text, language=None, wrap_lines=True)
+        if i == 0:
+            attribution.sample_section(ss)
     st.caption("200 characters sampled from the current hidden state, one new sample "
                "per refresh (the last few are kept). Early samples are random "
                "characters; watch spaces, then words appear.")
@@ -135,6 +138,7 @@ def _render_runs(ss):
         st.markdown(f"<span style='color:{colours[name]}'>■</span> **{name}** · iteration "
                     f"{latest[0]}", unsafe_allow_html=True)
         st.code(latest[2], language=None, wrap_lines=True)
+    attribution.sample_section(ss)
 
 
 def runs_table(ss):
