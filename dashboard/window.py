@@ -63,8 +63,9 @@ def attribution_seconds(what, T, H, windows=GHOST_WINDOWS):
 
 
 def attribution_supported(trainer):
-    """The attribution functions have a backward step for the vanilla rnn only so far."""
-    return getattr(trainer.config, "cell", "rnn") == "rnn"
+    """Saliency, horizon and the truncation ghost go through the cells' back_step, so
+    they exist for every cell the engine has."""
+    return trainer.config.cell in engine.CELLS
 
 
 def _affordable(session, run, name, what, build):

@@ -11,8 +11,8 @@ from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views.common import plot, rev
 
-NOT_YET = ("is not available for the {cell} cell yet: the attribution functions have a "
-           "backward step for the vanilla rnn only.")
+NOT_YET = ("is not available for the {cell} cell yet: sample attribution replays the "
+           "sample with the vanilla rnn's step only.")
 
 
 def _cell(trainer):
@@ -140,7 +140,7 @@ def sample_section(ss):
         st.info("Sample attribution " + NOT_YET.format(cell=_cell(trainer)))
         return
     _, temperature, text = session.latest_samples(ss, s.focus, ss["temperature"])[0]
-    if not text or text.startswith("(cannot sample") or any(c not in trainer.vocab
+    if not text or text.startswith("(cannot sample") or any(c not in trainer.vocab.chars
                                                             for c in text):
         st.info("There is no sample to explain (the model could not sample).")
         return
