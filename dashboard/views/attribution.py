@@ -140,8 +140,8 @@ def sample_section(ss):
         st.info("Sample attribution " + NOT_YET.format(cell=_cell(trainer)))
         return
     _, temperature, text = session.latest_samples(ss, s.focus, ss["temperature"])[0]
-    if not text or text.startswith("(cannot sample") or any(c not in trainer.vocab.chars
-                                                            for c in text):
+    if len(text) < 2 or text.startswith("(cannot sample") or any(
+            c not in trainer.vocab.chars for c in text):
         st.info("There is no sample to explain (the model could not sample).")
         return
     # The latest sample was drawn at this iteration from the trainer's state now: its
