@@ -6,7 +6,8 @@ and in both directions. Timestamps taken in the browser (even Chromium's DevTool
 network events) come from the page's main thread, so while plotly is drawing they say
 when the page got round to a message, not when the server sent it. The proxy sees the
 bytes as they leave the server, which separates "the server took long" from "the page
-had a backlog". It strips Sec-WebSocket-Extensions from the upgrade request so that
+had a backlog". It never waits for the browser to take the bytes (that would delay
+the timestamps by the page's backlog). It strips Sec-WebSocket-Extensions from the upgrade request so that
 frames are not compressed and can be read.
 """
 import asyncio
@@ -122,7 +123,9 @@ class Proxy:
                             continue
                         data, pending_head = data[i + 4:], False
                     frames.feed(data, now)
-                await writer.drain()
+                # No drain(): reading on while the browser is slow to consume keeps the
+                # timestamps at the moment the server sent each message (the buffer only
+                # moves from the server's socket into this process).
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
