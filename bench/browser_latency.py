@@ -457,8 +457,8 @@ def first_screen(page, trials):
     record("first screen ready", [page.open() for _ in range(trials)], TARGETS["first"])
 
 
-def step_in_views(page, trials):
-    for view in page.tabs():
+def step_in_views(page, trials, views=None):
+    for view in [v for v in page.tabs() if not views or v in views]:
         page.open_tab(view)
         results = [page.measure("iteration", page.at(page.button("step")),
                                 f"Step in {view}")
@@ -571,10 +571,10 @@ def zoom_a_chart(page):
         " range: d._fullLayout.xaxis.range} : null; }", ZOOM_CHART)
 
 
-def live(page, seconds, bare_rate):
+def live(page, seconds, bare_rate, views=LIVE_VIEWS):
     """Run for ``seconds`` in each live view: the rate the page shows, refreshes seen,
     charts remounted, blank frames, whether a user's zoom survives; then Pause."""
-    for view in LIVE_VIEWS:
+    for view in views:
         page.open()
         page.open_tab(view)
         zoom = zoom_a_chart(page)
@@ -680,9 +680,13 @@ def main():
     ap.add_argument("--only", default=",".join(SECTIONS), help=",".join(SECTIONS))
     ap.add_argument("--wait-chromium", type=float, default=900.0,
                     help="seconds to wait for /usr/bin/chromium to be installed")
+    ap.add_argument("--views", default="",
+                    help="comma-separated views for Step and live (default: all for Step, "
+                         f"{', '.join(LIVE_VIEWS)} for live)")
     ap.add_argument("--headed", action="store_true")
     args = ap.parse_args()
     only = set(args.only.split(","))
+    views = [v.strip() for v in args.views.split(",") if v.strip()]
     if only - set(SECTIONS):
         sys.exit(f"--only: unknown section(s) {sorted(only - set(SECTIONS))}; "
                  f"choose from {','.join(SECTIONS)}")
@@ -703,14 +707,15 @@ def main():
             page.open()                        # warm the server's imports and caches
             if "first" in only:
                 first_screen(page, args.trials)
-            steps = [("step", step_in_views), ("tabs", tab_switches),
-                     ("timestep", timestep_controls), ("preset", preset_switch)]
+            steps = [("step", lambda pg, n: step_in_views(pg, n, views)),
+                     ("tabs", tab_switches), ("timestep", timestep_controls),
+                     ("preset", preset_switch)]
             for name, section in steps:
                 if name in only:
                     page.open()
                     section(page, args.trials)
             if "live" in only:
-                live(page, args.live_seconds, bare)
+                live(page, args.live_seconds, bare, views or LIVE_VIEWS)
             if "pause" in only:
                 page.open()
                 pause_trials(page, args.pause_trials)
