@@ -52,6 +52,7 @@ SEL = {
     "tab": '[role="tab"]',
     "tabpanel": '[role="tabpanel"]',
     "option": '[role="option"]',               # options of an open selectbox
+    "slider": '[role="slider"], input[type="range"]',
 }
 KEY = "st-key-{}"                              # Streamlit puts widget keys in this class
 WIDGET_KEYS = {"step": "step", "run": "run", "pause": "pause", "preset": "preset",
@@ -479,7 +480,8 @@ def tab_switches(page, trials):
 
 def timestep_controls(page, trials):
     page.open_tab(EXPLORER)
-    slider = page.page.locator(f".{KEY.format(WIDGET_KEYS['timestep'])} [role=slider]")
+    key = f".{KEY.format(WIDGET_KEYS['timestep'])}"
+    slider = page.page.locator(", ".join(f"{key} {s}" for s in SEL["slider"].split(", ")))
     if not slider.count():
         slider = page.page.get_by_role("slider", name=LABELS["timestep"])
     results = []
