@@ -13,8 +13,10 @@ protobufs (Wire): "client" input -> the rerun request sent; "server" request -> 
 server's script_finished for it; "after" script_finished -> settled (rendering, plus any
 backlog of earlier messages); "queued" how long script_finished waited before the page's
 main thread even received it; plotly charts and KB of figure JSON sent for the run; KB
-received in all; main-thread long tasks (ms). A benchmark, never a test: no assertion on
-any time.
+received in all; main-thread long tasks (ms); CPU ms used by the browser's processes
+and by the server during the interaction (including the quiet window). Wall-clock figures
+move with whatever else the machine runs; CPU figures much less: compare variants by
+those, in interleaved rounds. A benchmark, never a test: no assertion on any time.
 
 Usage: python bench/browser_latency.py [--trials 7] [--pause-trials 5] [--live-seconds 10]
        [--only first,step,tabs,timestep,preset,live,pause,comparison] [--headed]
@@ -194,6 +196,53 @@ def wait_for_chromium(limit):
         time.sleep(15)
 
 
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process():
+    """pid -> (ppid, CPU ms used so far, user + system), from /proc."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) * TICK_MS)
+    return out
+
+
+class CpuMeter:
+    """CPU time used by the browser (every process under this one but the server) and by
+    the server during an interaction. Unlike wall-clock times it hardly depends on what
+    else the machine runs, so it is the figure to compare variants by (10 ms ticks)."""
+
+    def __init__(self, server_pid):
+        self.server_pid, self.before = server_pid, None
+
+    def _split(self):
+        procs, me = cpu_by_process(), os.getpid()
+        children = {}
+        for pid, (ppid, _) in procs.items():
+            children.setdefault(ppid, []).append(pid)
+        browser, todo = {}, list(children.get(me, []))
+        while todo:
+            pid = todo.pop()
+            if pid != self.server_pid:
+                browser[pid] = procs[pid][1]
+                todo.extend(children.get(pid, []))
+        return browser, procs.get(self.server_pid, (0, 0.0))[1]
+
+    def start(self):
+        self.before = self._split()
+
+    def stop(self):
+        (b0, s0), (b1, s1) = self.before, self._split()
+        page = sum(ms - b0.get(pid, 0.0) for pid, ms in b1.items())
+        return page, s1 - s0
+
+
 class Server:
     """`streamlit run dashboard` from this checkout's root, on a free port."""
 
@@ -294,7 +343,9 @@ class Page:
         self.page.goto(self.server.url, wait_until="commit", timeout=TIMEOUT_MS)
         self.page.wait_for_function("() => window.__lat !== undefined", timeout=TIMEOUT_MS)
         self.origin = self.page.evaluate("() => performance.timeOrigin")
+        self.cpu = CpuMeter(self.server.proc.pid)
         self._arm("first", {}, QUIET_MS)
+        self.cpu.start()                    # from here: the navigation's start is missed
         self.page.evaluate("() => { window.__lat.t0 = 0; }")   # from navigation start
         return self._result("the first screen")
 
@@ -310,6 +361,7 @@ class Page:
         the page saw it, whichever is earlier: on a busy page the event waits for the
         main thread, and that wait is part of what the user feels."""
         self._arm(cond, self.snapshot(**want), quiet)
+        self.cpu.start()
         dispatched = time.time() * 1000 - self.origin
         act()
         return self._result(what, dispatched)
@@ -343,9 +395,12 @@ class Page:
                 f"snapshot {r['snap']}). If the dashboard changed, update the selectors at "
                 f"the top of bench/browser_latency.py. Server log tail:\n"
                 f"{self.server.tail(1500)}")
+        page_cpu, server_cpu = self.cpu.stop()     # includes the quiet window (idle)
         if dispatched is not None:
             r["t0"] = min(r["t0"], dispatched)
-        return self._breakdown(r)
+        out = self._breakdown(r)
+        out["page_cpu"], out["server_cpu"] = page_cpu, server_cpu
+        return out
 
     def _breakdown(self, r):
         """Split one measurement into client, server and render parts (ms)."""
@@ -423,7 +478,8 @@ class Page:
 
 # -- report ------------------------------------------------------------------------------
 ROWS = []
-PARTS = ("client", "server", "after", "queued", "charts", "spec_kb", "kb", "longtask")
+PARTS = ("client", "server", "after", "queued", "charts", "spec_kb", "kb", "longtask",
+         "page_cpu", "server_cpu")
 
 
 def med(xs):
@@ -438,14 +494,15 @@ def record(name, results, target=""):
     ROWS.append(row)
     print(f"  {name:<44} median {row['median']:6.0f} ms  worst {row['worst']:6.0f} ms  "
           f"(server {row['server']:.0f}, after {row['after']:.0f}, "
-          f"{row['charts']:.0f} charts / {row['spec_kb']:.0f} KB of figures)", flush=True)
+          f"{row['charts']:.0f} charts / {row['spec_kb']:.0f} KB of figures; CPU browser "
+          f"{row['page_cpu']:.0f}, server {row['server_cpu']:.0f})", flush=True)
     return row
 
 
 def print_table():
     print("\n| measurement | n | median ms | worst ms | target | client | server | after "
-          "| queued | charts sent | figure KB | KB recv | long tasks ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| queued | charts sent | figure KB | KB recv | long tasks ms | browser CPU ms | server CPU ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     def f(x):
         return "" if math.isnan(x) else f"{x:.0f}"
     for r in ROWS:
