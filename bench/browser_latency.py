@@ -1,0 +1,795 @@
+"""Latency as a person feels it: `streamlit run dashboard` in Debian's Chromium, driven by
+Playwright. Prints medians and worst cases (ms) from the user's input event (the trusted
+pointerdown / keydown, timed by the page) until the page has settled.
+
+Settled (WATCH_JS): the app says it stopped running (stApp data-test-script-state is
+notRunning, no running icon, no stale element), every plotly chart has drawn its SVG, the
+expected change is on screen (iteration, t, preset, tab), and none of that changed for
+QUIET_MS (PAUSE_QUIET_MS for Pause: the iteration must stop moving). The time reported
+is when that final state was first reached, not the end of the quiet window.
+
+Where the time goes, per row (medians), from the websocket traffic decoded as Streamlit's
+protobufs (Wire): "client" input -> the rerun request sent; "server" request -> the
+server's script_finished for it; "after" script_finished -> settled (rendering, plus any
+backlog of earlier messages); "queued" how long script_finished waited before the page's
+main thread even received it; plotly charts and KB of figure JSON sent for the run; KB
+received in all; main-thread long tasks (ms); CPU ms used by the browser's processes
+and by the server during the interaction (including the quiet window). Wall-clock figures
+move with whatever else the machine runs; CPU figures much less: compare variants by
+those, in interleaved rounds. A benchmark, never a test: no assertion on any time.
+
+Usage: python bench/browser_latency.py [--trials 7] [--pause-trials 5] [--live-seconds 10]
+       [--only first,step,tabs,timestep,preset,live,pause,comparison] [--headed]
+"""
+import argparse
+import math
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from wsproxy import Proxy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# -- everything that knows the dashboard's DOM: keep it here ---------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1500, "height": 1100}
+SEL = {
+    "app": '[data-testid="stApp"]',            # carries data-test-script-state
+    "running_icon": '[data-testid="stStatusWidgetRunningIcon"]',
+    "stale": '[data-stale="true"]',
+    "main": '[data-testid="stMain"]',
+    "plot": ".js-plotly-plot",
+    "tab": '[role="tab"]',
+    "tabpanel": '[role="tabpanel"]',
+    "option": '[role="option"]',               # options of an open selectbox
+    "slider": '[role="slider"], input[type="range"]',
+}
+KEY = "st-key-{}"                              # Streamlit puts widget keys in this class
+WIDGET_KEYS = {"step": "step", "run": "run", "pause": "pause", "preset": "preset",
+               "comparison": "comparison", "timestep": "timestep", "prev": "t_prev",
+               "next": "t_next"}
+LABELS = {"step": "Step", "run": "Run", "pause": "Pause", "prev": "Previous",
+          "next": "Next", "preset": "Lesson preset", "comparison": "Comparison",
+          "timestep": "Timestep t"}     # fallbacks when a key is not on the page
+ITERATION_RE = r"· iteration\s+(\d+)"          # in the status line above the views
+TIMESTEP_RE = r"at t = (\d+)"                  # "Forward at t = 24" in the explorer
+PRESET_SHOWN = "Lesson: {name}"                # the lesson box names the active preset
+FIRST_VIEW = "Timestep explorer"               # the default view
+EXPLORER = "Timestep explorer"
+PRESETS = ("vanishing", "min-char-rnn")        # preset switches alternate; last = default
+LIVE_VIEWS = ("Timestep explorer", "Training")
+ZOOM_CHART = '[class*="st-key-plot_norms"], [class*="st-key-plot_loss"]'
+QUIET_MS = 300                                 # unchanged this long = settled
+PAUSE_QUIET_MS = 1000                          # iteration frozen this long = paused
+TIMEOUT_MS = 60_000
+TARGETS = {"first": "<= 3000", "step_default": "<= 250", "step": "<= 400",
+           "timestep": "<= 150", "pause": "worst <= 500", "rate": ">= 0.7"}
+
+# Installed in every page before Streamlit's own code: input timestamps, websocket
+# messages as the main thread receives them, long tasks, chart nodes removed.
+PAGE_JS = r"""
+(() => {
+  const L = window.__lat = {armed: false, t0: null, recv: [], longtasks: [], removedPlots: 0};
+  const mark = e => { if (L.armed && L.t0 === null && e.isTrusted) L.t0 = e.timeStamp; };
+  for (const type of ["pointerdown", "mousedown", "keydown"])
+    window.addEventListener(type, mark, true);
+  const NativeWS = window.WebSocket;
+  window.WebSocket = class extends NativeWS {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener("message", () => L.recv.push(performance.now()));
+    }
+  };
+  try {
+    new PerformanceObserver(list => { for (const e of list.getEntries())
+      L.longtasks.push([e.startTime, e.duration]); }).observe({type: "longtask"});
+  } catch (e) {}
+  const plotsIn = nodes => { let n = 0; for (const node of nodes) {
+      if (node.nodeType !== 1) continue;
+      if (node.matches(".js-plotly-plot")) n++;
+      n += node.querySelectorAll(".js-plotly-plot").length; } return n; };
+  new MutationObserver(records => { for (const r of records)
+      L.removedPlots += plotsIn(r.removedNodes); })
+    .observe(document, {childList: true, subtree: true});
+})();
+"""
+
+SNAPSHOT_JS = r"""
+(SEL, ITERATION_RE, TIMESTEP_RE) => {
+  const app = document.querySelector(SEL.app);
+  const main = document.querySelector(SEL.main);
+  const text = main ? main.textContent : "";
+  const it = text.match(new RegExp(ITERATION_RE));
+  const ts = text.match(new RegExp(TIMESTEP_RE));
+  const plots = main ? [...main.querySelectorAll(SEL.plot)] : [];
+  const panel = main && [...main.querySelectorAll(SEL.tabpanel)]
+      .find(p => !p.hidden && p.offsetParent !== null);
+  return {
+    state: app ? app.getAttribute("data-test-script-state") : null,
+    runningIcon: !!document.querySelector(SEL.running_icon),
+    stale: document.querySelectorAll(SEL.stale).length,
+    plots: plots.length,
+    drawn: plots.filter(p => p.querySelector(".main-svg") && p._fullLayout).length,
+    iteration: it ? Number(it[1]) : null,
+    t: ts ? Number(ts[1]) : null,
+    panelText: panel ? panel.textContent.trim().length : -1,
+    text: text,
+  };
+}
+"""
+
+# The watcher: evaluates cond(snapshot, before) every animation frame (= every frame the
+# page paints); resolves with the time the settled state with its final content was
+# first reached, once it has held for `quiet` ms. Also counts blank frames on the way.
+WATCH_JS = r"""
+([SEL, ITERATION_RE, TIMESTEP_RE, condSrc, before, quiet, timeout]) => {
+  const L = window.__lat, snap = %SNAPSHOT%;
+  const cond = eval(condSrc);
+  const settled = s => s.state === "notRunning" && !s.runningIcon && s.stale === 0
+                       && s.drawn === s.plots;
+  const start = performance.now();
+  L.watch = new Promise(resolve => {
+    let since = null, sig = null, blank = 0, frames = 0;
+    const tick = () => {
+      const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE);
+      frames++;
+      if (s.plots === 0 && s.panelText <= 0) blank++;
+      const ok = settled(s) && cond(s, before);
+      const key = JSON.stringify([s.iteration, s.t, s.plots, s.drawn, s.state]);
+      if (!ok) since = null;
+      else if (since === null || key !== sig) since = now;
+      sig = key;
+      const done = since !== null && now - since >= quiet;
+      if (done || now - start > timeout) {
+        delete s.text;
+        return resolve({ok: done, at: done ? since : null, snap: s, blank, frames});
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+""".replace("%SNAPSHOT%", SNAPSHOT_JS)
+
+# Conditions (JS, run in the page): s = snapshot now, b = snapshot before the input.
+COND = {
+    "first": "(s, b) => s.iteration !== null && s.plots > 0",
+    "iteration": "(s, b) => s.iteration !== null && s.iteration !== b.iteration",
+    "timestep": "(s, b) => s.t !== null && s.t !== b.t",
+    "text": "(s, b) => s.text.includes(b.want)",
+    "tab": "(s, b) => document.querySelector(`[role=tab][aria-selected=true]`)"
+           "?.textContent.trim() === b.want",
+    # paused: the Run button is enabled again
+    "paused": "(s, b) => {{ const r = document.querySelector(`.{} button`) ?? "
+              "[...document.querySelectorAll(`button`)].find(x => x.innerText.trim() === "
+              "`{}`); return !!r && !r.disabled; }}".format(KEY.format(WIDGET_KEYS["run"]),
+                                                          LABELS["run"]),
+}
+
+
+# -- the server and the wire -----------------------------------------------------------
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_chromium(limit):
+    deadline = time.time() + limit
+    while not Path(CHROMIUM).exists():
+        if time.time() > deadline:
+            sys.exit(f"{CHROMIUM} is missing after {limit:.0f} s of waiting. Install it with "
+                     "`apt-get install -y chromium` (never a downloaded browser), then rerun.")
+        print(f"waiting for {CHROMIUM} (apt-get install -y chromium) ...", flush=True)
+        time.sleep(15)
+
+
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process():
+    """pid -> (ppid, CPU ms used so far, user + system), from /proc."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) * TICK_MS)
+    return out
+
+
+class CpuMeter:
+    """CPU time used by the browser (every process under this one but the server) and by
+    the server during an interaction. Unlike wall-clock times it hardly depends on what
+    else the machine runs, so it is the figure to compare variants by (10 ms ticks)."""
+
+    def __init__(self, server_pid):
+        self.server_pid, self.before = server_pid, None
+
+    def _split(self):
+        procs, me = cpu_by_process(), os.getpid()
+        children = {}
+        for pid, (ppid, _) in procs.items():
+            children.setdefault(ppid, []).append(pid)
+        browser, todo = {}, list(children.get(me, []))
+        while todo:
+            pid = todo.pop()
+            if pid != self.server_pid:
+                browser[pid] = procs[pid][1]
+                todo.extend(children.get(pid, []))
+        return browser, procs.get(self.server_pid, (0, 0.0))[1]
+
+    def start(self):
+        self.before = self._split()
+
+    def stop(self):
+        (b0, s0), (b1, s1) = self.before, self._split()
+        page = sum(ms - b0.get(pid, 0.0) for pid, ms in b1.items())
+        return page, s1 - s0
+
+
+class Server:
+    """`streamlit run dashboard` from this checkout's root, on a free port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.wire = Wire()
+        self.proxy = Proxy(free_port(), self.port, self.wire.message)
+        self.url = f"http://127.0.0.1:{self.proxy.port}"      # the browser goes through it
+        fd, self.log_path = tempfile.mkstemp(prefix="browser_latency_", suffix=".log")
+        env = {**os.environ, "PYTHONPATH": str(ROOT),
+               "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard", "--server.headless",
+             "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=fd, stderr=subprocess.STDOUT)
+        os.close(fd)
+        deadline = time.time() + 90
+        while time.time() < deadline and self.proc.poll() is None:
+            try:
+                health = f"http://127.0.0.1:{self.port}/_stcore/health"
+                if urllib.request.urlopen(health, timeout=2).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        sys.exit(f"streamlit did not start within 90 s (log {self.log_path}):\n{self.tail()}")
+
+    def tail(self, n=3000):
+        return Path(self.log_path).read_text(errors="replace")[-n:]
+
+    def stop(self):
+        self.proxy.stop()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Wire:
+    """Streamlit's messages as the proxy saw them pass (wsproxy.py), decoded: when the
+    browser sent each request and when the server sent each reply, unaffected by how
+    busy the page's main thread is."""
+
+    def __init__(self):
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        self.BackMsg, self.ForwardMsg = BackMsg, ForwardMsg
+        self.status = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].enum_type
+        self.sent, self.recv = [], []
+
+    def clear(self):
+        self.sent, self.recv = [], []
+
+    def message(self, direction, now, payload):
+        if direction == "sent":
+            self.sent.append(self._back(now, payload))
+        else:
+            self.recv.append(self._forward(now, payload))
+
+    def _back(self, now, payload):
+        msg = self.BackMsg()
+        msg.ParseFromString(payload)
+        kind = msg.WhichOneof("type")
+        rerun = msg.rerun_script if kind == "rerun_script" else None
+        return {"t": now, "kind": kind, "fragment": bool(rerun and rerun.fragment_id),
+                "auto": bool(rerun and rerun.is_auto_rerun)}
+
+    def _forward(self, now, payload):
+        msg = self.ForwardMsg()
+        msg.ParseFromString(payload)
+        kind, spec, status = msg.WhichOneof("type"), 0, None
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            if msg.delta.new_element.WhichOneof("type") == "plotly_chart":
+                kind, spec = "plotly", len(msg.delta.new_element.plotly_chart.spec)
+        elif kind == "script_finished":
+            status = self.status.values_by_number[msg.script_finished].name
+        return {"t": now, "kind": kind, "size": len(payload), "spec": spec, "status": status}
+
+
+# -- the page ----------------------------------------------------------------------------
+class Page:
+    """One browser tab on the app, with the measuring script installed."""
+
+    def __init__(self, browser, server):
+        self.browser, self.server, self.page = browser, server, None
+        self.wire = server.wire
+
+    def open(self):
+        """A fresh tab (a new session: the first screen again); returns its timing."""
+        if self.page is not None:
+            self.page.close()
+        self.page = self.browser.new_page(viewport=VIEWPORT)
+        self.page.add_init_script(PAGE_JS)
+        self.wire.clear()
+        self.page.goto(self.server.url, wait_until="commit", timeout=TIMEOUT_MS)
+        self.page.wait_for_function("() => window.__lat !== undefined", timeout=TIMEOUT_MS)
+        self.origin = self.page.evaluate("() => performance.timeOrigin")
+        self.cpu = CpuMeter(self.server.proc.pid)
+        self._arm("first", {}, QUIET_MS)
+        self.cpu.start()                    # from here: the navigation's start is missed
+        self.page.evaluate("() => { window.__lat.t0 = 0; }")   # from navigation start
+        return self._result("the first screen")
+
+    def snapshot(self, **extra):
+        s = self.page.evaluate(f"([a, b, c]) => ({SNAPSHOT_JS})(a, b, c)",
+                               [SEL, ITERATION_RE, TIMESTEP_RE])
+        s.pop("text")
+        return {**s, **extra}
+
+    def measure(self, cond, act, what, quiet=QUIET_MS, **want):
+        """Time ``act()`` (one real input, already located: see ``at``) until ``cond``
+        holds on a settled page. The clock starts when the input is dispatched or when
+        the page saw it, whichever is earlier: on a busy page the event waits for the
+        main thread, and that wait is part of what the user feels."""
+        self._arm(cond, self.snapshot(**want), quiet)
+        self.cpu.start()
+        dispatched = time.time() * 1000 - self.origin
+        act()
+        return self._result(what, dispatched)
+
+    def at(self, locator):
+        """A click on ``locator`` by mouse position, as a person clicks: no waiting for
+        the page to be idle (Playwright's locator.click waits on the busy main thread
+        for seconds before it even clicks)."""
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        if box is None:
+            raise LookupError(f"{locator} is not visible; cannot click it")
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        return lambda: self.page.mouse.click(x, y)
+
+    def _arm(self, cond, before, quiet):
+        self.page.evaluate("() => { const L = window.__lat; L.armed = true; L.t0 = null;"
+                           " L.mark = performance.now(); L.removedPlots = 0; }")
+        self.page.evaluate(WATCH_JS, [SEL, ITERATION_RE, TIMESTEP_RE, COND[cond], before,
+                                      quiet, TIMEOUT_MS])
+
+    def _result(self, what, dispatched=None):
+        r = self.page.evaluate(
+            "async () => { const L = window.__lat; const r = await L.watch;"
+            " r.t0 = L.t0 ?? L.mark; r.nrecv = L.recv.length; r.recv = L.recv;"
+            " r.longtasks = L.longtasks.filter(m => m[0] + m[1] >= r.t0);"
+            " r.removedPlots = L.removedPlots; L.armed = false; return r; }")
+        if not r["ok"]:
+            raise TimeoutError(
+                f"{what}: the page did not settle within {TIMEOUT_MS / 1000:.0f} s (last "
+                f"snapshot {r['snap']}). If the dashboard changed, update the selectors at "
+                f"the top of bench/browser_latency.py. Server log tail:\n"
+                f"{self.server.tail(1500)}")
+        page_cpu, server_cpu = self.cpu.stop()     # includes the quiet window (idle)
+        if dispatched is not None:
+            r["t0"] = min(r["t0"], dispatched)
+        out = self._breakdown(r)
+        out["page_cpu"], out["server_cpu"] = page_cpu, server_cpu
+        return out
+
+    def _breakdown(self, r):
+        """Split one measurement into client, server and render parts (ms)."""
+        o, t0, at = self.origin, r["t0"], r["at"]
+        T0, AT = o + t0, o + at                    # wall clock, comparable with Wire's
+        nan = float("nan")
+        out = {"total": at - t0, "client": nan, "server": nan, "after": nan, "queued": nan,
+               "charts": 0, "spec_kb": 0.0, "kb": 0.0, "backlog": 0,
+               "longtask": sum(min(s + d, at) - max(s, t0) for s, d in r["longtasks"]
+                               if s <= at),
+               "removed": r["removedPlots"], "blank": r["blank"], "frames": r["frames"],
+               "snap": r["snap"]}
+        recv = self.wire.recv[:]
+        out["kb"] = sum(m["size"] for m in recv if T0 <= m["t"] <= AT) / 1024
+        request = next((m for m in self.wire.sent if m["t"] >= T0 - 5
+                        and m["kind"] == "rerun_script" and not m["auto"]), None)
+        if request is None:                        # the first screen: from navigation
+            request = {"t": T0, "fragment": False}
+        else:
+            out["client"] = request["t"] - T0
+        wanted = ("FINISHED_FRAGMENT_RUN_SUCCESSFULLY" if request["fragment"]
+                  else "FINISHED_SUCCESSFULLY")
+        i = next((i for i, m in enumerate(recv) if m["t"] >= request["t"]
+                  and m["status"] == wanted), None)
+        if i is not None:
+            fin = recv[i]
+            out["server"] = fin["t"] - request["t"]
+            out["after"] = AT - fin["t"]
+            start = max((j for j, m in enumerate(recv[:i]) if m["status"]), default=-1)
+            run = recv[start + 1:i]
+            out["charts"] = sum(m["kind"] == "plotly" for m in run)
+            out["spec_kb"] = sum(m["spec"] for m in run) / 1024
+            out["backlog"] = sum(1 for m in recv[:i] if m["status"] and m["t"] >= T0)
+            if i < len(r["recv"]):
+                out["queued"] = (o + r["recv"][i]) - fin["t"]
+        return out
+
+    # -- finding widgets ---------------------------------------------------------------
+    def button(self, name):
+        """The button with widget key WIDGET_KEYS[name], else the one labelled LABELS[name]."""
+        by_key = self.page.locator(f".{KEY.format(WIDGET_KEYS[name])} button")
+        if by_key.count():
+            return by_key.first
+        by_label = self.page.get_by_role("button", name=re.compile(re.escape(LABELS[name])))
+        if by_label.count():
+            return by_label.first
+        raise LookupError(f"no button with key {WIDGET_KEYS[name]!r} or label "
+                          f"{LABELS[name]!r}; update WIDGET_KEYS / LABELS in "
+                          "bench/browser_latency.py")
+
+    def has_key(self, name):
+        return self.page.locator(f".{KEY.format(WIDGET_KEYS[name])}").count() > 0
+
+    def tabs(self):
+        tabs = self.page.locator(SEL["tab"])
+        return [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+
+    def open_tab(self, name):
+        tab = self.page.get_by_role("tab", name=name, exact=True)
+        if tab.get_attribute("aria-selected") == "true":
+            return None
+        return self.measure("tab", self.at(tab), f"opening tab {name}", want=name)
+
+    def option(self, name, option):
+        """Open the selectbox WIDGET_KEYS[name]; return ``option`` in its list (the timed
+        input is the click on it)."""
+        box = self.page.locator(f".{KEY.format(WIDGET_KEYS[name])}")
+        box = box.first if box.count() else self.page.get_by_label(LABELS[name], exact=True)
+        box.click()
+        opt = self.page.locator(SEL["option"]).filter(
+            has_text=re.compile(rf"^\s*{re.escape(option)}\s*$"))
+        opt.first.wait_for(timeout=10_000)
+        return self.at(opt.first)
+
+
+# -- report ------------------------------------------------------------------------------
+ROWS = []
+PARTS = ("client", "server", "after", "queued", "charts", "spec_kb", "kb", "longtask",
+         "page_cpu", "server_cpu")
+
+
+def med(xs):
+    xs = [x for x in xs if not math.isnan(x)]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def record(name, results, target=""):
+    totals = [r["total"] for r in results]
+    row = {"name": name, "n": len(results), "median": med(totals), "worst": max(totals),
+           "target": target, **{p: med([r[p] for r in results]) for p in PARTS}}
+    ROWS.append(row)
+    print(f"  {name:<44} median {row['median']:6.0f} ms  worst {row['worst']:6.0f} ms  "
+          f"(server {row['server']:.0f}, after {row['after']:.0f}, "
+          f"{row['charts']:.0f} charts / {row['spec_kb']:.0f} KB of figures; CPU browser "
+          f"{row['page_cpu']:.0f}, server {row['server_cpu']:.0f})", flush=True)
+    return row
+
+
+def print_table():
+    print("\n| measurement | n | median ms | worst ms | target | client | server | after "
+          "| queued | charts sent | figure KB | KB recv | long tasks ms | browser CPU ms | server CPU ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    def f(x):
+        return "" if math.isnan(x) else f"{x:.0f}"
+    for r in ROWS:
+        print(f"| {r['name']} | {r['n']} | {f(r['median'])} | {f(r['worst'])} | "
+              f"{r['target']} | " + " | ".join(f(r[p]) for p in PARTS) + " |")
+
+
+# -- sections ----------------------------------------------------------------------------
+def first_screen(page, trials):
+    record("first screen ready", [page.open() for _ in range(trials)], TARGETS["first"])
+
+
+def step_in_views(page, trials, views=None):
+    for view in [v for v in page.tabs() if not views or v in views]:
+        page.open_tab(view)
+        results = [page.measure("iteration", page.at(page.button("step")),
+                                f"Step in {view}")
+                   for _ in range(trials)]
+        record(f"Step in {view}", results,
+               TARGETS["step_default" if view == FIRST_VIEW else "step"])
+
+
+def tab_switches(page, trials):
+    views = page.tabs()
+    other = next(v for v in views if v != FIRST_VIEW)
+    results = []
+    for _ in range(trials):
+        page.open_tab(other)
+        results.append(page.open_tab(FIRST_VIEW))
+    record(f"open tab {FIRST_VIEW} (from {other})", results)
+
+
+def timestep_controls(page, trials):
+    page.open_tab(EXPLORER)
+    key = f".{KEY.format(WIDGET_KEYS['timestep'])}"
+    slider = page.page.locator(", ".join(f"{key} {s}" for s in SEL["slider"].split(", ")))
+    if not slider.count():
+        slider = page.page.get_by_role("slider", name=LABELS["timestep"])
+    results = []
+    for i in range(trials):
+        key = "ArrowLeft" if i % 2 == 0 else "ArrowRight"
+        slider.first.focus()
+        results.append(page.measure(
+            "timestep", lambda key=key: page.page.keyboard.press(key), "slider"))
+    record("timestep slider (arrow key)", results, TARGETS["timestep"])
+    results = []
+    for i in range(trials):
+        name = "next" if i % 2 == 0 else "prev"    # alternate: t stays inside the window
+        results.append(page.measure("timestep", page.at(page.button(name)), LABELS[name]))
+    record("Previous / Next", results, TARGETS["timestep"])
+
+
+def preset_switch(page, trials):
+    results = []
+    for i in range(trials):
+        name = PRESETS[i % len(PRESETS)]
+        results.append(page.measure("text", page.option("preset", name),
+                                    f"preset {name}", want=PRESET_SHOWN.format(name=name)))
+    record("preset switch", results)
+
+
+def engine_rate(seconds=3.0):
+    """Iterations per second of the bare engine (Trainer.run) at the default preset."""
+    import engine
+    preset = engine.PRESETS[PRESETS[-1]]
+    trainer = engine.Trainer(preset.text, **preset.settings)
+    trainer.run(50)
+    rates, start = [], time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        t = time.perf_counter()
+        trainer.run(100)
+        rates.append(100 / (time.perf_counter() - t))
+    return statistics.median(rates)
+
+
+LIVE_JS = r"""
+async ([SEL, ITERATION_RE, TIMESTEP_RE, seconds, zoomSel]) => {
+  const snap = %SNAPSHOT%, L = window.__lat;
+  L.removedPlots = 0;
+  const main = document.querySelector(SEL.main);
+  const handle = main.querySelector(SEL.plot);
+  const zoomDiv = document.querySelector(zoomSel)?.querySelector(SEL.plot);
+  const start = performance.now();
+  let its = [], frames = 0, maxPlots = 0, lowPlots = 1e9, fewer = 0, faded = 0;
+  let blankMs = 0, longestBlank = 0, blankSince = null, lastFrame = start, longestGap = 0;
+  while (performance.now() - start < seconds * 1000) {
+    await new Promise(r => requestAnimationFrame(r));
+    const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE);
+    frames++; longestGap = Math.max(longestGap, now - lastFrame); lastFrame = now;
+    if (s.iteration !== null) its.push([now, s.iteration]);
+    maxPlots = Math.max(maxPlots, s.plots); lowPlots = Math.min(lowPlots, s.plots);
+    if (s.plots < maxPlots) fewer++;
+    if (s.stale > 0) faded++;
+    const blank = s.plots === 0 && s.panelText <= 0;
+    if (blank && blankSince === null) blankSince = now;
+    if (!blank && blankSince !== null) {
+      longestBlank = Math.max(longestBlank, now - blankSince);
+      blankMs += now - blankSince; blankSince = null; }
+  }
+  const zoomNow = document.querySelector(zoomSel)?.querySelector(SEL.plot);
+  const xr = d => d && d._fullLayout ? {auto: d._fullLayout.xaxis.autorange,
+                                         range: d._fullLayout.xaxis.range} : null;
+  return {its, frames, maxPlots, lowPlots, fewer, faded, blankMs, longestBlank, longestGap,
+          removed: L.removedPlots, handleSurvived: !!handle && handle.isConnected,
+          zoomDivSurvived: !!zoomDiv && zoomDiv.isConnected, zoomAfter: xr(zoomNow)};
+}
+""".replace("%SNAPSHOT%", SNAPSHOT_JS)
+
+
+def zoom_a_chart(page):
+    """Drag-zoom the x axis of one chart, as a user would; returns its x axis state."""
+    drag = page.page.locator(ZOOM_CHART).locator(".nsewdrag").first
+    if not drag.count():
+        return None
+    b = drag.bounding_box()
+    y = b["y"] + b["height"] / 2
+    page.page.mouse.move(b["x"] + b["width"] * 0.3, y)
+    page.page.mouse.down()
+    page.page.mouse.move(b["x"] + b["width"] * 0.6, y, steps=8)
+    page.page.mouse.up()
+    page.page.wait_for_timeout(300)
+    return page.page.evaluate(
+        "(sel) => { const d = document.querySelector(sel)?.querySelector('.js-plotly-plot');"
+        " return d && d._fullLayout ? {auto: d._fullLayout.xaxis.autorange,"
+        " range: d._fullLayout.xaxis.range} : null; }", ZOOM_CHART)
+
+
+def live(page, seconds, bare_rate, views=LIVE_VIEWS):
+    """Run for ``seconds`` in each live view: the rate the page shows, refreshes seen,
+    charts remounted, blank frames, whether a user's zoom survives; then Pause."""
+    for view in views:
+        page.open()
+        page.open_tab(view)
+        zoom = zoom_a_chart(page)
+        page.button("run").click()
+        page.page.wait_for_timeout(1500)               # the first refreshes
+        sent0 = len(page.wire.sent)
+        recv0 = len(page.wire.recv)
+        out = page.page.evaluate(LIVE_JS, [SEL, ITERATION_RE, TIMESTEP_RE, seconds,
+                                           ZOOM_CHART])
+        wire_recv = page.wire.recv[recv0:]
+        server_runs = sum(m["status"] == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"
+                          for m in wire_recv)
+        requests = sum(m["auto"] for m in page.wire.sent[sent0:])
+        pause = page.measure("paused", page.at(page.button("pause")), "Pause after live",
+                             quiet=PAUSE_QUIET_MS)
+        its = out["its"]
+        span = (its[-1][0] - its[0][0]) / 1000 if len(its) > 1 else 0
+        rate = (its[-1][1] - its[0][1]) / span if span > 0 else float("nan")
+        shown = len({i for _, i in its})
+        print(f"  live in {view}: {rate:,.0f} iterations/s shown = {rate / bare_rate:.2f} "
+              f"of the bare engine ({bare_rate:,.0f}/s)")
+        print(f"    in {seconds:.0f} s: {requests} auto-rerun requests sent, {server_runs} "
+              f"fragment runs finished by the server, {shown} iterations shown, "
+              f"{out['frames']} frames painted (longest gap {out['longestGap']:.0f} ms), "
+              f"{sum(m['size'] for m in wire_recv) / 1024 / seconds:.0f} KB/s received")
+        print(f"    charts: {out['maxPlots']} at most, {out['lowPlots']} at least; "
+              f"{out['removed']} chart nodes removed ({out['removed'] / max(shown, 1):.1f} "
+              f"per refresh shown); first chart element still mounted: "
+              f"{out['handleSurvived']}; frames with fewer charts: {out['fewer']}, with "
+              f"faded (stale) elements: {out['faded']} of {out['frames']}")
+        print(f"    blank main view: {out['blankMs']:.0f} ms in all, longest "
+              f"{out['longestBlank']:.0f} ms")
+        if zoom is None:
+            print("    zoom: no zoomable chart found (ZOOM_CHART)")
+        else:
+            kept = bool(out["zoomAfter"]) and out["zoomAfter"]["auto"] is False
+            print(f"    zoom: x range {zoom['range']} before Run; after the refreshes "
+                  f"{'kept' if kept else 'LOST'} ({out['zoomAfter']})")
+        print(f"    Pause after {seconds:.0f} s live: {pause['total']:.0f} ms (server "
+              f"{pause['server']:.0f}, {pause['backlog']} runs finished after the click)")
+        ROWS.append({"name": f"live in {view}: iterations/s shown / bare engine = "
+                             f"{rate / bare_rate:.2f}", "n": 1, "median": float("nan"),
+                     "worst": float("nan"), "target": TARGETS["rate"],
+                     **{p: float("nan") for p in PARTS}})
+        ROWS.append({"name": f"Pause in {view} after {seconds:.0f} s live", "n": 1,
+                     "median": pause["total"], "worst": pause["total"],
+                     "target": TARGETS["pause"], **{p: pause[p] for p in PARTS}})
+
+
+def pause_trials(page, trials, view=FIRST_VIEW, label="Pause"):
+    page.open_tab(view)
+    results = []
+    for _ in range(trials):
+        page.at(page.button("run"))()
+        page.page.wait_for_timeout(3000)
+        r = page.measure("paused", page.at(page.button("pause")), label,
+                         quiet=PAUSE_QUIET_MS)
+        print(f"    {label}: {r['total']:.0f} ms (server {r['server']:.0f} ms, "
+              f"{r['backlog']} runs finished after the click"
+              + (f", main view blank in {r['blank']} of {r['frames']} frames" if r["blank"]
+                 else "") + ")", flush=True)
+        results.append(r)
+    record(f"{label} in {view}, 3 s after Run", results, TARGETS["pause"])
+
+
+def comparison(page, trials, pause_n):
+    if not page.has_key("comparison"):
+        print("  comparison: skipped, the app has no selectbox with key "
+              f"'{WIDGET_KEYS['comparison']}' yet (4-run comparisons come with the runs "
+              "issue); rerun this script once it exists.")
+        return
+    try:
+        import engine
+        four = [n for n, c in engine.COMPARISONS.items() if len(c.runs) == 4]
+    except (ImportError, AttributeError):
+        four = []
+    page.page.locator(f".{KEY.format(WIDGET_KEYS['comparison'])}").click()
+    options = [o.strip() for o in page.page.locator(SEL["option"]).all_inner_texts()]
+    page.page.keyboard.press("Escape")
+    name = (next((o for o in options if any(n in o for n in four)), None)
+            or next((o for o in options if o and "none" not in o.lower()), None))
+    if name is None:
+        print(f"  comparison: nothing to choose among {options}; skipped.")
+        return
+    r = page.measure("iteration", page.option("comparison", name), f"comparison {name}")
+    record(f"choose comparison {name!r}", [r])
+    for view in page.tabs()[:3]:
+        page.open_tab(view)
+        results = [page.measure("iteration", page.at(page.button("step")),
+                                f"4 runs, {view}") for _ in range(trials)]
+        record(f"Step, 4 runs, in {view}", results, TARGETS["step"])
+    pause_trials(page, pause_n, FIRST_VIEW, "Pause, 4 runs,")
+
+
+SECTIONS = ("first", "step", "tabs", "timestep", "preset", "live", "pause", "comparison")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--trials", type=int, default=7)
+    ap.add_argument("--pause-trials", type=int, default=5)
+    ap.add_argument("--live-seconds", type=float, default=10.0)
+    ap.add_argument("--only", default=",".join(SECTIONS), help=",".join(SECTIONS))
+    ap.add_argument("--wait-chromium", type=float, default=900.0,
+                    help="seconds to wait for /usr/bin/chromium to be installed")
+    ap.add_argument("--views", default="",
+                    help="comma-separated views for Step and live (default: all for Step, "
+                         f"{', '.join(LIVE_VIEWS)} for live)")
+    ap.add_argument("--headed", action="store_true")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    views = [v.strip() for v in args.views.split(",") if v.strip()]
+    if only - set(SECTIONS):
+        sys.exit(f"--only: unknown section(s) {sorted(only - set(SECTIONS))}; "
+                 f"choose from {','.join(SECTIONS)}")
+    wait_for_chromium(args.wait_chromium)
+    from playwright.sync_api import sync_playwright
+
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+          "(other processes slow every figure; compare runs made under similar load)")
+    bare = engine_rate() if "live" in only else None      # before the server competes
+    server = Server()
+    print(f"streamlit at {server.url} (log {server.log_path}); {args.trials} trials each")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, headless=not args.headed,
+                args=[a for a in CHROMIUM_ARGS if not (args.headed and a == "--headless")])
+            page = Page(browser, server)
+            page.open()                        # warm the server's imports and caches
+            if "first" in only:
+                first_screen(page, args.trials)
+            steps = [("step", lambda pg, n: step_in_views(pg, n, views)),
+                     ("tabs", tab_switches), ("timestep", timestep_controls),
+                     ("preset", preset_switch)]
+            for name, section in steps:
+                if name in only:
+                    page.open()
+                    section(page, args.trials)
+            if "live" in only:
+                live(page, args.live_seconds, bare, views or LIVE_VIEWS)
+            if "pause" in only:
+                page.open()
+                pause_trials(page, args.pause_trials)
+            if "comparison" in only:
+                page.open()
+                comparison(page, args.trials, args.pause_trials)
+            browser.close()
+    finally:
+        server.stop()
+    print_table()
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    tracebacks = server.tail(10**7).count("Traceback")
+    if tracebacks:
+        print(f"\nThe server logged {tracebacks} traceback(s): see {server.log_path}")
+
+
+if __name__ == "__main__":
+    main()
