@@ -501,7 +501,8 @@ def record(name, results, target=""):
 
 def print_table():
     print("\n| measurement | n | median ms | worst ms | target | client | server | after "
-          "| queued | charts sent | figure KB | KB recv | long tasks ms | browser CPU ms | server CPU ms |")
+          "| queued | charts sent | figure KB | KB recv | long tasks ms | browser CPU ms "
+          "| server CPU ms |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     def f(x):
         return "" if math.isnan(x) else f"{x:.0f}"

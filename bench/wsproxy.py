@@ -7,8 +7,8 @@ network events) come from the page's main thread, so while plotly is drawing the
 when the page got round to a message, not when the server sent it. The proxy sees the
 bytes as they leave the server, which separates "the server took long" from "the page
 had a backlog". It never waits for the browser to take the bytes (that would delay
-the timestamps by the page's backlog). It strips Sec-WebSocket-Extensions from the upgrade request so that
-frames are not compressed and can be read.
+the timestamps by the page's backlog). It strips Sec-WebSocket-Extensions from the
+upgrade request so that frames are not compressed and can be read.
 """
 import asyncio
 import struct

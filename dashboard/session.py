@@ -41,7 +41,7 @@ WIDGETS = {
     "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
     "paste_text": "", "iters_per_refresh": 500, "temperature": 1.0, "play": None,
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
-    "tour_start": None, "sample_char": None,
+    "tour_start": None,
     **{key: None for key in HP_KEY.values()},
 }
 
