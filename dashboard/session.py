@@ -26,7 +26,8 @@ DEFAULT_PRESET = "min-char-rnn"
 
 # Settings that need new weights, and those a live model can change (engine's list).
 TRAINING = engine.Trainer.LIVE_SETTINGS
-ARCHITECTURE = tuple(n for n in ("hidden_size", "seq_length", "seed", "whh_init", "gain")
+ARCHITECTURE = tuple(n for n in ("cell", "hidden_size", "seq_length", "seed", "whh_init",
+                                 "gain")
                      if n not in TRAINING)
 HYPER = ARCHITECTURE + TRAINING
 HP_KEY = {name: f"hp_{name}" for name in HYPER}

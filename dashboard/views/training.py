@@ -6,6 +6,7 @@ import engine
 from dashboard import charts, session
 from dashboard.charts import style
 from dashboard.session import get
+from dashboard.views import cell_tape
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Training"
@@ -47,6 +48,7 @@ def render(ss):
              "A saturated unit (|h| near 1) has tanh' near 0: it passes almost no "
              "gradient back, whatever Whh is. Many saturated units mean vanishing "
              "gradients even when σ_max(Whh) > 1.")
+        cell_tape.training(ss, trainer)
         _samples(ss)
 
 
@@ -128,6 +130,7 @@ def _render_runs(ss):
         with (left if i % 2 == 0 else right):
             plot(charts.runs_history_chart(histories, column, threshold,
                                            uirevision=rev(ss, f"runs_{column}")), caption)
+    cell_tape.training(ss, s.trainer)
     st.markdown("#### Samples, one per run")
     colours = style.run_colours(list(s.runs))
     for name in s.runs:
