@@ -104,9 +104,7 @@ PRESETS = {p.name: p for p in [
         "long_gap.txt", {}, steps=20),
 ]}
 
-# Gated-cell lessons. Kept out of PRESETS, which the dashboard lists, until the dashboard
-# draws gated traces (issue 9, dashboard part; its explorer reads the vanilla-only
-# trace.tanh_grad): then join them with PRESETS.update(GATED_PRESETS).
+# Gated-cell lessons (engine/cells), listed after the vanilla ones.
 GATED_PRESETS = {p.name: p for p in [
     Preset(
         "long-gap-lstm",
@@ -143,3 +141,4 @@ GATED_PRESETS = {p.name: p for p in [
          ("Training", "the loss falling as the model learns the letter at t = 22")),
         "long_gap.txt", {"cell": "gru"}, steps=20),
 ]}
+PRESETS.update(GATED_PRESETS)
