@@ -158,3 +158,19 @@ def test_loss_to_cell_needs_a_cell_state(cell):
     params, *_, tr = case(cell)
     with pytest.raises(ValueError, match="loss_to_state"):
         tape.loss_to_cell(tr, params)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_follow_loss_is_one_row_of_the_walk(cell):
+    params, *_, tr = case(cell)
+    rows = {s: (dh, dc) for s, dh, dc in tape.walk_back(tr, params)}
+    for t in (0, 4, tr.T - 1):
+        one = tape.follow_loss(tr, params, t)
+        assert one["dh"].shape == (t + 1, tr.hs.shape[1])
+        for s in range(t + 1):
+            close(one["dh"][s], rows[s][0][t - s], err_msg=f"dh t={t} s={s}")
+            if cell == "lstm":
+                close(one["dc"][s], rows[s][1][t - s], err_msg=f"dc t={t} s={s}")
+        assert (one["dc"] is None) == (cell != "lstm")
+    with pytest.raises(ValueError, match="timestep of the window"):
+        tape.follow_loss(tr, params, tr.T)

@@ -92,9 +92,14 @@ def loss_paths_chart(G, t, chars, C=None, uirevision="loss_paths"):
     axis = style.log_axis(*values)
     finite = np.concatenate([style.positive(v) for v in values])
     finite = finite[np.isfinite(finite)]
+    notes = []
     if finite.size:
+        # at least MIN_DECADES tall: a flat line reads as flat, with room for the fall
+        # a vanishing gradient would take
         lo, hi = np.log10(finite.min()), np.log10(finite.max())
-        axis["range"] = [lo - 0.3, hi + 0.3]
+        axis["range"] = [min(lo, hi - MIN_DECADES) - 0.3, hi + 0.3]
+        axis["dtick"] = max(1, int(np.ceil((hi - axis["range"][0]) / 8)))
+        notes = _loss_path_notes(G, t)
     ticks = _char_ticks(chars)
     lay = style.layout(
         f"one loss at a time — left: where the loss at t = {t} goes; right: which losses "
@@ -104,11 +109,74 @@ def loss_paths_chart(G, t, chars, C=None, uirevision="loss_paths"):
         yaxis=dict(title=dict(text="L2 norm (log scale)"), **axis),
         shapes=[style.vband(t, xref="x"), style.vband(t, xref="x2")],
         legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0.0),
-        margin=dict(l=60, r=20, t=50, b=110))
+        margin=dict(l=60, r=20, t=50, b=110), annotations=notes)
     lay["xaxis2"] = dict(domain=[0.54, 1.0], range=[-0.5, T - 0.5], anchor="y2",
                          title=dict(text=f"u: the step whose loss it is (state at t = {t})"),
                          **ticks)
     lay["yaxis2"] = dict(anchor="x2", matches="y", showticklabels=False, **axis)
+    return go.Figure(traces, layout=lay)
+
+
+MIN_DECADES = 8
+
+
+def _loss_path_notes(G, t):
+    """One line in each panel: how much of the loss at t reaches h_0, and which loss
+    sends the most to step t."""
+    T = G.shape[0]
+    notes = []
+    if t > 0 and G[t, t] > 0:
+        notes.append(dict(xref="x domain", yref="y domain", x=0.02, y=0.04, xanchor="left",
+                          showarrow=False, font=dict(size=12, color=style.DH),
+                          text=f"‖∂L<sub>{t}</sub>/∂h<sub>0</sub>‖ = {G[t, 0] / G[t, t]:.2g} × "
+                               f"‖∂L<sub>{t}</sub>/∂h<sub>{t}</sub>‖"))
+    column = G[t:, t]
+    if T - t > 1 and np.isfinite(column).any():
+        u = t + int(np.nanargmax(column))
+        notes.append(dict(xref="x2 domain", yref="y2 domain", x=0.02, y=0.04,
+                          xanchor="left", showarrow=False,
+                          font=dict(size=12, color=style.DH),
+                          text=f"the most from the loss at u = {u}"))
+    return notes
+
+
+def carrier_units_chart(grad, gate, t, chars, cell, k=3, uirevision="carrier_units"):
+    """The ``k`` units where the gradient of the loss at ``t`` arrives strongest at
+    step 0, followed back unit by unit: top, |gradient| at c_s (LSTM) or h_s (GRU) for
+    s = 0..t, log y; bottom, the gate that carries it (f or z) on those units, 0..1.
+    ``grad`` is (t+1, H) (engine.cells.tape.follow_loss's "dc" or "dh"), ``gate``
+    (T, H)."""
+    grad = np.asarray(grad, dtype=float)
+    units = [int(j) for j in np.argsort(-np.abs(grad[0]))[:k]]
+    x = np.arange(len(grad))
+    dashes = ("solid", "dash", "dot")
+    where, colour = ("c", style.DC) if cell == "lstm" else ("h", style.DH)
+    name = GATE_OF[cell]
+    traces = []
+    for d, j in zip(dashes, units, strict=False):
+        traces.append(go.Scatter(
+            x=x, y=style.positive(np.abs(grad[:, j])), name=f"unit {j}: |∂L<sub>{t}</sub>/∂"
+            f"{where}<sub>s</sub>|", legendgroup=str(j), mode="lines+markers",
+            line=dict(color=colour, width=2.5, dash=d), marker=dict(size=5),
+            hovertemplate=f"unit {j}, s=%{{x}}: %{{y:.3g}}<extra></extra>"))
+        traces.append(go.Scatter(
+            x=x, y=np.asarray(gate)[: len(grad), j], yaxis="y2", legendgroup=str(j),
+            name=f"unit {j}: {name}<sub>s</sub>", mode="lines+markers",
+            line=dict(color=style.GATE_COLOURS[name], width=2.5, dash=d),
+            marker=dict(size=4), hovertemplate=f"unit {j}, {name}=%{{y:.3f}}<extra></extra>"))
+    shape, _ = style.hline(1.0, None, yref="y2", dash="dot")
+    lay = style.layout(
+        f"the units that carry the loss at t = {t} back to step 0 — its gradient at "
+        f"{where}<sub>s</sub> on each, and the gate {name}<sub>s</sub> it passes",
+        "s: earlier step", "", uirevision, height=440,
+        xaxis=dict(anchor="y2", range=[-0.5, len(chars) - 0.5], **_char_ticks(chars)),
+        yaxis=dict(domain=[0.42, 1.0], title=dict(text="|gradient| (log scale)"),
+                   **style.log_axis(*[np.abs(grad[:, j]) for j in units])),
+        shapes=[shape], legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left",
+                                    x=1.01),
+        margin=dict(l=60, r=20, t=50, b=50))
+    lay["yaxis2"] = dict(domain=[0.0, 0.32], range=[0, 1.05], anchor="x",
+                         title=dict(text=f"{name} (0..1)"))
     return go.Figure(traces, layout=lay)
 
 

@@ -5,9 +5,9 @@ A gated cell hands its gradient back on two kinds of path. Through the matrix Wh
 (every cell) it is mixed and shrunk or grown like the vanilla RNN's. Through an
 elementwise product with a gate it is not mixed at all: the LSTM's cell state,
 dcnext_{t-1} = f_t * dc_t, and the GRU's copy of h, z_t * dh_t inside dhnext_{t-1}.
-``paths`` gives both parts; ``tape_norms`` their sizes per step; ``walk_back`` and
-``loss_to_cell`` follow single losses through every path (engine/cells/flow.py's walk,
-which also reads out the cell state).
+``paths`` gives both parts; ``tape_norms`` their sizes per step; ``walk_back``,
+``loss_to_cell`` and ``follow_loss`` follow single losses through every path
+(engine/cells/flow.py's walk, which also reads out the cell state).
 """
 import numpy as np
 import pandas as pd
@@ -100,3 +100,23 @@ def loss_to_cell(trace, params):
     for s, _, dc in walk_back(trace, params):
         C[s:, s] = np.linalg.norm(dc, axis=1)
     return C
+
+
+def follow_loss(trace, params, t):
+    """The gradient of the loss at step ``t`` alone, at every earlier step, unit by unit:
+    {"dh": (t+1, H) with row s = dL_t/dh_s, "dc": the same for c_s (LSTM; total, as
+    trace.dc) or None}. One back_step per step, for one loss."""
+    if not 0 <= t < trace.T:
+        raise ValueError(f"t must be a timestep of the window, 0 to {trace.T - 1}; got {t}.")
+    H = trace.hs.shape[1]
+    dh, dc = np.zeros((t + 1, H)), np.zeros((t + 1, H)) if trace.cell == "lstm" else None
+    state = zero_state(trace)
+    state[0][...] = trace.dy[t] @ params["Why"]
+    for s in range(t, -1, -1):
+        dh[s] = state[0]
+        if dc is not None:
+            tc = trace.tanh_c[s]
+            dc[s] = state[1] + state[0] * (trace.gates["o"][s] * (1.0 - tc * tc))
+        if s > 0:
+            state = back_step(trace, params, s, state)[0]
+    return {"dh": dh, "dc": dc}
