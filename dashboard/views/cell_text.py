@@ -36,12 +36,14 @@ EIGEN_CAPTION = {
 SV_CAPTION = {
     "rnn": "Each step back multiplies the gradient by Whh^T and a tanh' gate ≤ 1, so if "
            "even σ_max is below the line, every direction shrinks.",
-    "lstm": "For a vanilla RNN σ_max < 1 means vanishing gradients. Not here: the cell "
-            "state carries the gradient past every matrix, so a small W_hg does not stop "
-            "it (compare the loss-to-state heatmap).",
-    "gru": "For a vanilla RNN σ_max < 1 means vanishing gradients. Not here: the z-gated "
-           "copy of h carries the gradient past every matrix, so a small W_hn does not "
-           "stop it (compare the loss-to-state heatmap).",
+    "lstm": "For a vanilla RNN σ_max < 1 means vanishing gradients. Not for an LSTM: the "
+            "cell state carries the gradient past every matrix, so σ_max(W_hg) neither "
+            "stops it nor lets it through (the loss-to-state heatmap shows what does "
+            "arrive).",
+    "gru": "For a vanilla RNN σ_max < 1 means vanishing gradients. Not for a GRU: the "
+           "z-gated copy of h carries the gradient past every matrix, so σ_max(W_hn) "
+           "neither stops it nor lets it through (the loss-to-state heatmap shows what "
+           "does arrive).",
 }
 
 

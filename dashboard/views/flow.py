@@ -60,7 +60,8 @@ def render(ss):
         plot(charts.singular_value_chart(spectrum["singular_values"],
                                          uirevision=rev(ss, "sv"), name=block),
              cell_text.SV_CAPTION[cell])
-        plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist")),
+        plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist"),
+                                           name=block),
              "How training moves Whh's spectrum: the largest singular value and the "
              "spectral radius, measured every few iterations.")
 

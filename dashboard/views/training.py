@@ -6,7 +6,7 @@ import engine
 from dashboard import charts, session
 from dashboard.charts import style
 from dashboard.session import get
-from dashboard.views import cell_tape
+from dashboard.views import cell_tape, cell_text
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Training"
@@ -35,7 +35,8 @@ def render(ss):
              "Near 1 with 'norm' clipping: every update was scaled down.")
         _adagrad(ss, trainer)
     with right:
-        plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum")),
+        plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum"),
+                                           name=cell_text.BLOCK.get(c.cell, "Whh")),
              f"Measured at iterations 0, 1, 2, 4, 8, … and every {c.diagnostics_every}. "
              "σ_max(Whh) < 1 means "
              "gradients must shrink as they travel back; > 1 is needed for them to "
