@@ -79,7 +79,8 @@ def test_every_view_draws_a_gated_cell(cell):
             assert charts == 8 and "gate_saturation" not in body    # title is in the figure
             assert "Gates of the " + cell.upper() in body
         elif view == "Timestep explorer":
-            assert charts == 9                  # 6 as for rnn, the tape, one loss, gates
+            # 6 as for rnn, then the tape, one loss, the units carrying it, gate heatmaps
+            assert charts == 10
             assert TAPE_WORDS[cell] in body and "keeps **" in body
         elif view == "Gradient flow":
             assert charts == 5 and "jacobian_norms is shown for the vanilla cell only" in body
