@@ -126,6 +126,8 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
 def open_link(ss, runs, label, lesson, notes, view=None, timestep=None, focus=None):
     """Install runs rebuilt from a shared link, then its view, focus and timestep."""
     install(ss, runs, label, lesson, notes)
+    if label.removeprefix("sample ") in engine.sample_text_names():
+        ss["sample_text"] = label.removeprefix("sample ")     # the sidebar shows the text
     if focus in get(ss).runs:
         set_focus(ss, focus)
     if view is not None:

@@ -126,7 +126,8 @@ GATED_PRESETS = {p.name: p for p in [
                                 "that loss back to h_0 and c_0 and the unit-by-unit chart "
                                 "shows the cell-state units that carry it; at t = 0, its "
                                 "right half shows the gradient on the first letter coming "
-                                "from the loss after the gap")),
+                                "from the losses at the end of the line, across the "
+                                "gap")),
          ("Training", ("the loss falling as the model learns the letter at t = 22; the "
                        "'reach' curve orders of magnitude above the vanilla RNN's"))),
         "long_gap.txt", {"cell": "lstm"}, steps=20),

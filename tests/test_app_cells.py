@@ -178,6 +178,8 @@ def test_links_round_trip_the_cell():
     a, b = sess(by_hand).trainer, sess(opened).trainer
     assert b.config.cell == "gru" and b.iteration == a.iteration == 4
     assert np.array_equal(a._flat, b._flat)
+    assert opened.selectbox(key="hp_cell").value == "gru"
+    assert opened.selectbox(key="sample_text").value == "long_gap.txt"
 
 
 def test_a_link_with_an_unknown_cell_is_refused_in_words():
