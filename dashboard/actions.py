@@ -223,7 +223,8 @@ def on_gradcheck():
     ss = _ss()
     trainer = get(ss).trainer
     trace = trainer.trace
-    table = engine.gradient_check(trainer.params, trace.inputs, trace.targets, trace.hprev)
+    table = engine.gradient_check(trainer.params, trace.inputs, trace.targets, trace.hprev,
+                                  cell=trace.cell, cprev=trace.cprev)
     session.set_gradcheck(ss, {"iteration": trainer.iteration, "run": get(ss).focus,
                                "table": table})
 

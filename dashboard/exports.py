@@ -7,6 +7,7 @@ import pandas as pd
 
 TRACE_ARRAYS = ("inputs", "targets", "hprev", "hs", "ps", "losses", "dy", "dh", "dhraw",
                 "dhnext", "dhprev")
+GATED_ARRAYS = ("dh_pre", "cs", "cprev", "tanh_c", "dc", "dcnext", "dcprev", "whn_h")
 
 
 def history_csv(history):
@@ -30,7 +31,12 @@ def trace_npz(trace, vocab_chars):
     clipping, their norms, and the vocabulary to decode inputs and targets."""
     arrays = {name: getattr(trace, name) for name in TRACE_ARRAYS}
     arrays["dh_from_output"] = trace.dh_from_output
-    arrays["tanh_grad"] = trace.tanh_grad
+    arrays["cell"] = np.array(trace.cell)
+    for name in GATED_ARRAYS + ("tanh_grad",):       # each cell has its own
+        if getattr(trace, name) is not None:
+            arrays[name] = getattr(trace, name)
+    for name, values in (trace.gates or {}).items():
+        arrays[f"gate_{name}"] = values
     for name, grad in trace.grads.items():
         arrays[f"grad_{name}"] = grad
         arrays[f"clipped_{name}"] = trace.clipped[name]

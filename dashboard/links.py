@@ -22,7 +22,7 @@ MAX_VALUE_LENGTH = 200
 INT_SETTINGS = ("hidden_size", "seq_length", "seed")
 FLOAT_SETTINGS = ("learning_rate", "threshold", "gain")
 CHOICES = {"optimizer": engine.trainer.OPTIMIZERS, "clip": engine.clip.CLIP_MODES,
-           "whh_init": engine.params.WHH_INITS}
+           "whh_init": engine.params.WHH_INITS, "cell": engine.CELLS}
 KEYS = ("lesson", "text", *session.HYPER, "it", "view", "t", "focus")
 
 

@@ -26,7 +26,8 @@ DEFAULT_PRESET = "min-char-rnn"
 
 # Settings that need new weights, and those a live model can change (engine's list).
 TRAINING = engine.Trainer.LIVE_SETTINGS
-ARCHITECTURE = tuple(n for n in ("hidden_size", "seq_length", "seed", "whh_init", "gain")
+ARCHITECTURE = tuple(n for n in ("cell", "hidden_size", "seq_length", "seed", "whh_init",
+                                 "gain")
                      if n not in TRAINING)
 HYPER = ARCHITECTURE + TRAINING
 HP_KEY = {name: f"hp_{name}" for name in HYPER}
@@ -125,6 +126,8 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
 def open_link(ss, runs, label, lesson, notes, view=None, timestep=None, focus=None):
     """Install runs rebuilt from a shared link, then its view, focus and timestep."""
     install(ss, runs, label, lesson, notes)
+    if label.removeprefix("sample ") in engine.sample_text_names():
+        ss["sample_text"] = label.removeprefix("sample ")     # the sidebar shows the text
     if focus in get(ss).runs:
         set_focus(ss, focus)
     if view is not None:

@@ -15,11 +15,17 @@ HELP = {
     "clip": "value: clip every gradient entry to ±threshold (min-char-rnn). norm: scale "
             "all gradients together when their global L2 norm exceeds the threshold.",
     "threshold": "Clipping bound: per entry for 'value', global L2 norm for 'norm'.",
-    "whh_init": "gaussian: min-char-rnn's N(0, 0.01²). orthogonal / identity: times the "
-                "gain, so every direction is scaled by exactly the gain at the start.",
+    "whh_init": "gaussian: min-char-rnn's N(0, 0.01²) (gated cells: PyTorch's uniform "
+                "init). orthogonal / identity: times the gain, so every direction is "
+                "scaled by exactly the gain at the start (each gate block of a gated "
+                "cell's Whh on its own).",
     "gain": "Scales orthogonal or identity Whh. Below 1 gradients vanish through time, "
             "above 1 they explode. (Ignored by gaussian.)",
     "seed": "Random seed of the initial weights.",
+    "cell": "rnn: min-char-rnn's tanh cell. lstm: adds a cell state c with forget, input "
+            "and output gates (PyTorch's nn.LSTM); its gradient can travel back through c "
+            "without a matrix in the way. gru: update and reset gates (nn.GRU). Gated "
+            "cells start from PyTorch's uniform init. Apply builds new weights.",
 }
 
 
@@ -106,6 +112,8 @@ def _hyperparameters(sb, ss):
     s = get(ss)
     sb.subheader("Model and training" + (f" of run '{s.focus}'" if len(s.runs) > 1 else ""))
     w, b = session.HP_KEY, BOUNDS
+    sb.selectbox("cell", list(engine.CELLS), key=w["cell"], help=HELP["cell"],
+                 format_func=CELL_NAMES.get)
     c1, c2 = sb.columns(2)
     c1.number_input("hidden_size", *b["hidden_size"], step=10, key=w["hidden_size"],
                     help=HELP["hidden_size"])
@@ -134,11 +142,14 @@ def _hyperparameters(sb, ss):
     c1, c2 = sb.columns(2)
     c1.button("Apply", key="apply", on_click=actions.on_apply,
               help="Learning rate, optimizer and clipping apply to the focused run; "
-                   "size, window, init, gain and seed give it new weights.")
+                   "cell, size, window, init, gain and seed give it new weights.")
     c2.button("Reset", key="reset", on_click=actions.on_reset,
               help="Start again from fresh weights (the preset or comparison again, if "
                    "one is active).")
 
+
+CELL_NAMES = {"rnn": "rnn (tanh, min-char-rnn)", "lstm": "lstm (cell state c, gates i f g o)",
+              "gru": "gru (gates r z n)"}
 
 # The widgets cover every value the engine accepts (the engine checks the open ends
 # and says what is wrong), so a resumed checkpoint is always shown as it is.

@@ -4,6 +4,7 @@ The engine computes; this module only decides when, and remembers the result unt
 run trains on a new window (a new Trace object) or is replaced.
 """
 import engine
+from engine.cells import tape as cell_tape
 
 JACOBIAN_LIMIT = 2.0    # seconds per window above which jacobian_norms is not drawn
 
@@ -28,13 +29,9 @@ def cached(session, run, name, build):
 def flow(session, run, jacobian_limit=JACOBIAN_LIMIT):
     """loss_to_state, reach_by_lag, jacobian_norms and Whh's spectrum for run ``run``'s
     current window, with the weights that produced it (``trace.params``). jacobian_norms
-    is None while training runs live, or if it would take over ``jacobian_limit`` s."""
-    def cheap(trainer, trace):
-        G = engine.loss_to_state(trace, trace.params)
-        return {"G": G, "lag": engine.reach_by_lag(G),
-                "spectrum": engine.whh_spectrum(trace.params)}
-
-    result = cached(session, run, "flow", cheap)
+    is None while training runs live, if it would take over ``jacobian_limit`` s, or for
+    a gated cell (then ``J_why`` says why)."""
+    result = cached(session, run, "flow", _flow_basics)
     if session.running:             # every refresh is a new window: skip the slow part
         return {**result, "J": result.get("J")}
     if "J" not in result:
@@ -116,3 +113,31 @@ def beyond(session, run):
     return _affordable(session, run, "beyond", "beyond",
                        lambda trainer, trace: engine.beyond_window(
                            trainer, windows=GHOST_WINDOWS, params=trace.params))
+
+
+# jacobian_norms is the vanilla cell's (engine.jacobian_norms refuses gated traces)
+GATED_JACOBIAN = (
+    "jacobian_norms is shown for the vanilla cell only: a gated cell's gradient also "
+    "flows through its gates and (LSTM) its cell state, so ‖∂h_t/∂h_s‖ alone would "
+    "mislead; loss_to_state (left) follows every path.")
+
+
+def _flow_basics(trainer, trace):
+    G = engine.loss_to_state(trace, trace.params)
+    out = {"G": G, "lag": engine.reach_by_lag(G),
+           "spectrum": engine.whh_spectrum(trace.params)}
+    if trace.cell != "rnn":
+        out.update(J=None, J_why=GATED_JACOBIAN)
+    return out
+
+
+def tape(session, run):
+    """The explorer's tapes of run ``run``'s window: tape_norms and paths
+    (engine.cells.tape), loss_to_cell for an LSTM (else None) and loss_to_state (shared
+    with ``flow``)."""
+    def build(trainer, trace):
+        p = trace.params
+        return {"norms": cell_tape.tape_norms(trace, p), "paths": cell_tape.paths(trace, p),
+                "C": cell_tape.loss_to_cell(trace, p) if trace.cell == "lstm" else None}
+    return {**cached(session, run, "tape", build),
+            "G": cached(session, run, "flow", _flow_basics)["G"]}

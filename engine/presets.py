@@ -104,9 +104,7 @@ PRESETS = {p.name: p for p in [
         "long_gap.txt", {}, steps=20),
 ]}
 
-# Gated-cell lessons. Kept out of PRESETS, which the dashboard lists, until the dashboard
-# draws gated traces (issue 9, dashboard part; its explorer reads the vanilla-only
-# trace.tanh_grad): then join them with PRESETS.update(GATED_PRESETS).
+# Gated-cell lessons (engine/cells), listed after the vanilla ones.
 GATED_PRESETS = {p.name: p for p in [
     Preset(
         "long-gap-lstm",
@@ -124,7 +122,12 @@ GATED_PRESETS = {p.name: p for p in [
          ("Timestep explorer", ("walk back from t = 22: dc, the gradient on the cell "
                                 "state, next to the forget gate f that multiplies it at "
                                 "each step; where f stays near 1, dc crosses the dots "
-                                "almost unchanged")),
+                                "almost unchanged. At t = 22, 'one loss at a time' follows "
+                                "that loss back to h_0 and c_0 and the unit-by-unit chart "
+                                "shows the cell-state units that carry it; at t = 0, its "
+                                "right half shows the gradient on the first letter coming "
+                                "from the losses at the end of the line, across the "
+                                "gap")),
          ("Training", ("the loss falling as the model learns the letter at t = 22; the "
                        "'reach' curve orders of magnitude above the vanilla RNN's"))),
         "long_gap.txt", {"cell": "lstm"}, steps=20),
@@ -139,7 +142,10 @@ GATED_PRESETS = {p.name: p for p in [
         (("Gradient flow", ("the loss-to-state heatmap, row t = 22, column s = 0: "
                             "decades brighter than for the vanilla RNN of 'long-gap'")),
          ("Timestep explorer", ("walk back from t = 22 and watch dhnext: it keeps its "
-                                "size across the dots instead of fading")),
+                                "size across the dots instead of fading; 'one loss at a "
+                                "time' follows the loss at t = 22 back to h_0, and the "
+                                "unit-by-unit chart shows the units whose z carries it")),
          ("Training", "the loss falling as the model learns the letter at t = 22")),
         "long_gap.txt", {"cell": "gru"}, steps=20),
 ]}
+PRESETS.update(GATED_PRESETS)

@@ -70,8 +70,9 @@ def reach_by_lag_chart(ratios, uirevision="reach_by_lag"):
         showlegend=False))
 
 
-def eigenvalue_chart(eigenvalues, uirevision="eigenvalues"):
-    """Whh's eigenvalues in the complex plane against the unit circle."""
+def eigenvalue_chart(eigenvalues, uirevision="eigenvalues", name="Whh"):
+    """Whh's eigenvalues in the complex plane against the unit circle (``name``: the
+    matrix measured, e.g. a gated cell's candidate block W_hg)."""
     eig = np.asarray(eigenvalues)
     angle = np.linspace(0, 2 * np.pi, 181)
     circle = go.Scatter(x=np.cos(angle), y=np.sin(angle), mode="lines", name="|λ| = 1",
@@ -82,21 +83,22 @@ def eigenvalue_chart(eigenvalues, uirevision="eigenvalues"):
                         hovertemplate="λ = %{x:.3f} %{y:+.3f}i<extra></extra>")
     r = max(1.1, float(np.max(np.abs(eig))) * 1.1) if eig.size else 1.1
     return go.Figure([circle, points], layout=style.layout(
-        "Whh eigenvalues — λ in the complex plane against the unit circle",
+        f"{name} eigenvalues — λ in the complex plane against the unit circle",
         "real part Re λ", "imaginary part Im λ", uirevision, height=420,
         xaxis=dict(range=[-r, r], zeroline=True),
         yaxis=dict(range=[-r, r], scaleanchor="x", scaleratio=1, zeroline=True)))
 
 
-def singular_value_chart(singular_values, uirevision="singular_values"):
-    """Whh's singular values, largest first, log y, with the line at 1."""
+def singular_value_chart(singular_values, uirevision="singular_values", name="Whh"):
+    """Whh's (or the matrix ``name``'s) singular values, largest first, log y, with the
+    line at 1."""
     sv = np.asarray(singular_values, dtype=float)
     trace = go.Bar(x=np.arange(1, len(sv) + 1), y=style.positive(sv), name="σ_i",
                    marker=dict(color=style.SIGMA_MAX, line=dict(width=0)),
                    hovertemplate="σ_%{x} = %{y:.4g}<extra></extra>")
     shape, note = style.hline(1.0, "1")
     return go.Figure([trace], layout=style.layout(
-        "Whh singular values — σ<sub>1</sub> = σ<sub>max</sub> ≥ σ<sub>2</sub> ≥ …",
+        f"{name} singular values — σ<sub>1</sub> = σ<sub>max</sub> ≥ σ<sub>2</sub> ≥ …",
         "index i (largest first)", "σ_i (log scale)", uirevision, height=360,
         yaxis=style.log_axis(sv, 1.0), shapes=[shape],
         annotations=[note], showlegend=False, bargap=0.1))

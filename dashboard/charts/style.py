@@ -16,6 +16,19 @@ DH_FROM_OUTPUT = "#f5a05a"      # Why^T dy_t
 DHNEXT = "#e15759"              # carried back from the future
 DHRAW = "#8c1c13"
 TANH_GRAD = "#7f7f7f"           # a gate, neither direction: grey
+# The LSTM's cell state on the way back: browns, still warm (backward), apart from the
+# reds of dh so that the two tapes can share a chart.
+DC = "#a0522d"                  # dc_t = dL/dc_t
+DCNEXT = "#d2863c"              # dcnext_t, carried back from c_{t+1}
+DC_FROM_H = "#e6b47a"           # dh_t o_t (1 - tanh^2 c_t): what dh feeds into c_t
+# Gate values (LSTM i, f, g, o; GRU r, z, n) are neither direction: greens, a hue no
+# pass uses. The gates that carry memory back (f, z) are the darkest. Their heatmaps
+# run from white (0: closed) to dark green (1: open), on a fixed 0..1 scale.
+GATE_COLOURS = {"i": "#74c476", "f": "#00441b", "g": "#a1d99b", "o": "#41ab5d",
+                "r": "#74c476", "z": "#00441b", "n": "#a1d99b", "tanh_c": "#7f7f7f",
+                "h": "#7f7f7f"}
+GATE = GATE_COLOURS["f"]
+GATE_SCALE = [[0.0, "#ffffff"], [0.5, "#74c476"], [1.0, "#00441b"]]
 # weights (neither pass): neutral
 SIGMA_MAX = "#333333"
 SPECTRAL_RADIUS = "#8e6bbf"

@@ -81,22 +81,25 @@ def clip_fraction_chart(history, uirevision="clip_fraction"):
         lambda v: max(0.01, 1.1 * np.nanmax(v, initial=0)))
 
 
-def spectrum_history_chart(history, uirevision="spectrum_history"):
-    """sigma_max(Whh) and its spectral radius over training, with the line at 1."""
+def spectrum_history_chart(history, uirevision="spectrum_history", name="Whh"):
+    """sigma_max(Whh) and its spectral radius over training, with the line at 1.
+    ``name``: the matrix measured (a gated cell's candidate block, e.g. W_hg, for
+    which sigma_max < 1 does not imply vanishing)."""
     cols = ["sigma_max", "spectral_radius"]
     rows = history[["iteration", *cols]].dropna()
     idx = style.downsample(len(rows))
     x = rows["iteration"].to_numpy()[idx]
     traces = [
-        go.Scatter(x=x, y=rows["sigma_max"].to_numpy()[idx], name="σ_max(Whh)",
+        go.Scatter(x=x, y=rows["sigma_max"].to_numpy()[idx], name=f"σ_max({name})",
                    mode="lines+markers", line=dict(color=style.SIGMA_MAX, width=2)),
         go.Scatter(x=x, y=rows["spectral_radius"].to_numpy()[idx],
-                   name="spectral radius ρ(Whh)", mode="lines+markers",
+                   name=f"spectral radius ρ({name})", mode="lines+markers",
                    line=dict(color=style.SPECTRAL_RADIUS, width=2)),
     ]
-    shape, note = style.hline(1.0, "1: σ_max < 1 ⇒ long-range gradients vanish")
+    shape, note = style.hline(1.0, "1: σ_max < 1 ⇒ long-range gradients vanish"
+                              if name == "Whh" else "1")
     return go.Figure(traces, layout=style.layout(
-        "Whh spectrum — σ<sub>max</sub>(Whh) and ρ(Whh) = max |λ|", "iteration",
+        f"{name} spectrum — σ<sub>max</sub>({name}) and ρ({name}) = max |λ|", "iteration",
         "value (1 = neither shrinks nor grows)", uirevision, height=300,
         shapes=[shape], annotations=[note]))
 

@@ -7,6 +7,7 @@ import streamlit as st
 import engine
 from dashboard import charts
 from dashboard.charts import style
+from dashboard.views import code_cells
 from dashboard.views.common import plot, rev, window_at
 
 VIEW = "BPTT code"
@@ -67,10 +68,13 @@ def render(ss):
     if T > 1:
         st.slider("Timestep t (shared with the Timestep explorer)", 0, T - 1,
                   key="timestep", persist_state="session")
+    whose = {"rnn": "our rewrite of min-char-rnn's loop", "lstm": "the LSTM's backward, "
+             "written for this app in the engine's names", "gru": "the GRU's backward, "
+             "written for this app in the engine's names"}[trace.cell]
     st.caption(f"The backward pass of the window of iteration {trace.iteration}, at "
-               f"t = {t}. Left: the code (our rewrite of min-char-rnn's loop). Middle: "
+               f"t = {t}. Left: the code ({whose}). Middle: "
                "the math. Right: the live values this line produced.")
-    for code, latex, what in BLOCKS:
+    for code, latex, what in code_cells.blocks(trace.cell, BLOCKS):
         c = st.columns([6, 4, 4], vertical_alignment="center")
         c[0].code(code, language="python")
         c[1].latex(latex)
@@ -82,6 +86,11 @@ def render(ss):
 
 
 def _glossary(trainer):
+    if trainer.config.cell != "rnn":
+        with st.expander("Same things, other names: the notation of notes and textbooks"):
+            st.table(code_cells.glossary(trainer.config.cell, trainer.config.hidden_size,
+                                         len(trainer.vocab)))
+        return
     """Notes and textbooks name these differently; map them to the code, with shapes."""
     H, V = trainer.config.hidden_size, len(trainer.vocab)
     rows = [
@@ -126,6 +135,9 @@ def _value(ss, trainer, trace, t, what):
             for p in names))
     elif what == "clip":
         _clip(trace)
+    else:
+        code_cells.value(trace, t, what, lambda values, name, colour:
+                         _vector(ss, values, name, colour))
 
 
 def _vector(ss, values, name, colour, labels=None):

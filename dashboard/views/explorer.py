@@ -7,7 +7,7 @@ import engine
 from dashboard import actions, charts, live, window
 from dashboard.charts import style
 from dashboard.session import get
-from dashboard.views import attribution
+from dashboard.views import attribution, cell_tape, cell_text
 from dashboard.views.common import plot, rev, window_at
 
 VIEW = "Timestep explorer"
@@ -64,6 +64,7 @@ def _walk(ss):
     with right:
         _backward(ss, trace, t, vocab)
     _window_charts(ss, trace, t, inputs)
+    cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
         _runs_norms(ss, t, inputs)
 
@@ -127,11 +128,9 @@ def _forward(ss, trace, t, vocab, inputs, targets):
     st.markdown(f"#### :blue[Forward at t = {t}]")
     st.markdown(f"Input x<sub>t</sub> = `{style.show_char(inputs[t])}`, target (the next "
                 f"character) = `{style.show_char(targets[t])}`", unsafe_allow_html=True)
-    plot(charts.vector_chart(trace.hs[t], "hs[t]",
-                             "h<sub>t</sub> = tanh(Wxh x<sub>t</sub> + Whh h<sub>t−1</sub> + bh)",
+    plot(charts.vector_chart(trace.hs[t], "hs[t]", cell_text.H_MATH[trace.cell],
                              style.FORWARD, uirevision=rev(ss, "h_t")),
-         "The hidden state after reading x_t: the model's memory of the text so far. "
-         "Units near ±1 are saturated: their tanh' is near 0 and they block the gradient.")
+         cell_text.H_CAPTION[trace.cell])
     plot(charts.top_predictions_chart(trace.ps[t], vocab.chars, int(trace.targets[t]),
                                       uirevision=rev(ss, "top")),
          "What the model predicts from h_t; the dark bar is the true next character.")
@@ -146,7 +145,6 @@ def _forward(ss, trace, t, vocab, inputs, targets):
 def _backward(ss, trace, t, vocab):
     st.markdown(f"#### :red[Backward at t = {t}]")
     from_output, dhnext_t = trace.dh_from_output[t], trace.dhnext[t]
-    tanh_grad, dhraw = trace.tanh_grad[t], trace.dhraw[t]
     if t > 0:
         handed_back, where = trace.dhnext[t - 1], f"dhnext<sub>{t - 1}</sub> → step {t - 1}"
     else:
@@ -163,6 +161,9 @@ def _backward(ss, trace, t, vocab):
         f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
         f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
         "h<sub>t</sub> comes from the future.", unsafe_allow_html=True)
+    if trace.cell != "rnn":
+        return cell_tape.backward_parts(ss, trace, t)
+    tanh_grad, dhraw = trace.tanh_grad[t], trace.dhraw[t]
     rows = [
         (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={n(from_output):.3g}",
          from_output, style.DH_FROM_OUTPUT),
@@ -186,16 +187,17 @@ def _backward(ss, trace, t, vocab):
 def _window_charts(ss, trace, t, inputs):
     st.markdown("#### The whole window")
     figs = _window_figures(ss, trace, inputs)
-    ghost = figs["ghost"]
+    norms_caption, heatmaps_caption = cell_tape.WINDOW_CAPTIONS.get(trace.cell, (
+        "Follow dhnext from right to left: zero at the last step, fed by each step's "
+        "loss, then shrinking (vanishing) or growing (exploding) as it travels back. "
+        "Gaps are exact zeros.",
+        "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
+        "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
+        "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "
+        "gate; dhnext is what arrives from later steps, a zero column at T−1."))
     plot(charts.mark_timestep(figs["norms"], t),
-         "Follow dhnext from right to left: zero at the last step, fed by each step's "
-         "loss, then shrinking (vanishing) or growing (exploding) as it travels back. "
-         "Gaps are exact zeros. " + attribution.ghost_note(get(ss), ghost))
-    plot(charts.mark_timestep(figs["heatmaps"], t),
-         "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
-         "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
-         "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "
-         "gate; dhnext is what arrives from later steps, a zero column at T−1.")
+         norms_caption + " " + attribution.ghost_note(get(ss), figs["ghost"]))
+    plot(charts.mark_timestep(figs["heatmaps"], t), heatmaps_caption)
 
 
 def _window_figures(ss, trace, inputs):
@@ -218,7 +220,7 @@ def _norms(ss, trace):
 def _build_window_figures(ss, trace, inputs, ghost):
     table = _norms(ss, trace)
     norms = {label: table[column].to_numpy() for label, column in NORM_COLUMNS.items()}
-    panels = [
+    panels = cell_tape.window_panels(trace) if trace.cell != "rnn" else [
         ("hs", "h<sub>t</sub>, the hidden state (forward)", trace.hs, False),
         ("dh", "∂L/∂h<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>",
          trace.dh, True),

@@ -32,7 +32,9 @@ def render(ss):
                              mime="application/octet-stream", key="download_trace",
                              on_click="ignore")
         c[1].caption("Every array of the last window: hs, ps, dy, dh, dhraw, dhnext, "
-                     "gradients before and after clipping. numpy.load it.")
+                     + {"lstm": "cs, dc, dcnext, the gates (gate_i, …), ",
+                        "gru": "the gates (gate_r, …), dh_pre, "}.get(trace.cell, "")
+                     + "gradients before and after clipping. numpy.load it.")
     c[2].download_button("Checkpoint (NPZ)", lambda: to_bytes(trainer),
                          file_name=f"bpttscope_checkpoint_it{trainer.iteration}.npz",
                          mime="application/octet-stream", key="download_checkpoint",

@@ -3,7 +3,7 @@ import streamlit as st
 
 from dashboard import charts, window
 from dashboard.session import get
-from dashboard.views import attribution
+from dashboard.views import attribution, cell_text
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Gradient flow"
@@ -21,10 +21,11 @@ def render(ss):
     spectrum = flow["spectrum"]
     if len(s.runs) > 1:
         st.markdown(f"#### Run '{s.focus}' in detail")
+    cell = trainer.trace.cell
+    block = cell_text.BLOCK.get(cell, "Whh")
     st.caption(f"Window of iteration {trainer.trace.iteration}, with the weights that "
                "produced it (before that iteration's update). "
-               f"σ_max(Whh) = {spectrum['sigma_max']:.3g}, spectral radius ρ(Whh) = "
-               f"{spectrum['spectral_radius']:.3g}.")
+               + cell_text.spectrum_line(cell, spectrum))
     left, right = st.columns(2, gap="large")
     with left:
         plot(charts.loss_to_state_heatmap(flow["G"], uirevision=rev(ss, "l2s")),
@@ -35,16 +36,16 @@ def render(ss):
              "The heatmap summarised: how much of a loss's gradient is left k steps "
              "back (median over t). A straight falling line on this log axis is "
              "exponential decay: vanishing gradients.")
-        plot(charts.eigenvalue_chart(spectrum["eigenvalues"], uirevision=rev(ss, "eig")),
-             "Eigenvalues outside the circle grow along their direction each step "
-             "back; inside, they shrink. min-char-rnn's small random Whh starts with "
-             "all of them near 0.")
+        plot(charts.eigenvalue_chart(spectrum["eigenvalues"], uirevision=rev(ss, "eig"),
+                                     name=block), cell_text.EIGEN_CAPTION[cell])
     with right:
         if flow["J"] is not None:
             plot(charts.jacobian_heatmap(flow["J"], uirevision=rev(ss, "jac")),
                  "The gain of the chain dh_t/dh_s alone, without the loss: 1 on the "
                  "diagonal, then the product of tanh' gates and Whh. Values above 1 "
                  "(bright) explode, far below 1 (dark) vanish.")
+        elif flow.get("J_why"):
+            st.info(flow["J_why"])
         else:
             T, H = trainer.trace.T, trainer.config.hidden_size
             seconds = window.jacobian_seconds(T, H)
@@ -57,10 +58,10 @@ def render(ss):
                         f"{seconds:.0f} s per window. Use a shorter window or fewer hidden "
                         "units to see it.")
         plot(charts.singular_value_chart(spectrum["singular_values"],
-                                         uirevision=rev(ss, "sv")),
-             "Each step back multiplies the gradient by Whh^T and a tanh' gate ≤ 1, so "
-             "if even σ_max is below the line, every direction shrinks.")
-        plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist")),
+                                         uirevision=rev(ss, "sv"), name=block),
+             cell_text.SV_CAPTION[cell])
+        plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist"),
+                                           name=block),
              "How training moves Whh's spectrum: the largest singular value and the "
              "spectral radius, measured every few iterations.")
     attribution.horizon_section(ss)

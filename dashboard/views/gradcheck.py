@@ -15,7 +15,9 @@ def render(ss):
     st.markdown(
         "Is the backward pass right? For a few random entries w of each parameter, "
         "compare the gradient BPTT computed with (L(w+ε) − L(w−ε)) / 2ε, ε = 1e-5, on "
-        "the current window (its inputs, targets and h_{-1}) with the current weights.")
+        "the current window (its inputs, targets and h_{-1}"
+        + (", and c_{-1}" if trainer.config.cell == "lstm" else "")
+        + ") with the current weights.")
     st.button("Run gradient check", key="gradcheck_run", on_click=actions.on_gradcheck,
               type="primary")
     result = s.gradcheck

@@ -4,6 +4,7 @@ import streamlit as st
 from dashboard import actions, session, tour
 from dashboard.session import get
 
+CELL_LABEL = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 ALERTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
 
@@ -15,7 +16,8 @@ def status(ss):
     loss = f"{trace.loss:.2f}" if trace is not None else "—"
     who = f"run **{s.focus}** of {len(s.runs)} · " if len(s.runs) > 1 else ""
     line = (f"{who}**{s.corpus_label}** ({len(trainer.text):,} characters, vocabulary "
-            f"V = {len(trainer.vocab)}) · H = {c.hidden_size}, T = {c.seq_length}, "
+            f"V = {len(trainer.vocab)}) · {CELL_LABEL[c.cell]}, H = {c.hidden_size}, "
+            f"T = {c.seq_length}, "
             f"{c.optimizer} lr {c.learning_rate:g}, clip {c.clip}"
             + (f" {c.threshold:g}" if c.clip != "none" else "")
             + f" · iteration **{trainer.iteration}** · loss {loss} · smooth loss "

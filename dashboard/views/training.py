@@ -6,7 +6,7 @@ import engine
 from dashboard import charts, session
 from dashboard.charts import style
 from dashboard.session import get
-from dashboard.views import attribution
+from dashboard.views import attribution, cell_tape, cell_text
 from dashboard.views.common import look_for, no_window, plot, rev
 
 VIEW = "Training"
@@ -35,7 +35,8 @@ def render(ss):
              "Near 1 with 'norm' clipping: every update was scaled down.")
         _adagrad(ss, trainer)
     with right:
-        plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum")),
+        plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum"),
+                                           name=cell_text.BLOCK.get(c.cell, "Whh")),
              f"Measured at iterations 0, 1, 2, 4, 8, … and every {c.diagnostics_every}. "
              "σ_max(Whh) < 1 means "
              "gradients must shrink as they travel back; > 1 is needed for them to "
@@ -48,6 +49,7 @@ def render(ss):
              "A saturated unit (|h| near 1) has tanh' near 0: it passes almost no "
              "gradient back, whatever Whh is. Many saturated units mean vanishing "
              "gradients even when σ_max(Whh) > 1.")
+        cell_tape.training(ss, trainer)
         _samples(ss)
 
 
@@ -131,6 +133,7 @@ def _render_runs(ss):
         with (left if i % 2 == 0 else right):
             plot(charts.runs_history_chart(histories, column, threshold,
                                            uirevision=rev(ss, f"runs_{column}")), caption)
+    cell_tape.training(ss, s.trainer)
     st.markdown("#### Samples, one per run")
     colours = style.run_colours(list(s.runs))
     for name in s.runs:
