@@ -52,7 +52,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=40)
     args = ap.parse_args()
 
-    trainer = engine.PRESETS["min-char-rnn"].trainer()
+    preset = engine.PRESETS["min-char-rnn"]
+    trainer = engine.Trainer(preset.text, **preset.settings)
     trainer.run(300)
     s = Session(runs={"run": trainer}, focus="run")
     trace = trainer.trace

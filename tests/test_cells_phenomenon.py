@@ -26,7 +26,7 @@ def train(preset, stop_below=None):
     at t = 22 (every EVERY iterations, keyed by iteration), ||dL_22/dh_0|| at the same
     iterations, the first iteration whose rolling mean was below ``stop_below``, and the
     trainer."""
-    tr = preset.trainer()
+    tr = engine.Trainer(preset.text, **preset.settings)     # from fresh weights
     assert tr.config.seq_length == 25 and tr.config.hidden_size == 100
     losses, means, reach22, hit = [], {}, {}, None
     while tr.iteration < LIMIT:
@@ -58,9 +58,9 @@ def gru():
 
 
 def test_long_gap_presets_are_the_same_model_but_for_the_cell():
-    settings = [engine.PRESETS["long-gap"].trainer().settings()]
-    settings += [engine.GATED_PRESETS[n].trainer().settings()
-                 for n in ("long-gap-lstm", "long-gap-gru")]
+    presets = [engine.PRESETS["long-gap"], engine.GATED_PRESETS["long-gap-lstm"],
+               engine.GATED_PRESETS["long-gap-gru"]]
+    settings = [engine.Trainer(p.text, **p.settings).settings() for p in presets]
     assert [s.pop("cell") for s in settings] == ["rnn", "lstm", "gru"]
     assert settings[0] == settings[1] == settings[2]
     assert settings[0]["clip"] == "value" and settings[0]["threshold"] == 5.0
