@@ -6,7 +6,7 @@ import numpy as np
 
 from .cost import SAMPLE_SECONDS, sample_seconds
 from .limits import SAMPLE_LIMITS
-from .params import check_float, check_int
+from .params import check_int
 from .threads import single_threaded
 
 
@@ -131,7 +131,7 @@ def sample_saliency(params, text_ids, hprev, target_index, temperature=1.0):
             f"{Whh.shape}, a gated cell's. Use cell='rnn' for sample attribution.")
     ids = np.asarray(text_ids, dtype=np.intp).ravel()
     check_int("target_index", target_index, 1, len(ids) - 1)
-    temperature = check_float("temperature", temperature, 0.0, 100.0)
+    temperature = SAMPLE_LIMITS["temperature"].check("temperature", temperature)
     bh, by = params["bh"][:, 0], params["by"][:, 0]
     n = target_index                      # steps read before the chosen character
     hs = np.empty((n, H))
@@ -139,8 +139,8 @@ def sample_saliency(params, text_ids, hprev, target_index, temperature=1.0):
     with np.errstate(all="ignore"):
         for s in range(n):
             h = hs[s] = np.tanh(Wxh[:, ids[s]] + Whh @ h + bh)
-        y = (Why @ h + by) / temperature
-        e = np.exp(y - y.max())
+        y = Why @ h + by
+        e = np.exp((y - y.max()) / temperature)       # as the sampler scales: in log space
         p = e / e.sum()
         chosen = ids[target_index]
         dy = -p / temperature             # d log p[chosen] / dy = (onehot - p) / temperature

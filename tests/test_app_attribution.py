@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import engine
-from dashboard import session, window
+from dashboard import charts, session, window
 from dashboard.charts import style
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
@@ -253,3 +253,40 @@ def test_sample_attribution_says_it_is_for_the_rnn_only(at):
     assert not at.exception
 
 
+
+
+# -- gated cells (their views are another branch's; the attribution pieces are here) --------
+@pytest.fixture(scope="module")
+def cells_runs():
+    return engine.COMPARISONS["cells"].trainers()
+
+
+def test_long_gap_note_for_each_cell(cells_runs):
+    from dashboard.views.explorer import _long_gap_note
+    notes = {}
+    for name, tr in cells_runs.items():
+        trace = tr.trace
+        S = window.saliency(session.Session(runs={name: tr}, focus=name), name)
+        levels = style.relative_decades(S[22, :23])
+        inputs, targets = tr.vocab.decode(trace.inputs), tr.vocab.decode(trace.targets)
+        assert inputs[0].isalpha() and set(inputs[1:23]) == {"."}, inputs   # the lesson's line
+        notes[tr.config.cell] = _long_gap_note(tr.config.cell, S[22], levels, inputs,
+                                               targets, 22)
+        assert "Select t = 22" in _long_gap_note(tr.config.cell, S[20], levels, inputs,
+                                                 targets, 20)
+    assert "stays blank" in notes["rnn"] and "vanilla RNN cannot learn" in notes["rnn"]
+    assert "is shaded" in notes["gru"] and "GRU's gates" in notes["gru"]
+
+
+def test_window_attribution_for_gated_runs(cells_runs):
+    s = session.Session(runs=dict(cells_runs), focus="lstm")
+    for name, tr in cells_runs.items():
+        T = tr.trace.T
+        S, h, b = window.saliency(s, name), window.horizon(s, name), window.beyond(s, name)
+        assert S.shape == (T, T) and np.isfinite(np.diag(S)).all()
+        assert h["pieces"].shape == (T, T) and h["profile"].shape == (T,)
+        assert 0 <= h["horizon"] <= T - 1
+        assert len(b.norms) == b.windows_used * T and 0 <= b.share <= 1
+        charts.horizon_bars_chart(h["pieces"], "x" * T, h["horizon"])
+        charts.ghost_chart(np.linalg.norm(tr.trace.dh, axis=1), b.norms, b.window_norms,
+                           b.share, b.windows_used)

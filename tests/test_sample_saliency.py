@@ -124,3 +124,19 @@ def test_refuses_gated_weights_and_bad_indices():
     for bad in (0, len(ids)):
         with pytest.raises(ValueError, match="target_index"):
             engine.sample_saliency(params, ids, hprev, bad)
+
+
+def test_near_zero_temperature_stays_finite():
+    """The sampler scales (y - max) / temperature in log space so that it never
+    overflows; the attribution does the same: at temperature 1e-308 the most likely
+    character has p = 1 and its log p no longer depends on anything."""
+    params, ids, hprev = model("contracting")
+    params["by"] = params["by"] + 5.0          # scores near 5: y / 1e-308 would overflow
+    h = np.asarray(hprev, dtype=float)
+    for s in range(5):
+        h = np.tanh(params["Wxh"][:, ids[s]] + params["Whh"] @ h + params["bh"][:, 0])
+    top = int(np.argmax(params["Why"] @ h + params["by"][:, 0]))
+    ids = np.r_[ids[:5], top]
+    result = engine.sample_saliency(params, ids, hprev, 5, temperature=1e-308)
+    assert result.prob == 1.0
+    assert np.isfinite(result.saliency).all() and result.saliency.max() == 0.0

@@ -77,7 +77,6 @@ def _saliency_caption(ss, saliency, inputs, targets, t):
                 f"{getattr(s.trainer.config, 'cell', 'rnn')} cell yet.")
     if saliency is None:
         return "Input shading by saliency " + window.skipped_note(s, s.focus, "saliency")
-    show = lambda s: f"'{style.show_char(inputs[s])}'"
     levels = style.relative_decades(saliency[: t + 1])
     shaded = np.flatnonzero(np.isfinite(levels))
     oldest = int(shaded.min()) if shaded.size else t
@@ -90,18 +89,29 @@ def _saliency_caption(ss, saliency, inputs, targets, t):
         text += (f"Shaded back to s = {oldest}, {t - oldest} step"
                  f"{'s' if t - oldest != 1 else ''} before t; further back the gradient is "
                  "below 10⁻⁶ of the strongest input.")
+    return text + _long_gap_note(s.trainer.config.cell, saliency, levels, inputs, targets, t)
+
+
+def _long_gap_note(cell, saliency, levels, inputs, targets, t):
+    """For a window that opens with a letter the target repeats after a gap of
+    non-letters (long_gap.txt, any lesson or cell): whether that letter's box is shaded."""
     letter = inputs[0]
     gap = next((i for i in range(1, len(targets)) if targets[i] == letter), None)
-    if get(ss).lesson == "long-gap" and letter.isalpha() and gap is not None:
-        if t == gap:
-            ratio = saliency[0] / np.nanmax(saliency[: t + 1])
-            text += (f" **The target here repeats the letter {show(0)} at s = 0, and its "
-                     f"box stays blank ({ratio:.0e} of the strongest): no gradient "
-                     "reaches it, so the vanilla RNN never learns to remember it.**")
-        else:
-            text += (f" Select t = {gap}, where the target repeats the letter at s = 0, "
-                     "and look at box 0.")
-    return text
+    if not letter.isalpha() or gap is None or gap < 2 \
+            or any(c.isalpha() for c in inputs[1: gap + 1]):
+        return ""
+    if t != gap:
+        return (f" Select t = {gap}, where the target repeats the letter at s = 0, and "
+                "look at box 0.")
+    ratio = saliency[0] / np.nanmax(saliency[: t + 1])
+    model = "vanilla RNN" if cell == "rnn" else cell.upper()
+    said = f" **The target here repeats the letter '{style.show_char(letter)}' at s = 0"
+    if np.isnan(levels[0]):
+        return (f"{said}, and its box stays blank ({ratio:.0e} of the strongest): no "
+                f"gradient reaches it, so the {model} cannot learn to remember it.**")
+    return (f"{said}, and its box is shaded ({ratio:.0e} of the strongest): the {model}'s "
+            f"gates carry the gradient back {gap} steps, so it can learn to remember the "
+            "letter (a vanilla RNN's box stays blank).**")
 
 
 def _controls(ss, T, t, backward):
