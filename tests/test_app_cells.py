@@ -83,7 +83,8 @@ def test_every_view_draws_a_gated_cell(cell):
             assert charts == 10
             assert TAPE_WORDS[cell] in body and "keeps **" in body
         elif view == "Gradient flow":
-            assert charts == 5 and "jacobian_norms is shown for the vanilla cell only" in body
+            # 5 of the flow itself, then the horizon (bars, profile, history) and the ghost
+            assert charts == 9 and "jacobian_norms is shown for the vanilla cell only" in body
             assert "candidate block" in body
         elif view == "BPTT code":
             code = "\n".join(c.value for c in at.code if c.language == "python")
