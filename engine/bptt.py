@@ -107,17 +107,10 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0, cell=None,
         if cprev is not None:
             raise ValueError("cprev is the LSTM's cell state; the vanilla rnn has none. "
                              "Leave cprev=None.")
-    inputs = np.asarray(inputs, dtype=np.intp)
-    targets = np.asarray(targets, dtype=np.intp)
     Whh, Why = params["Whh"], params["Why"]
     H, V = Whh.shape[0], Why.shape[0]
+    inputs, targets, hprev = _window(inputs, targets, hprev, H)
     T = len(inputs)
-    if T == 0 or len(targets) != T:
-        raise ValueError(f"inputs and targets must be non-empty and equally long; "
-                         f"got {T} and {len(targets)}.")
-    hprev = np.asarray(hprev, dtype=np.float64).reshape(-1)
-    if hprev.shape != (H,):
-        raise ValueError(f"hprev must have {H} entries; got {hprev.size}.")
 
     hs, ps, ys, total = forward(params, inputs, hprev)
     rows = np.arange(T)
@@ -179,18 +172,26 @@ def _check_cell(params, cell):
     return None if found == "rnn" else found
 
 
-def _gated(params, inputs, targets, hprev, clip, threshold, cell, cprev):
-    # imported here, not at the top: cells.window imports Trace from this module
-    from .cells.window import gated_bptt
+def _window(inputs, targets, hprev, H):
+    """(inputs, targets, hprev) of one window as arrays, checked: equally long,
+    non-empty, and an hprev of H entries ((H,) or (H, 1))."""
     inputs = np.asarray(inputs, dtype=np.intp)
     targets = np.asarray(targets, dtype=np.intp)
-    T, H = len(inputs), params["Whh"].shape[1]
+    T = len(inputs)
     if T == 0 or len(targets) != T:
         raise ValueError(f"inputs and targets must be non-empty and equally long; "
                          f"got {T} and {len(targets)}.")
     hprev = np.asarray(hprev, dtype=np.float64).reshape(-1)
     if hprev.shape != (H,):
         raise ValueError(f"hprev must have {H} entries; got {hprev.size}.")
+    return inputs, targets, hprev
+
+
+def _gated(params, inputs, targets, hprev, clip, threshold, cell, cprev):
+    # imported here, not at the top: cells.window imports Trace from this module
+    from .cells.window import gated_bptt
+    H = params["Whh"].shape[1]
+    inputs, targets, hprev = _window(inputs, targets, hprev, H)
     if cell == "lstm":
         cprev = np.zeros(H) if cprev is None else \
             np.asarray(cprev, dtype=np.float64).reshape(-1)

@@ -1,47 +1,23 @@
 """Gated cells in the dashboard, through AppTest: the cell choice, every view for every
 cell (one run and the `cells` comparison), the gated presets, links and exports."""
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest import VIEWS, errors, sess, start
+from apptest import show as _show
 
 import engine
 from dashboard import exports, links, window
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
-VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
-         "Export"]
 
-
-def start(query=None):
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def sess(at):
-    return at.session_state["session"]
-
-
-def errors(at):
-    return [e.value for e in at.error]
+def show(at, view):
+    _show(at, view, no_errors=True)
 
 
 def text(at):
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
                      + [i.value for i in at.info])
-
-
-def show(at, view):
-    at.session_state["view"] = view
-    at.run()
-    assert not at.exception, at.exception
-    assert not errors(at), (view, errors(at))
 
 
 def small(at, cell):

@@ -1,40 +1,18 @@
 """Several runs in the dashboard, through AppTest: comparisons, fork, focus, remove."""
 import io
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest import VIEWS, errors, sess, show, start
 
 import engine
 from dashboard import exports, session
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
-VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
-         "Export"]
-
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(APP), default_timeout=60)
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def sess(at):
-    return at.session_state["session"]
-
-
-def errors(at):
-    return [e.value for e in at.error]
-
-
-def show(at, view):
-    at.session_state["view"] = view
-    at.run()
-    assert not at.exception, at.exception
+    return start(timeout=60)
 
 
 @pytest.mark.parametrize("name", list(engine.COMPARISONS))

@@ -1,28 +1,12 @@
 """Shareable links, the played walk and the guided tour, through AppTest and the pure
 link codec."""
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest import sess, start
 
 import engine
 from dashboard import links, tour
-
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
-
-
-def open_app(query=None):
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def sess(at):
-    return at.session_state["session"]
 
 
 def warnings(at):
@@ -30,7 +14,7 @@ def warnings(at):
 
 
 def test_the_address_bar_follows_the_session():
-    at = open_app()
+    at = start()
     query = dict(at.query_params)
     assert query["lesson"] == "min-char-rnn" and query["it"] == "1"
     assert query["view"] == "Timestep explorer" and query["t"] == "24"
@@ -40,7 +24,7 @@ def test_the_address_bar_follows_the_session():
 
 
 def test_a_link_reproduces_the_weights_bit_for_bit():
-    by_hand = open_app()
+    by_hand = start()
     by_hand.number_input(key="hp_hidden_size").set_value(40).run()
     by_hand.button(key="apply").click().run()                  # a custom model
     for _ in range(6):
@@ -48,7 +32,7 @@ def test_a_link_reproduces_the_weights_bit_for_bit():
     by_hand.slider(key="timestep").set_value(3).run()
     query = dict(by_hand.query_params)
     assert query["lesson"] == "custom" and query["hidden_size"] == "40"
-    opened = open_app(query)
+    opened = start(query)
     a, b = sess(by_hand).trainer, sess(opened).trainer
     assert b.iteration == a.iteration == 7
     assert np.array_equal(a._flat, b._flat) and np.array_equal(a._mem_flat, b._mem_flat)
@@ -59,7 +43,7 @@ def test_a_link_reproduces_the_weights_bit_for_bit():
 def test_a_comparison_link_reopens_every_run_at_its_iteration_view_and_focus():
     query = {"lesson": "seq-length", "it": "30", "focus": "T 50", "view": "Gradient flow",
              "t": "40"}
-    at = open_app(query)
+    at = start(query)
     s = sess(at)
     assert list(s.runs) == ["T 10", "T 25", "T 50"] and s.focus == "T 50"
     assert {tr.iteration for tr in s.runs.values()} == {30}
@@ -90,7 +74,7 @@ HOSTILE = {
 @pytest.mark.parametrize("kind", list(HOSTILE))
 def test_hostile_query_parameters_get_a_message_not_an_exception(kind):
     query, words = HOSTILE[kind]
-    at = open_app(query)
+    at = start(query)
     assert any(words in w for w in warnings(at)), warnings(at)
     assert sess(at).trainer.trace is not None              # a working lesson on screen
     at.button(key="step").click().run()
@@ -98,7 +82,7 @@ def test_hostile_query_parameters_get_a_message_not_an_exception(kind):
 
 
 def test_a_replay_beyond_the_budget_is_refused_politely():
-    at = open_app({"lesson": "min-char-rnn", "it": "5000000"})
+    at = start({"lesson": "min-char-rnn", "it": "5000000"})
     (message,) = warnings(at)
     assert "replay budget" in message and "press Run" in message
     assert sess(at).trainer.iteration == 1 and sess(at).lesson == "min-char-rnn"
@@ -117,7 +101,7 @@ def test_decode_never_raises_on_garbage():
 
 
 def test_play_walks_the_window_and_stops_at_the_end():
-    at = open_app()
+    at = start()
     T = sess(at).trainer.config.seq_length
     at.button(key="play").click().run()            # starts and takes the first step
     assert sess(at).playing and at.session_state["timestep"] == T - 2
@@ -133,7 +117,7 @@ def test_play_walks_the_window_and_stops_at_the_end():
 
 
 def test_the_guided_tour_opens_each_stop_and_can_be_left():
-    at = open_app()
+    at = start()
     T = sess(at).trainer.config.seq_length
     at.button(key="tour_start").click().run()
     for k, stop in enumerate(tour.STOPS):

@@ -1,0 +1,36 @@
+"""What the dashboard's AppTest files share: starting the app, reading its session and
+messages, opening a view."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
+VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
+         "Export"]
+
+
+def start(query=None, timeout=120):
+    """The app after its first run, opened with ``query`` as its URL's parameters."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sess(at):
+    return at.session_state["session"]
+
+
+def errors(at):
+    return [e.value for e in at.error]
+
+
+def show(at, view, no_errors=False):
+    """Open ``view``; fail on an exception (and on an error box if ``no_errors``)."""
+    at.session_state["view"] = view
+    at.run()
+    assert not at.exception, at.exception
+    if no_errors:
+        assert not errors(at), (view, errors(at))
