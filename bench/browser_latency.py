@@ -617,6 +617,7 @@ def zoom_a_chart(page):
     drag = page.page.locator(ZOOM_CHART).locator(".nsewdrag").first
     if not drag.count():
         return None
+    drag.scroll_into_view_if_needed()
     b = drag.bounding_box()
     y = b["y"] + b["height"] / 2
     page.page.mouse.move(b["x"] + b["width"] * 0.3, y)
