@@ -537,21 +537,25 @@ def tab_switches(page, trials):
 
 
 def timestep_controls(page, trials):
+    """Walk one way, as a student does (each t new, so nothing comes from the browser's
+    message cache), turning back only at the window's edge."""
     page.open_tab(EXPLORER)
     key = f".{KEY.format(WIDGET_KEYS['timestep'])}"
     slider = page.page.locator(", ".join(f"{key} {s}" for s in SEL["slider"].split(", ")))
     if not slider.count():
         slider = page.page.get_by_role("slider", name=LABELS["timestep"])
-    results = []
-    for i in range(trials):
-        key = "ArrowLeft" if i % 2 == 0 else "ArrowRight"
+    results, arrow = [], "ArrowLeft"
+    for _ in range(trials):
+        if page.snapshot()["t"] == 0:
+            arrow = "ArrowRight"
         slider.first.focus()
         results.append(page.measure(
-            "timestep", lambda key=key: page.page.keyboard.press(key), "slider"))
+            "timestep", lambda arrow=arrow: page.page.keyboard.press(arrow), "slider"))
     record("timestep slider (arrow key)", results, TARGETS["timestep"])
-    results = []
-    for i in range(trials):
-        name = "next" if i % 2 == 0 else "prev"    # alternate: t stays inside the window
+    results, name = [], "next"                     # walking backward, Next is t-1
+    for _ in range(trials):
+        if page.button(name).is_disabled():
+            name = "prev"
         results.append(page.measure("timestep", page.at(page.button(name)), LABELS[name]))
     record("Previous / Next", results, TARGETS["timestep"])
 
@@ -618,6 +622,7 @@ def zoom_a_chart(page):
     drag = page.page.locator(ZOOM_CHART).locator(".nsewdrag").first
     if not drag.count():
         return None
+    drag.scroll_into_view_if_needed()
     b = drag.bounding_box()
     y = b["y"] + b["height"] / 2
     page.page.mouse.move(b["x"] + b["width"] * 0.3, y)
