@@ -1,5 +1,6 @@
 """What the dashboard's AppTest files share: starting the app, reading its session and
 messages, opening a view."""
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -34,3 +35,11 @@ def show(at, view, no_errors=False):
     assert not at.exception, at.exception
     if no_errors:
         assert not errors(at), (view, errors(at))
+
+
+def charts(at):
+    """The JSON of every chart on the page, in order, however it was drawn (the in-place
+    element of dashboard.plotly_element, or st.plotly_chart where that is not served)."""
+    found = [json.loads(e.proto.json)["spec"] for e in at.get("bidi_component")
+             if e.proto.component_name.endswith("bptt_plotly")]
+    return found + [chart.proto.spec for chart in at.get("plotly_chart")]

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from apptest import charts
 from streamlit.testing.v1 import AppTest
 
 import engine
@@ -68,7 +69,7 @@ def test_first_screen_needs_no_clicks(at):
     assert tr.text == engine.read_sample("prose.txt")
     assert at.session_state["preset"] == "min-char-rnn"
     assert not errors(at)
-    assert len(at.get("plotly_chart")) == 6               # the explorer, fully drawn
+    assert len(charts(at)) == 6               # the explorer, fully drawn
     assert at.slider(key="timestep").value == tr.config.seq_length - 1
     assert at.button(key="step").label == "Step"
     assert "prose.txt" in markdown(at) and "iteration **1**" in markdown(at)
@@ -244,15 +245,15 @@ def test_run_trains_in_chunks_and_pause_stops(at):
 def test_each_view_renders(at, view):
     show(at, view)
     assert not errors(at)
-    charts = len(at.get("plotly_chart"))
+    count = len(charts(at))
     if view == "Training":
-        assert charts == 7 and len(at.code) >= 1            # seven charts and a sample
+        assert count == 7 and len(at.code) >= 1            # seven charts and a sample
     elif view == "Gradient flow":
-        assert charts == 9                  # 6 + horizon bars, distance profile, history
+        assert count == 9                  # 6 + horizon bars, distance profile, history
         # the first window starts the text: truncation drops nothing, said in words
         assert any("truncation discards nothing" in i.value for i in at.info)
     elif view == "BPTT code":
-        assert len(at.latex) == 8 and charts == 4
+        assert len(at.latex) == 8 and count == 4
         assert len([c for c in at.code if c.language == "python"]) == 8
         glossary = at.table[0].value
         assert "dhnext[t]" in set(glossary["in the code"])            # notes -> code names
@@ -361,7 +362,7 @@ def test_divergence_stops_and_offers_ways_out(at, monkeypatch):
     assert "diverged" in message and "dh at timestep t=3" in message
     for key in ("fix_lower_lr", "fix_clip", "fix_reset"):
         assert at.button(key=key)
-    assert len(at.get("plotly_chart")) == 6                    # charts still show data
+    assert len(charts(at)) == 6                    # charts still show data
     monkeypatch.undo()
     at.button(key="fix_lower_lr").click().run()
     assert trainer(at) is before and before.config.learning_rate == pytest.approx(0.01)
@@ -457,4 +458,4 @@ def test_gradient_flow_skips_jacobian_norms_when_too_slow(at):
     show(at, "Gradient flow")
     assert not errors(at)
     assert any("jacobian_norms is skipped" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == 8                   # everything else is drawn
+    assert len(charts(at)) == 8                   # everything else is drawn

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import plotly.io as pio
 import pytest
+from apptest import charts as chart_specs
 from streamlit.testing.v1 import AppTest
 
 import engine
@@ -57,8 +58,8 @@ def show(at, view):
 def figures(at):
     """Title text -> plotly Figure of every chart on the page (typed arrays decoded)."""
     out = {}
-    for chart in at.get("plotly_chart"):
-        fig = pio.from_json(chart.proto.spec)
+    for spec in chart_specs(at):
+        fig = pio.from_json(spec)
         out[fig.layout.title.text] = fig
     return out
 

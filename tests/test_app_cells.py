@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from apptest import VIEWS, errors, sess, start
+from apptest import VIEWS, charts, errors, sess, start
 from apptest import show as _show
 
 import engine
@@ -49,18 +49,18 @@ def test_every_view_draws_a_gated_cell(cell):
     at.button(key="step").click().run()
     for view in VIEWS:
         show(at, view)
-        charts = len(at.get("plotly_chart"))
+        count = len(charts(at))
         body = text(at)
         if view == "Training":
-            assert charts == 8 and "gate_saturation" not in body    # title is in the figure
+            assert count == 8 and "gate_saturation" not in body    # title is in the figure
             assert "Gates of the " + cell.upper() in body
         elif view == "Timestep explorer":
             # 6 as for rnn, then the tape, one loss, the units carrying it, gate heatmaps
-            assert charts == 10
+            assert count == 10
             assert TAPE_WORDS[cell] in body and "keeps **" in body
         elif view == "Gradient flow":
             # 5 of the flow itself, then the horizon (bars, profile, history) and the ghost
-            assert charts == 9 and "jacobian_norms is shown for the vanilla cell only" in body
+            assert count == 9 and "jacobian_norms is shown for the vanilla cell only" in body
             assert "candidate block" in body
         elif view == "BPTT code":
             code = "\n".join(c.value for c in at.code if c.language == "python")
@@ -140,7 +140,7 @@ def test_cells_comparison_every_view_for_every_focus(focus):
     show(at, "Timestep explorer")
     at.slider(key="timestep").set_value(22).run()
     assert "for the loss at t = 22" in "\n".join(
-        str(c.proto.spec) for c in at.get("plotly_chart"))     # every run, one loss
+        charts(at))     # every run, one loss
 
 
 def test_links_round_trip_the_cell():

@@ -53,6 +53,18 @@ MAGNITUDE = [[i / (len(_INFERNO) - 1), c] for i, c in enumerate(_INFERNO)]
 
 MAX_POINTS = 2000       # longest line we send to the browser
 
+# The look every chart shares (the page's font and text colour, light grid lines, no
+# background of its own), as a plotly template applied when a chart is drawn.
+_AXIS = dict(gridcolor="#e6e9ef", zerolinecolor="#cdd2db", linecolor="#cdd2db",
+             automargin=True)
+TEMPLATE = {"layout": dict(
+    font=dict(family='"Source Sans", "Source Sans Pro", sans-serif', color="#31333f",
+              size=13),
+    paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+    xaxis=_AXIS, yaxis=_AXIS, hoverlabel=dict(font=dict(size=13)),
+    colorway=["#1f5fa8", "#f28e2b", "#2ca02c", "#8e6bbf", "#9c755f", "#7f7f7f"],
+)}
+
 
 def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
     """A layout dict: title with code name and math, labelled axes, zoom kept across

@@ -3,6 +3,7 @@ import logging
 
 import streamlit as st
 
+from dashboard.plotly_element import plotly_chart
 from dashboard.session import get
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -10,9 +11,9 @@ PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sele
 
 def plot(fig, caption=None):
     """Draw a figure and the one line that says what to notice in it. The key (from
-    the figure's uirevision, unique per chart) lets Streamlit keep the chart's identity
-    across updates where it supports that."""
-    st.plotly_chart(fig, config=PLOT_CONFIG, key=f"plot_{fig.layout.uirevision}")
+    the figure's uirevision, unique per chart) keeps the chart's identity across
+    updates, so it is redrawn in place and keeps the user's zoom."""
+    plotly_chart(fig, PLOT_CONFIG, key=f"plot_{fig.layout.uirevision}")
     if caption:
         st.caption(caption)
 
