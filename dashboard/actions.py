@@ -221,6 +221,7 @@ def on_clip_norm():
 
 def on_gradcheck():
     ss = _ss()
+    session.halt(ss)                  # the weights must not move while they are checked
     trainer = get(ss).trainer
     trace = trainer.trace
     table = engine.gradient_check(trainer.params, trace.inputs, trace.targets, trace.hprev,

@@ -1,47 +1,71 @@
-"""Live training: each refresh of the main fragment trains one time-bounded chunk."""
+"""Live training, paced by the page.
+
+While running, the runs train on a worker thread (``dashboard.background``) and the
+main fragment only draws them. The next refresh is asked for by the page itself, by a
+tiny element drawn last in the fragment (the pacer), once the browser has painted the
+previous one: so exactly one refresh is ever in flight, a slow page lowers the refresh
+rate instead of piling up a backlog, and Pause is answered at once instead of after the
+queued refreshes. Refreshes are at least ``DRAW_SHARE`` times the server's drawing time
+apart, so most of the server's time goes to training, whatever the model size.
+"""
 import time
 
 import streamlit as st
 
 from dashboard import session
 
-REFRESH_SECONDS = 0.1       # the fragment reruns this often while running
-# Training per refresh is bounded by time, whatever the model size, so the page never
-# waits long for a redraw: TRAIN_PER_DRAW times the last refresh's drawing time (so
-# training keeps about 3/4 of the server's time), within these bounds in seconds.
-MIN_TRAIN_SECONDS, MAX_TRAIN_SECONDS = 0.15, 0.6
-TRAIN_PER_DRAW = 3.0
+# A refresh starts at least this many times the server's drawing time after the last
+# one (so training keeps about 3/4 of the server), within these bounds in seconds.
+DRAW_SHARE = 4.0
+MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.25, 2.0
 
-
-def run_every(ss):
-    """The main fragment's timer: on while running, off otherwise."""
-    return REFRESH_SECONDS if session.get(ss).running else None
+PACER_JS = r"""
+export default function ({ data, parentElement, setTriggerValue }) {
+  const root = parentElement;
+  clearTimeout(root.bpttTimer);
+  if (!data.live) return;
+  const ask = () => {
+    const wait = Math.max(0, (root.bpttLast || 0) + data.period_ms - performance.now());
+    root.bpttTimer = setTimeout(() => {
+      root.bpttLast = performance.now();
+      setTriggerValue("drawn", data.seq);
+    }, wait);
+  };
+  // after the browser has painted this refresh (a hidden tab paints nothing: go on
+  // at the timer's pace there, so training does not stop)
+  if (document.hidden) ask();
+  else requestAnimationFrame(() => requestAnimationFrame(ask));
+}
+"""
+_pacer = st.components.v2.component("bptt_pacer", js=PACER_JS, isolate_styles=False)
 
 
 def tick(ss):
-    """Train one chunk if running: up to ``iters_per_refresh`` iterations of every run,
-    within the time budget; returns when it finished (None if not running). When
-    training stops (every run diverged) or the sidebar is
-    out of date, rerun the whole app so the timer and the sidebar follow."""
+    """Start of a refresh: keep the background training going (or stop it when every
+    run has diverged), and note the rate. Returns when drawing starts. When training
+    stopped or the sidebar is out of date, rerun the whole app so they follow."""
     s = session.get(ss)
     if s.sidebar_stale:
         st.rerun()
-    if not s.running:
-        return None
-    if not s.rate_marks:
-        session.mark_rate(ss)
-    budget = min(MAX_TRAIN_SECONDS, max(MIN_TRAIN_SECONDS, TRAIN_PER_DRAW * s.render_seconds))
-    session.step(ss, int(ss["iters_per_refresh"]), budget=budget)
-    session.mark_rate(ss)
-    if not s.running:
+    was_running = s.running
+    with session.drawing(ss):
+        session.keep_training(ss, int(ss["iters_per_refresh"]))
+        if s.running:
+            session.mark_rate(ss)
+    if was_running and not s.running:
         st.rerun()
     return time.perf_counter()
 
 
-def drawn(ss, tick_end):
-    """After the views are drawn: remember how long drawing took (live refreshes only)."""
-    if tick_end is not None:
-        session.note_render(ss, time.perf_counter() - tick_end)
+def drawn(ss, tick_start):
+    """End of a refresh: remember how long the server took to draw it, then mount the
+    pacer, which asks for the next refresh once the page has painted this one."""
+    s = session.get(ss)
+    seq = session.note_refresh(ss, time.perf_counter() - tick_start if s.running else None)
+    period = min(MAX_PERIOD_SECONDS, max(MIN_PERIOD_SECONDS, DRAW_SHARE * s.render_seconds))
+    _pacer(key="pacer", data={"live": s.running, "seq": seq,
+                              "period_ms": round(1000 * period)},
+           on_drawn_change=lambda: None)
 
 
 def walk_tick(ss):

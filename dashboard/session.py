@@ -11,10 +11,12 @@ touches the runs the user already has.
 import re
 import time
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import engine
 from dashboard import models
+from dashboard.background import BackgroundTraining
 
 MAX_RUNS = 4
 MAX_SAMPLES = 6                 # samples kept per run: the latest plus a short history
@@ -40,7 +42,7 @@ WIDGETS = {
     "preset": DEFAULT_PRESET, "comparison": NO_COMPARISON, "focus": None,
     "timestep": 0, "direction_choice": "backward", "sample_char": None,
     "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
-    "paste_text": "", "iters_per_refresh": 500, "temperature": 1.0, "play": None,
+    "paste_text": "", "iters_per_refresh": 2000, "temperature": 1.0, "play": None,
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
     "tour_start": None,
     **{key: None for key in HP_KEY.values()},
@@ -68,6 +70,8 @@ class Session:
     tour_step: int | None = None        # the guided tour's step, None when not touring
     playing: bool = False               # the explorer's walk plays by itself
     render_seconds: float = 0.0         # drawing time of the last live refresh
+    refreshes: int = 0                  # views drawn so far (numbers the live refreshes)
+    worker: BackgroundTraining | None = None   # trains the runs while running
 
     @property
     def trainer(self):
@@ -104,6 +108,7 @@ def init(ss):
 
 def install(ss, runs, label, lesson=CUSTOM, notes=()):
     """Make ``runs`` (name -> Trainer) the session's runs and reset what derives from them."""
+    halt(ss)
     s = get(ss)
     s.runs = dict(runs)
     s.focus = next(iter(s.runs))
@@ -138,6 +143,7 @@ def open_link(ss, runs, label, lesson, notes, view=None, timestep=None, focus=No
 
 def replace_focused(ss, trainer, notes=()):
     """A new model in place of the focused run (same position in the list)."""
+    halt(ss)
     s = get(ss)
     if len(s.runs) == 1:
         install(ss, {s.focus: trainer}, s.corpus_label, CUSTOM, notes)
@@ -159,6 +165,7 @@ def fork(ss, changes):
     """Add a copy of the focused run with ``changes`` to its live settings. Returns the
     new run's name. Raises ValueError (message for a person) on a fifth run or a bad
     change; nothing changes then."""
+    halt(ss)
     s = get(ss)
     if len(s.runs) >= MAX_RUNS:
         raise ValueError(f"A session holds at most {MAX_RUNS} runs side by side. Remove a "
@@ -173,6 +180,7 @@ def fork(ss, changes):
 
 def remove(ss, name):
     """Remove run ``name``; the last run cannot be removed."""
+    halt(ss)
     s = get(ss)
     if len(s.runs) <= 1:
         raise ValueError("This is the only run: there must always be one. Load a preset "
@@ -197,6 +205,7 @@ def set_focus(ss, name):
 
 def retune(ss, changes):
     """Apply live-setting ``changes`` to the focused run (weights kept)."""
+    halt(ss)
     s = get(ss)
     s.trainer.retune(**changes)
     s.edited = True
@@ -335,6 +344,7 @@ def step(ss, n=1, budget=None):
     or fewer if ``budget`` seconds run out first (checked after each lockstep round, so
     every run always gets the same count). A run that diverges stops and says why; the
     others go on. Returns the number of iterations trained."""
+    halt(ss)
     s = get(ss)
     names = active_runs(ss)
     start = time.perf_counter()
@@ -365,12 +375,54 @@ def start_running(ss):
 
 
 def stop_running(ss):
+    halt(ss)
     get(ss).running = False
 
 
-def note_render(ss, seconds):
-    """Remember how long the last live refresh took to draw (sets the next chunk)."""
-    get(ss).render_seconds = seconds
+def halt(ss):
+    """Stop the background training (if any) before the runs are changed or read
+    outside a drawing; its divergences are kept. ``running`` is unchanged: the next
+    refresh starts a new worker if still running."""
+    s = get(ss)
+    if s.worker is None:
+        return
+    s.worker.stop()
+    s.diverged.update(s.worker.diverged)
+    s.worker = None
+
+
+def keep_training(ss, cap):
+    """While running: the runs train in the background, at most ``cap`` iterations
+    between two refreshes. Picks up runs that diverged meanwhile; when none is left,
+    training stops. Call inside :func:`drawing`."""
+    s = get(ss)
+    if s.worker is not None:
+        s.diverged.update(s.worker.diverged)
+        if not s.running or not s.worker.alive or s.worker.cap != cap:
+            halt(ss)
+    names = active_runs(ss)
+    if not names:
+        s.running = False
+    if s.running and s.worker is None:
+        s.worker = BackgroundTraining(s.runs, names, cap)
+    elif s.running:
+        s.worker.refreshed()
+
+
+def drawing(ss):
+    """Context for reading the runs while they may train: the worker waits meanwhile."""
+    worker = ss["session"].worker if "session" in ss else None
+    return worker.drawing() if worker is not None else nullcontext()
+
+
+def note_refresh(ss, seconds=None):
+    """Count a refresh of the views and, while live, remember how long the server took
+    to draw it (it sets the time to the next refresh). Returns the count."""
+    s = get(ss)
+    s.refreshes += 1
+    if seconds is not None:
+        s.render_seconds = seconds
+    return s.refreshes
 
 
 def mark_rate(ss, now=None):

@@ -8,15 +8,16 @@ through ``dashboard.session``.
 """
 import streamlit as st
 
-from dashboard import live, share, sidebar
+from dashboard import live, session, share, sidebar
 from dashboard.views import code, explorer, export, flow, gradcheck, header, training
 from dashboard.views.common import safely
 
 st.set_page_config(page_title="BPTT Scope", page_icon="🔁", layout="wide")
 
 ss = st.session_state
-share.start(ss)           # first visit: the link's lesson, or min-char-rnn on prose.txt
-sidebar.render(ss)
+with session.drawing(ss):     # while live, the background training waits meanwhile
+    share.start(ss)           # first visit: the link's lesson, or min-char-rnn on prose.txt
+    sidebar.render(ss)
 
 VIEWS = {
     "Training": training.render,
@@ -29,11 +30,18 @@ VIEWS = {
 FIRST_VIEW = "Timestep explorer"
 
 
-@st.fragment(run_every=live.run_every(ss))
+@st.fragment
 def main_views():
-    """Everything right of the sidebar. While running, this fragment reruns on a timer
-    and trains one chunk per refresh; a view that is not open is not computed."""
-    tick_end = live.tick(ss)
+    """Everything right of the sidebar. While running, the runs train in the background
+    and this fragment redraws them each time the page asks (live.drawn); a view that is
+    not open is not computed."""
+    tick_start = live.tick(ss)
+    with session.drawing(ss):
+        _draw_views()
+    live.drawn(ss, tick_start)
+
+
+def _draw_views():
     left, right = st.columns([12, 2], vertical_alignment="center")
     with left:
         header.status(ss)
@@ -49,7 +57,6 @@ def main_views():
             with tab:
                 safely(render, ss)
     share.mirror(ss)      # the address bar always links to what is on screen
-    live.drawn(ss, tick_end)
 
 
 main_views()

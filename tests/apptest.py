@@ -1,6 +1,7 @@
 """What the dashboard's AppTest files share: starting the app, reading its session and
 messages, opening a view."""
 import json
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -43,3 +44,12 @@ def charts(at):
     found = [json.loads(e.proto.json)["spec"] for e in at.get("bidi_component")
              if e.proto.component_name.endswith("bptt_plotly")]
     return found + [chart.proto.spec for chart in at.get("plotly_chart")]
+
+
+def wait_until(condition, timeout=30.0):
+    """Poll ``condition`` until it holds (live training runs on a worker thread); fail
+    after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the background training"
+        time.sleep(0.01)

@@ -1,12 +1,14 @@
 """The dashboard through Streamlit's AppTest: every interaction, asserting on the
 session's model and on the rendered elements."""
 import io
+import json
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from apptest import charts
+from apptest import charts, wait_until
 from streamlit.testing.v1 import AppTest
 
 import engine
@@ -224,20 +226,37 @@ def test_reset_starts_again(at):
 
 
 # -- live training ---------------------------------------------------------------------
-def test_run_trains_in_chunks_and_pause_stops(at):
+def test_run_trains_in_the_background_and_pause_stops(at):
     at.slider(key="iters_per_refresh").set_value(5).run()
     at.button(key="run").click().run()
     assert sess(at).running is True
-    first = trainer(at).iteration
-    assert 1 < first <= 1 + 5                          # at most 5, within the time budget
-    at.run()                                               # one more refresh
-    assert first < trainer(at).iteration <= first + 5
+    wait_until(lambda: trainer(at).iteration == 1 + 5)     # on its own, 5 per refresh,
+    time.sleep(0.2)
+    assert trainer(at).iteration == 1 + 5                  # then it waits for the page
+    at.run()                                               # the page asks for a refresh
+    wait_until(lambda: trainer(at).iteration == 1 + 10)
     assert "iterations/s" in markdown(at)
     at.button(key="pause").click().run()
-    assert sess(at).running is False
+    assert sess(at).running is False and sess(at).worker is None
     paused = trainer(at).iteration
+    time.sleep(0.2)
     at.run()
     assert trainer(at).iteration == paused
+
+
+def test_pacer_asks_for_refreshes_only_while_running(at):
+    def pacer():
+        [element] = [e for e in at.get("bidi_component")
+                     if e.proto.component_name.endswith("bptt_pacer")]
+        return json.loads(element.proto.json)
+    assert pacer()["live"] is False
+    at.button(key="run").click().run()
+    first = pacer()
+    assert first["live"] is True and 250 <= first["period_ms"] <= 2000
+    at.run()
+    assert pacer()["seq"] > first["seq"]           # each refresh is numbered anew
+    at.button(key="pause").click().run()
+    assert pacer()["live"] is False
 
 
 # -- views -----------------------------------------------------------------------------
@@ -350,11 +369,14 @@ def _diverge(self):
 def test_divergence_stops_and_offers_ways_out(at, monkeypatch):
     at.slider(key="iters_per_refresh").set_value(3).run()
     at.button(key="run").click().run()
-    assert sess(at).running and trainer(at).iteration > 1
+    wait_until(lambda: trainer(at).iteration == 1 + 3)
+    assert sess(at).running
     before = trainer(at)
     reached = before.iteration
     monkeypatch.setattr(engine.Trainer, "step", _diverge)
-    at.run()                                                   # the next refresh diverges
+    at.run()                                                 # a refresh: 3 more may train
+    wait_until(lambda: sess(at).worker is None or sess(at).worker.diverged)
+    at.run()                                                 # the next refresh tells
     assert not at.exception
     assert sess(at).running is False
     assert trainer(at) is before and before.iteration == reached   # the model as it was

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.io as pio
 import pytest
 from apptest import charts as chart_specs
+from apptest import wait_until
 from streamlit.testing.v1 import AppTest
 
 import engine
@@ -227,7 +228,7 @@ def test_live_refreshes_of_training_compute_no_window_attribution(at, calls):
     at.button(key="run").click().run()
     for _ in range(3):
         at.run()                                                         # live refreshes
-    assert sess(at).trainer.iteration > 3
+    wait_until(lambda: sess(at).trainer.iteration > 3)
     at.button(key="pause").click().run()
     for name in ("input_saliency", "whh_piece_norms", "beyond_window"):
         assert calls[name] == before[name], name
