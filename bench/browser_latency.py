@@ -318,8 +318,12 @@ class Wire:
         msg.ParseFromString(payload)
         kind, spec, status = msg.WhichOneof("type"), 0, None
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            if msg.delta.new_element.WhichOneof("type") == "plotly_chart":
-                kind, spec = "plotly", len(msg.delta.new_element.plotly_chart.spec)
+            element = msg.delta.new_element
+            if element.WhichOneof("type") == "plotly_chart":
+                kind, spec = "plotly", len(element.plotly_chart.spec)
+            elif element.WhichOneof("type") == "bidi_component" \
+                    and element.bidi_component.component_name.endswith("bptt_plotly"):
+                kind, spec = "plotly", len(element.bidi_component.json)
         elif kind == "script_finished":
             status = self.status.values_by_number[msg.script_finished].name
         return {"t": now, "kind": kind, "size": len(payload), "spec": spec, "status": status}

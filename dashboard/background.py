@@ -48,9 +48,8 @@ class BackgroundTraining:
 
     def _loop(self):
         while True:
-            if self._drawers:                # let a waiting drawer have the runs first:
-                time.sleep(0.001)            # a lock is not fair to its waiters
-                continue
+            # (a drawer counts itself before it asks for the lock, so when this thread
+            # takes the lock back first it finds it not ready and waits, letting it in)
             with self._cond:
                 self._cond.wait_for(self._ready, timeout=1.0)
                 if self._stop or time.monotonic() - self._last_refresh > IDLE_SECONDS:

@@ -15,9 +15,9 @@ import streamlit as st
 from dashboard import session
 
 # A refresh starts at least this many times the server's drawing time after the last
-# one (so training keeps about 3/4 of the server), within these bounds in seconds.
-DRAW_SHARE = 4.0
-MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.25, 2.0
+# one (so training keeps about 5/6 of the server), within these bounds in seconds.
+DRAW_SHARE = 6.0
+MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.3, 2.0
 
 PACER_JS = r"""
 export default function ({ data, parentElement, setTriggerValue }) {

@@ -14,9 +14,11 @@ The element loads plotly.js once per page from Streamlit's static folder
 available the charts fall back to ``st.plotly_chart``: slower, but the same figures.
 """
 import shutil
+import weakref
 from pathlib import Path
 
 import plotly
+import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
 
@@ -40,6 +42,13 @@ function loadPlotly(url) {
   return window.__bpttPlotly;
 }
 
+// The outline of the selected timestep (shapes named "current t") moved to column
+// ``mark``: moving t then redraws one outline instead of the whole figure.
+function marked(shapes, mark) {
+  if (mark === null || mark === undefined || !shapes) return shapes;
+  return shapes.map((s) => s.name === "current t" ? { ...s, x0: mark - 0.5, x1: mark + 0.5 } : s);
+}
+
 export default function ({ data, parentElement }) {
   let div = parentElement.querySelector("div.bptt-plot");
   if (!div) {
@@ -48,14 +57,19 @@ export default function ({ data, parentElement }) {
     div.style.width = "100%";
     parentElement.appendChild(div);
   }
-  if (div.bpttSpec === data.spec) return;        // the same figure: nothing to draw
-  div.bpttSpec = data.spec;
-  const spec = data.spec;
+  const spec = data.spec, mark = data.mark;
+  if (div.bpttSpec === spec && div.bpttMark === mark) return;   // nothing changed
+  const marksOnly = div.bpttSpec === spec && div.bpttDrawn;
+  div.bpttSpec = spec;
+  div.bpttMark = mark;
   if (!div.style.minHeight) div.style.minHeight = data.height + "px";
   loadPlotly(data.url).then((Plotly) => {
-    if (div.bpttSpec !== spec) return;           // a newer figure arrived meanwhile
+    if (div.bpttSpec !== spec || div.bpttMark !== mark) return;   // a newer one came
+    if (marksOnly) return Plotly.relayout(div, { shapes: marked(div.layout.shapes, mark) });
     const fig = JSON.parse(spec);
-    return Plotly.react(div, fig.data, fig.layout, data.config);
+    fig.layout.shapes = marked(fig.layout.shapes, mark);
+    return Plotly.react(div, fig.data, fig.layout, data.config)
+      .then(() => { div.bpttDrawn = true; });
   }).catch((err) => {
     div.bpttSpec = null;
     div.textContent = "This chart could not be drawn: plotly.js did not load (" +
@@ -95,18 +109,33 @@ def _static_plotly():
 
 def spec(fig):
     """The figure as the JSON plotly.js reads, in the app's look (``style.TEMPLATE``
-    instead of Streamlit's chart theme)."""
+    instead of Streamlit's chart theme). Figures are not changed once drawn (cached
+    ones are shared), so each one's JSON is made once."""
+    cached = _specs.get(id(fig))
+    if cached is not None and cached[0]() is fig:
+        return cached[1]
     figure = fig.to_plotly_json()
     figure["layout"] = {**figure["layout"], "template": style.TEMPLATE}
-    return plotly.io.json.to_json_plotly(figure)
+    text = plotly.io.json.to_json_plotly(figure)
+    _specs[id(fig)] = (weakref.ref(fig), text)
+    weakref.finalize(fig, _specs.pop, id(fig), None)
+    return text
 
 
-def plotly_chart(fig, config, key):
-    """Draw ``fig`` under ``key``; later calls with the same key update it in place."""
+_specs = {}             # id(figure) -> (weak reference to it, its JSON)
+
+
+def plotly_chart(fig, config, key, mark=None):
+    """Draw ``fig`` under ``key``; later calls with the same key update it in place.
+    ``mark``: the timestep to outline in a whole-window figure (its shapes named
+    ``style.CURRENT_T``); a figure that differs only by it is not sent again."""
     url = plotly_js_url()
     if url is None:
+        if mark is not None:
+            fig = style.mark_timestep(go.Figure(fig), mark)
         st.plotly_chart(fig, config=config, key=key)
         return
-    _element(key=key, data={"spec": spec(fig), "url": url, "height": fig.layout.height,
+    _element(key=key, data={"spec": spec(fig), "mark": mark, "url": url,
+                            "height": fig.layout.height,
                             "config": {**config, "responsive": True}})
 

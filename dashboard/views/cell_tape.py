@@ -143,7 +143,7 @@ def _tape_section(ss, trace, t, inputs):
                    "z_t ⊙ dh_t (dotted) and the path through Whh^T (dashed). The green "
                    "line says how much of dh's length the copy keeps: near 1, the gradient "
                    "crosses the step almost untouched.")
-    plot(charts.mark_timestep(figs["tape"], t), caption)
+    plot(figs["tape"], caption, mark=t)
     plot(gates.loss_paths_chart(tp["G"], t, inputs, C=tp["C"],
                                 uirevision=rev(ss, "loss_paths")),
          "One loss at a time, through every path (loss_to_state"
@@ -160,7 +160,7 @@ def _tape_section(ss, trace, t, inputs):
         plot(gates.carrier_units_chart(follow["dc" if cell == "lstm" else "dh"], gate, t,
                                        inputs, cell, uirevision=rev(ss, "carriers")),
              CARRIER_CAPTION[cell].format(t=t))
-    plot(charts.mark_timestep(figs["heatmaps"], t),
+    plot(figs["heatmaps"],
          "Same units in every panel. " + (
              "c (blue, forward) holds what the LSTM remembers; f (green): dark = forget "
              "gate open, c and dc pass through; dc (brown/red, backward): the gradient "
@@ -168,7 +168,7 @@ def _tape_section(ss, trace, t, inputs):
              if cell == "lstm" else
              "h (blue, forward); z (green): dark = update gate open, h and dh are copied "
              "through; dh (backward); r (green): the reset gate, how much of h_(t−1) "
-             "the candidate n sees."))
+             "the candidate n sees."), mark=t)
 
 
 CARRIER_CAPTION = {

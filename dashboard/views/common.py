@@ -9,11 +9,13 @@ from dashboard.session import get
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-def plot(fig, caption=None):
+def plot(fig, caption=None, mark=None):
     """Draw a figure and the one line that says what to notice in it. The key (from
     the figure's uirevision, unique per chart) keeps the chart's identity across
-    updates, so it is redrawn in place and keeps the user's zoom."""
-    plotly_chart(fig, PLOT_CONFIG, key=f"plot_{fig.layout.uirevision}")
+    updates, so it is redrawn in place and keeps the user's zoom. ``mark``: the
+    selected timestep, outlined in a whole-window figure (moving it redraws only the
+    outline)."""
+    plotly_chart(fig, PLOT_CONFIG, key=f"plot_{fig.layout.uirevision}", mark=mark)
     if caption:
         st.caption(caption)
 

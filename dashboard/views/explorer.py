@@ -205,9 +205,9 @@ def _window_charts(ss, trace, t, inputs):
         "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
         "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "
         "gate; dhnext is what arrives from later steps, a zero column at T−1."))
-    plot(charts.mark_timestep(figs["norms"], t),
-         norms_caption + " " + attribution.ghost_note(get(ss), figs["ghost"]))
-    plot(charts.mark_timestep(figs["heatmaps"], t), heatmaps_caption)
+    plot(figs["norms"], norms_caption + " " + attribution.ghost_note(get(ss), figs["ghost"]),
+         mark=t)
+    plot(figs["heatmaps"], heatmaps_caption, mark=t)
 
 
 def _window_figures(ss, trace, inputs):
