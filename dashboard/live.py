@@ -5,8 +5,8 @@ main fragment only draws them. The next refresh is asked for by the page itself,
 tiny element drawn last in the fragment (the pacer), once the browser has painted the
 previous one: so exactly one refresh is ever in flight, a slow page lowers the refresh
 rate instead of piling up a backlog, and Pause is answered at once instead of after the
-queued refreshes. Refreshes are at least ``DRAW_SHARE`` times the server's drawing time
-apart, so most of the server's time goes to training, whatever the model size.
+queued refreshes. Refreshes are spaced by the server's drawing time and the page's
+(see ``DRAW_SHARE``), so most of the machine goes to training, whatever the model size.
 """
 import time
 
@@ -15,21 +15,28 @@ import streamlit as st
 from dashboard import session
 
 # A refresh starts at least this many times the server's drawing time after the last
-# one (so training keeps about 5/6 of the server), within these bounds in seconds.
-DRAW_SHARE = 6.0
-MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.3, 2.0
+# one (so training keeps about 7/8 of the server), within these bounds in seconds; and
+# (in the page) at least 3 times the last refresh's whole cycle, page included.
+DRAW_SHARE = 8.0
+MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.4, 2.0
 
 PACER_JS = r"""
+const CYCLE_SHARE = 3;
+
 export default function ({ data, parentElement, setTriggerValue }) {
   const root = parentElement;
   clearTimeout(root.bpttTimer);
-  if (!data.live) return;
+  if (!data.live) { root.bpttAsked = null; return; }
   const ask = () => {
-    const wait = Math.max(0, (root.bpttLast || 0) + data.period_ms - performance.now());
+    // a refresh cycle (request, server, page) takes at most a third of the time, so
+    // the page's drawing does not starve training of the machine's cores
+    const now = performance.now();
+    const cycle = root.bpttAsked ? now - root.bpttAsked : 0;
+    const wait = Math.max(data.period_ms, CYCLE_SHARE * cycle) - cycle;
     root.bpttTimer = setTimeout(() => {
-      root.bpttLast = performance.now();
+      root.bpttAsked = performance.now();
       setTriggerValue("drawn", data.seq);
-    }, wait);
+    }, Math.max(0, wait));
   };
   // after the browser has painted this refresh (a hidden tab paints nothing: go on
   // at the timer's pace there, so training does not stop)

@@ -148,6 +148,28 @@ def shown_iteration(page):
     return int(re.search(r"iteration (\d+)", text).group(1))
 
 
+def test_moving_t_moves_the_outline_in_place(page):
+    """Moving t redraws only the current-t outline of the whole-window charts: the
+    heatmaps keep their element and the outline lands on the new column."""
+    page.get_by_role("tab", name="Timestep explorer").click()
+    settle(page)
+    heatmaps = page.locator("[class*='st-key-plot_heatmaps'] .js-plotly-plot")
+    heatmaps.evaluate("div => { div.dataset.probe = 'before'; }")
+    thumb = page.locator(".st-key-timestep input[type='range']")
+    thumb.focus()
+    thumb.press("End")
+    settle(page)
+    thumb.press("ArrowLeft")
+    settle(page)
+    t = int(thumb.input_value())
+    outline = heatmaps.evaluate(
+        "div => ({probe: div.dataset.probe, x0: div.layout.shapes"
+        ".filter(s => s.name === 'current t').map(s => s.x0)})")
+    assert outline["probe"] == "before" and outline["x0"], outline
+    assert all(x0 == t - 0.5 for x0 in outline["x0"]), (t, outline)
+    assert_no_exception(page, "moving t")
+
+
 def test_gradient_check_in_the_browser(page):
     page.get_by_role("tab", name="Gradient check").click()
     settle(page)
@@ -159,15 +181,37 @@ def test_gradient_check_in_the_browser(page):
 
 
 def test_live_training_ticks_and_pauses(page):
-    """run_every fragments only tick in a real browser: Run must train on its own."""
+    """Live refreshes are asked for by the page (only a real browser does): Run must
+    train on its own, redraw the same charts in place (no chart is thrown away, the
+    user's zoom stays), never leave the view blank, and Pause must stop it."""
     page.get_by_role("tab", name="Training").click()
     settle(page)
+    page.evaluate("() => document.querySelectorAll('.js-plotly-plot')"
+                  ".forEach(div => { div.dataset.probe = 'before Run'; })")
+    loss = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
+    box = loss.bounding_box()                              # drag-zoom the loss chart
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5, steps=5)
+    page.mouse.up()
+    settle(page)
+    zoom = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.xaxis.range")
     start = shown_iteration(page)
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_function(
         f"() => {{ const m = document.body.innerText.match(/· iteration (\\d+)/);"
         f" return m && Number(m[1]) > {start} + 300; }}", timeout=60_000)
     assert page.get_by_text("iterations/s").count() > 0
+    for _ in range(5):                             # while running, every few refreshes
+        drawn = page.evaluate(
+            "() => ({charts: document.querySelectorAll('.js-plotly-plot').length,"
+            " kept: document.querySelectorAll('.js-plotly-plot[data-probe]').length,"
+            " text: document.querySelector('[data-testid=\"stMain\"]').innerText.length})")
+        assert drawn["charts"] >= 7 and drawn["kept"] == drawn["charts"], drawn
+        assert drawn["text"] > 500, drawn                         # never a blank view
+        page.wait_for_timeout(300)
+    assert page.evaluate(
+        "() => document.querySelector('.js-plotly-plot').layout.xaxis.range") == zoom
     page.get_by_role("button", name="Pause", exact=True).click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('button')].some(b => "
