@@ -60,7 +60,7 @@ class BackgroundTraining:
     def _round(self):
         """Lockstep iterations of every active run, for at most ROUND_SECONDS."""
         end = time.perf_counter() + ROUND_SECONDS
-        while self.names and self._since_refresh < self.cap:
+        while self.names and self._since_refresh < self.cap and not self._stop:
             for name in list(self.names):
                 err = models.advance(self.runs[name], 1)
                 if err is not None:
@@ -94,8 +94,8 @@ class BackgroundTraining:
 
     def stop(self):
         """Stop and wait for the worker (at most one round)."""
+        self._stop = True            # first: the worker may hold the lock round after round
         with self._cond:
-            self._stop = True
             self._cond.notify_all()
         if self._thread is not threading.current_thread():
             self._thread.join()

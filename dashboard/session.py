@@ -34,6 +34,10 @@ ARCHITECTURE = tuple(n for n in ("cell", "hidden_size", "seq_length", "seed", "w
 HYPER = ARCHITECTURE + TRAINING
 HP_KEY = {name: f"hp_{name}" for name in HYPER}
 
+# Live training: the choices of "iterations per refresh (at most)". The largest (the
+# default) is more than a default-sized model trains between two refreshes.
+ITERS_PER_REFRESH = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
 # Every widget key the app uses, with the value it starts at. Widgets whose value is
 # the model's (hp_*, focus, timestep) are set by ``install`` / ``set_timestep``.
 WIDGETS = {
@@ -42,7 +46,7 @@ WIDGETS = {
     "preset": DEFAULT_PRESET, "comparison": NO_COMPARISON, "focus": None,
     "timestep": 0, "direction_choice": "backward", "sample_char": None,
     "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
-    "paste_text": "", "iters_per_refresh": 2000, "temperature": 1.0, "play": None,
+    "paste_text": "", "iters_per_refresh": ITERS_PER_REFRESH[-1], "temperature": 1.0, "play": None,
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
     "tour_start": None,
     **{key: None for key in HP_KEY.values()},

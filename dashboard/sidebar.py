@@ -53,10 +53,12 @@ def _train(sb, s):
     cols[1].button("Run", key="run", on_click=actions.on_run, disabled=running,
                    help="Train live, refreshing the charts after each chunk.")
     cols[2].button("Pause", key="pause", on_click=actions.on_pause, disabled=not running)
-    sb.slider("Iterations per refresh (at most)", 1, 2000, key="iters_per_refresh",
-              help="While running, the model trains in the background and the charts "
-                   "redraw a few times a second: at most this many iterations between "
-                   "two redraws. Lower it to watch training in slow motion.")
+    sb.select_slider("Iterations per refresh (at most)", session.ITERS_PER_REFRESH,
+                     key="iters_per_refresh", format_func=lambda n: f"{n:,}",
+                     help="While running, the model trains in the background and the "
+                          "charts redraw about once a second: at most this many "
+                          "iterations between two redraws. Lower it to watch training in "
+                          "slow motion.")
     sb.slider("Sampling temperature", 0.1, 2.0, step=0.05, key="temperature",
               help="Below 1: safer, repetitive samples. Above 1: wilder ones.")
 

@@ -244,7 +244,7 @@ def test_reset_starts_again(at):
 
 # -- live training ---------------------------------------------------------------------
 def test_run_trains_in_the_background_and_pause_stops(at):
-    at.slider(key="iters_per_refresh").set_value(5).run()
+    at.select_slider(key="iters_per_refresh").set_value(5).run()
     at.button(key="run").click().run()
     assert sess(at).running is True
     wait_until(lambda: trainer(at).iteration == 1 + 5)     # on its own, 5 per refresh,
@@ -384,7 +384,7 @@ def _diverge(self):
 
 
 def test_divergence_stops_and_offers_ways_out(at, monkeypatch):
-    at.slider(key="iters_per_refresh").set_value(3).run()
+    at.select_slider(key="iters_per_refresh").set_value(3).run()
     at.button(key="run").click().run()
     wait_until(lambda: trainer(at).iteration == 1 + 3)
     assert sess(at).running

@@ -224,7 +224,7 @@ def test_computed_once_per_window_and_only_where_shown(at, calls):
 def test_live_refreshes_of_training_compute_no_window_attribution(at, calls):
     show(at, "Training")
     before = dict(calls)
-    at.slider(key="iters_per_refresh").set_value(5).run()
+    at.select_slider(key="iters_per_refresh").set_value(5).run()
     at.button(key="run").click().run()
     for _ in range(3):
         at.run()                                                         # live refreshes

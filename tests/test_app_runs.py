@@ -129,7 +129,7 @@ def test_a_diverged_run_stops_and_the_others_go_on(at, monkeypatch):
 
 def test_live_training_advances_every_run_equally(at):
     at.selectbox(key="comparison").set_value("seq-length").run()
-    at.slider(key="iters_per_refresh").set_value(4).run()
+    at.select_slider(key="iters_per_refresh").set_value(4).run()
     at.button(key="run").click().run()
     at.run()
     start_iteration = sess(at).trainer.iteration
