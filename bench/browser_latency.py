@@ -728,14 +728,20 @@ def comparison(page, trials, pause_n):
     if name is None:
         print(f"  comparison: nothing to choose among {options}; skipped.")
         return
-    r = page.measure("iteration", page.option("comparison", name), f"comparison {name}")
+    try:
+        n = len(engine.COMPARISONS[name].runs)
+    except (NameError, KeyError, AttributeError):
+        n = 2
+    # the status line names the focused run "of n" once the comparison is on screen
+    r = page.measure("text", page.option("comparison", name), f"comparison {name}",
+                     want=f"of {n} ·")
     record(f"choose comparison {name!r}", [r])
     for view in page.tabs()[:3]:
         page.open_tab(view)
         results = [page.measure("iteration", page.at(page.button("step")),
-                                f"4 runs, {view}") for _ in range(trials)]
-        record(f"Step, 4 runs, in {view}", results, TARGETS["step"])
-    pause_trials(page, pause_n, FIRST_VIEW, "Pause, 4 runs,")
+                                f"{n} runs, {view}") for _ in range(trials)]
+        record(f"Step, {n} runs, in {view}", results, TARGETS["step"])
+    pause_trials(page, pause_n, FIRST_VIEW, f"Pause, {n} runs,")
 
 
 SECTIONS = ("first", "step", "tabs", "timestep", "preset", "live", "pause", "comparison")

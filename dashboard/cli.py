@@ -8,7 +8,10 @@ APP = Path(__file__).resolve().parent / "streamlit_app.py"
 def main(argv=None):
     """Extra arguments are passed to ``streamlit run`` (e.g. --server.port 8502)."""
     from streamlit.web import cli as stcli
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    # static serving: the charts' plotly.js (see dashboard/plotly_element.py), wherever
+    # the command is started from
+    sys.argv = ["streamlit", "run", str(APP), "--server.enableStaticServing", "true",
+                *(sys.argv[1:] if argv is None else argv)]
     return stcli.main()
 
 
