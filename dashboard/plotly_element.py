@@ -14,6 +14,7 @@ The element loads plotly.js once per page from Streamlit's static folder
 available the charts fall back to ``st.plotly_chart``: slower, but the same figures.
 """
 import shutil
+import tempfile
 import weakref
 from pathlib import Path
 
@@ -99,9 +100,11 @@ def _static_plotly():
     try:
         if not target.exists() or target.stat().st_size != source.stat().st_size:
             STATIC.mkdir(exist_ok=True)
-            partial = target.with_suffix(".partial")
-            shutil.copyfile(source, partial)
-            partial.replace(target)       # never a half-written file under its real name
+            with tempfile.NamedTemporaryFile(dir=STATIC, suffix=".partial",
+                                             delete=False) as partial:
+                with source.open("rb") as original:
+                    shutil.copyfileobj(original, partial)
+            Path(partial.name).replace(target)   # never half a file under its real name
         return True
     except OSError:
         return False

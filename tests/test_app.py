@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from apptest import charts, wait_until
 from streamlit.testing.v1 import AppTest
 
 import engine
-from dashboard import exports, models, session, window
+from dashboard import exports, models, plotly_element, session, window
+from dashboard.charts import style
 from engine.checkpoint import to_bytes
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
@@ -109,6 +111,25 @@ def test_moving_t_resends_only_the_outline_of_whole_window_charts(at):
         assert outlined                         # the outline the page moves to the mark
     for name in ("plot_h_t", "plot_dy_t", "plot_dh_parts"):     # this timestep's vectors
         assert after[name]["spec"] != before[name]["spec"] and after[name]["mark"] is None
+
+
+def test_without_static_serving_charts_fall_back_to_st_plotly_chart(monkeypatch):
+    monkeypatch.setattr(plotly_element, "plotly_js_url", lambda: None)
+    at = start()
+    at.slider(key="timestep").set_value(3).run()
+    assert len(at.get("plotly_chart")) == len(charts(at)) == 6
+    heatmaps = json.loads(at.get("plotly_chart")[-1].proto.spec)["layout"]["shapes"]
+    outlines = [shape["x0"] for shape in heatmaps if shape.get("name") == "current t"]
+    assert outlines and set(outlines) == {2.5}                    # marked at t = 3
+
+
+def test_chart_json_carries_the_app_template_and_is_made_once(at):
+    fig = go.Figure(go.Scatter(y=[1, 2]), layout=dict(uirevision="x", height=200))
+    text = plotly_element.spec(fig)
+    assert json.loads(text)["layout"]["template"] == json.loads(
+        json.dumps(style.TEMPLATE))
+    assert plotly_element.spec(fig) is text                       # cached per figure
+    assert plotly_element.spec(go.Figure(fig)) is not text        # a copy is another
 
 
 def test_previous_next_and_direction(at):
