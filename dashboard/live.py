@@ -16,19 +16,19 @@ from dashboard import session
 
 # A refresh starts at least this many times the server's drawing time after the last
 # one (so training keeps about 7/8 of the server), within these bounds in seconds; and
-# (in the page) at least twice the last refresh's whole cycle, page included.
+# (in the page) at least 3 times the last refresh's whole cycle, page included.
 DRAW_SHARE = 8.0
 MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.4, 2.0
 
 PACER_JS = r"""
-const CYCLE_SHARE = 2;
+const CYCLE_SHARE = 3;
 
 export default function ({ data, parentElement, setTriggerValue }) {
   const root = parentElement;
   clearTimeout(root.bpttTimer);
   if (!data.live) { root.bpttAsked = null; return; }
   const ask = () => {
-    // a refresh cycle (request, server, page) takes at most half of the time, so
+    // a refresh cycle (request, server, page) takes at most a third of the time, so
     // the page's drawing does not starve training of the machine's cores
     const now = performance.now();
     const cycle = root.bpttAsked ? now - root.bpttAsked : 0;
