@@ -8,6 +8,7 @@ until the drawing is done. So a view always reads a consistent model, and the ti
 page spends between refreshes goes to training instead of to waiting for the next
 refresh. Nothing here imports streamlit.
 """
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ class BackgroundTraining:
         self.names = list(names)
         self.cap = max(1, int(cap))
         self.diverged = {}
+        self.failed = None           # why the worker stopped on an unexpected error
         self._cond = threading.Condition()
         self._count = threading.Lock()   # guards _drawers, never held for long
         self._drawers = 0            # script runs that hold or wait for the runs
@@ -55,7 +57,12 @@ class BackgroundTraining:
                 if self._stop or time.monotonic() - self._last_refresh > IDLE_SECONDS:
                     return
                 if self._ready():
-                    self._round()
+                    try:
+                        self._round()
+                    except Exception as err:      # a bug must not die unseen
+                        logging.getLogger("bpttscope").exception("background training")
+                        self.failed = f"{type(err).__name__}: {err}"
+                        return
 
     def _round(self):
         """Lockstep iterations of every active run, for at most ROUND_SECONDS."""

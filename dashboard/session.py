@@ -343,15 +343,13 @@ def active_runs(ss):
     return [name for name in s.runs if name not in s.diverged]
 
 
-def step(ss, n=1, budget=None):
-    """Advance every run that has not diverged by the same iterations: ``n`` of them,
-    or fewer if ``budget`` seconds run out first (checked after each lockstep round, so
-    every run always gets the same count). A run that diverges stops and says why; the
+def step(ss, n=1):
+    """Advance every run that has not diverged by the same ``n`` iterations (Step; live
+    training is dashboard.background's). A run that diverges stops and says why; the
     others go on. Returns the number of iterations trained."""
     halt(ss)
     s = get(ss)
     names = active_runs(ss)
-    start = time.perf_counter()
     done = 0
     while done < n and names:
         for name in list(names):
@@ -360,8 +358,6 @@ def step(ss, n=1, budget=None):
                 s.diverged[name] = str(err)
                 names.remove(name)
         done += 1
-        if budget is not None and time.perf_counter() - start > budget:
-            break
     if not names:
         s.running = False
     return done
@@ -402,6 +398,10 @@ def keep_training(ss, cap):
     s = get(ss)
     if s.worker is not None:
         s.diverged.update(s.worker.diverged)
+        if s.worker.failed:
+            flash(ss, "error", f"Live training stopped on an unexpected error "
+                               f"({s.worker.failed}). Reset if the charts look wrong.")
+            s.running = False
         if not s.running or not s.worker.alive or s.worker.cap != cap:
             halt(ss)
     names = active_runs(ss)

@@ -51,7 +51,8 @@ def _train(sb, s):
     cols[0].button("Step", key="step", on_click=actions.on_step, type="primary",
                    help="Train exactly one iteration (one window) of every run and show it.")
     cols[1].button("Run", key="run", on_click=actions.on_run, disabled=running,
-                   help="Train live, refreshing the charts after each chunk.")
+                   help="Train live: the model trains in the background and the charts "
+                        "update in place.")
     cols[2].button("Pause", key="pause", on_click=actions.on_pause, disabled=not running)
     sb.select_slider("Iterations per refresh (at most)", session.ITERS_PER_REFRESH,
                      key="iters_per_refresh", format_func=lambda n: f"{n:,}",

@@ -78,3 +78,14 @@ def test_a_run_that_diverges_stops_and_says_why_the_others_go_on(monkeypatch):
         worker.stop()
     assert worker.diverged == {"run 0": "diverged at iteration 3 (test)"}
     assert doomed.iteration == 3 and worker.names == ["run 1"]
+
+
+def test_an_unexpected_error_stops_the_worker_and_is_kept(monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(engine.Trainer, "step", broken)
+    trainers = runs(1)
+    worker = BackgroundTraining(trainers, list(trainers), cap=10)
+    wait_until(lambda: not worker.alive)
+    assert worker.failed == "RuntimeError: a bug" and worker.diverged == {}
+    worker.stop()
