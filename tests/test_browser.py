@@ -170,6 +170,26 @@ def test_moving_t_moves_the_outline_in_place(page):
     assert_no_exception(page, "moving t")
 
 
+def run_until(page, iteration, timeout=90_000):
+    """Press Run and wait until the page shows an iteration past ``iteration``."""
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function(
+        f"() => {{ const m = document.body.innerText.match(/· iteration (\\d+)/);"
+        f" return m && Number(m[1]) > {iteration}; }}", timeout=timeout)
+
+
+def pause_and_check(page):
+    """Press Pause; once Run is offered again the iteration must stop moving."""
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => "
+        "b.innerText.trim() === 'Run' && !b.disabled)", timeout=60_000)
+    settle(page)
+    paused_at = shown_iteration(page)
+    page.wait_for_timeout(2_000)
+    assert shown_iteration(page) == paused_at          # paused means paused
+
+
 def test_gradient_check_in_the_browser(page):
     page.get_by_role("tab", name="Gradient check").click()
     settle(page)
@@ -196,11 +216,7 @@ def test_live_training_ticks_and_pauses(page):
     page.mouse.up()
     settle(page)
     zoom = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.xaxis.range")
-    start = shown_iteration(page)
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function(
-        f"() => {{ const m = document.body.innerText.match(/· iteration (\\d+)/);"
-        f" return m && Number(m[1]) > {start} + 300; }}", timeout=60_000)
+    run_until(page, shown_iteration(page) + 300)
     assert page.get_by_text("iterations/s").count() > 0
     for _ in range(5):                             # while running, every few refreshes
         drawn = page.evaluate(
@@ -212,14 +228,7 @@ def test_live_training_ticks_and_pauses(page):
         page.wait_for_timeout(300)
     assert page.evaluate(
         "() => document.querySelector('.js-plotly-plot').layout.xaxis.range") == zoom
-    page.get_by_role("button", name="Pause", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('button')].some(b => "
-        "b.innerText.trim() === 'Run' && !b.disabled)", timeout=60_000)
-    settle(page)
-    paused_at = shown_iteration(page)
-    page.wait_for_timeout(2_000)
-    assert shown_iteration(page) == paused_at          # paused means paused
+    pause_and_check(page)
     assert_no_exception(page, "live training")
     page.screenshot(path=str(SHOTS / "08_after_live_training.png"), full_page=True)
 
@@ -231,23 +240,12 @@ def test_clipping_comparison_live(page):
     assert_no_exception(page, "loading the clipping comparison")
     page.get_by_role("tab", name="Training").click()
     settle(page)
-    start = shown_iteration(page)
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function(
-        f"() => {{ const m = document.body.innerText.match(/· iteration (\\d+)/);"
-        f" return m && Number(m[1]) > {start} + 150; }}", timeout=90_000)
+    run_until(page, shown_iteration(page) + 150)
     # while running the view is never blank: its charts stay on the page
     for _ in range(5):
         assert page.locator(".js-plotly-plot").count() >= 6
         page.wait_for_timeout(200)
-    page.get_by_role("button", name="Pause", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('button')].some(b => "
-        "b.innerText.trim() === 'Run' && !b.disabled)", timeout=60_000)
-    settle(page)
-    paused_at = shown_iteration(page)
-    page.wait_for_timeout(1_500)
-    assert shown_iteration(page) == paused_at
+    pause_and_check(page)
     assert_no_exception(page, "clipping comparison, Training")
     legend = page.locator(".js-plotly-plot .legendtext").evaluate_all(
         "els => els.map(e => e.textContent)")
