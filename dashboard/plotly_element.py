@@ -13,6 +13,7 @@ The element loads plotly.js once per page from Streamlit's static folder
 ``server.enableStaticServing``, set in ``.streamlit/config.toml``). Where that is not
 available the charts fall back to ``st.plotly_chart``: slower, but the same figures.
 """
+import functools
 import shutil
 import tempfile
 import weakref
@@ -92,9 +93,10 @@ def plotly_js_url():
     return f"{'/' + base if base else ''}/app/static/{PLOTLY_JS}"
 
 
+@functools.cache
 def _static_plotly():
-    """Copy the installed plotly package's plotly.min.js to the static folder (once,
-    and again after a plotly upgrade). False if that is impossible here."""
+    """Copy the installed plotly package's plotly.min.js to the static folder (once per
+    server process, and again after a plotly upgrade). False if that is impossible."""
     source = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
     target = STATIC / PLOTLY_JS
     try:
