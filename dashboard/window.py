@@ -10,9 +10,10 @@ JACOBIAN_LIMIT = 2.0    # seconds per window above which jacobian_norms is not d
 
 
 def jacobian_seconds(T, H):
-    """Rough time jacobian_norms takes for a window: T(T-1)/2 products and SVDs of
-    H x H matrices, about 0.25 s at T = 25, H = 100 (bench/diagnostics_speed.py)."""
-    return T * (T - 1) / 2 * H ** 3 * 8.5e-10
+    """Rough time jacobian_norms takes for a window: T(T-1)/2 products and spectral
+    norms of H x H matrices, about 0.12 s at T = 25, H = 100 and 0.5 s at T = 50
+    (bench/diagnostics_speed.py)."""
+    return T * (T - 1) / 2 * H ** 3 * 4.5e-10
 
 
 def cached(session, run, name, build):

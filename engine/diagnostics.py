@@ -62,8 +62,25 @@ def jacobian_norms(trace, params):
         if k > 1:
             P = M[k:] @ P[:-1]                  # dh_t/dh_{t-k} = M_t dh_{t-1}/dh_{t-k}
         # one lag at a time: memory stays O(T H^2), not O(T^2 H^2)
-        J[np.arange(k, T), np.arange(0, T - k)] = np.linalg.svd(P, compute_uv=False)[:, 0]
+        J[np.arange(k, T), np.arange(0, T - k)] = spectral_norms(P)
     return J
+
+
+def spectral_norms(P):
+    """Largest singular value of each matrix in the stack ``P`` (n, H, H), as
+    ``np.linalg.norm(P[i], 2)`` gives it, in about half the time: the square root of the
+    largest eigenvalue of the symmetric Q^T Q (eigvalsh gets the largest eigenvalue to
+    rounding, relative error ~1e-15), where Q is P divided by its largest entry, so that
+    squaring neither underflows on a vanishing product nor overflows on an exploding one.
+    A zero matrix gives 0; one holding inf or nan gives inf or nan."""
+    scale = np.max(np.abs(P), axis=(1, 2))
+    out = scale.copy()
+    ok = np.isfinite(scale) & (scale > 0)
+    if ok.any():
+        Q = P[ok] / scale[ok, None, None]
+        top = np.linalg.eigvalsh(np.swapaxes(Q, 1, 2) @ Q)[:, -1]
+        out[ok] = scale[ok] * np.sqrt(np.clip(top, 0.0, None))
+    return out
 
 
 @single_threaded

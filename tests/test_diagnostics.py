@@ -41,6 +41,28 @@ def test_loss_to_state_and_jacobian_norms_match_brute_force(gain):
     np.testing.assert_array_equal(np.diag(J), 1.0)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e-6, 1.0, 1e6, 1e150, 1e300])
+def test_spectral_norms_match_svd_at_every_scale(scale):
+    """eigvalsh of the scaled Gram matrix gives numpy's 2-norm to rounding, even where
+    squaring the entries would underflow (vanishing) or overflow (exploding)."""
+    from engine.diagnostics import spectral_norms
+    rng = np.random.default_rng(3)
+    P = rng.standard_normal((9, H, H)) * scale
+    P[4] = np.outer(rng.standard_normal(H), rng.standard_normal(H)) * scale   # rank one
+    want = np.array([np.linalg.norm(p / scale, 2) for p in P]) * scale
+    np.testing.assert_allclose(spectral_norms(P), want, rtol=1e-12)
+
+
+def test_spectral_norms_of_zero_inf_and_nan_matrices():
+    from engine.diagnostics import spectral_norms
+    P = np.zeros((4, 3, 3))
+    P[1] = np.diag([1.0, -5.0, 2.0])
+    P[2, 0, 1] = np.inf
+    P[3, 2, 2] = np.nan
+    got = spectral_norms(P)
+    assert got[0] == 0.0 and got[1] == 5.0 and got[2] == np.inf and np.isnan(got[3])
+
+
 def test_regimes_are_what_they_claim():
     """Far off the diagonal, contracting Whh gives small norms and expanding large ones."""
     _, small = window(0.3)
