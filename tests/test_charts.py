@@ -173,6 +173,13 @@ def test_window_heatmaps_four_panels_in_one_figure(trainer):
         ["<b>hs", "<b>dh", "<b>dhraw", "<b>dhnext"]
     assert fig.layout.xaxis3.title.text.startswith("timestep")
     assert fig.layout.yaxis2.title.text == "hidden unit"
+    # each column shares one timestep axis, labelled with the characters at the bottom
+    assert (fig.layout.xaxis.matches, fig.layout.xaxis2.matches) == ("x3", "x4")
+    assert fig.layout.xaxis.showticklabels is False and not fig.layout.xaxis.title.text
+    for axis in (fig.layout.xaxis3, fig.layout.xaxis4):
+        assert axis.matches is None and axis.showticklabels is not False
+        assert [text.split("<br>")[1] for text in axis.ticktext] == \
+            [style.show_char(c) for c in chars]
 
 
 def test_mark_timestep_moves_only_the_marker(trainer):
