@@ -14,6 +14,7 @@ The element loads plotly.js once per page from Streamlit's static folder
 available the charts fall back to ``st.plotly_chart``: slower, but the same figures.
 """
 import functools
+import hashlib
 import shutil
 import tempfile
 import weakref
@@ -24,6 +25,7 @@ import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
 
+from dashboard import session
 from dashboard.charts import style
 
 STATIC = Path(__file__).parent / "static"
@@ -51,7 +53,21 @@ function marked(shapes, mark) {
   return shapes.map((s) => s.name === "current t" ? { ...s, x0: mark - 0.5, x1: mark + 0.5 } : s);
 }
 
-export default function ({ data, parentElement }) {
+// Figures this page has received, by digest, the most recently used last: the server
+// sends a figure's JSON once and afterwards only its digest (see plotly_chart).
+const SPECS = window.__bpttSpecs || (window.__bpttSpecs = new Map());
+const KEEP = 120;
+
+function specFor(data) {
+  const spec = data.spec ?? SPECS.get(data.digest);
+  if (spec === undefined) return undefined;
+  SPECS.delete(data.digest);
+  SPECS.set(data.digest, spec);
+  while (SPECS.size > KEEP) SPECS.delete(SPECS.keys().next().value);
+  return spec;
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
   let div = parentElement.querySelector("div.bptt-plot");
   if (!div) {
     div = document.createElement("div");
@@ -59,7 +75,12 @@ export default function ({ data, parentElement }) {
     div.style.width = "100%";
     parentElement.appendChild(div);
   }
-  const spec = data.spec, mark = data.mark;
+  const spec = specFor(data), mark = data.mark;
+  if (spec === undefined) {            // forgotten (rare): ask the server for it whole
+    if (div.bpttMissing !== data.digest) setTriggerValue("missing", data.digest);
+    div.bpttMissing = data.digest;
+    return undefined;
+  }
   if (div.bpttSpec === spec && div.bpttMark === mark) return;   // nothing changed
   const marksOnly = div.bpttSpec === spec && div.bpttDrawn;
   div.bpttSpec = spec;
@@ -116,31 +137,48 @@ def spec(fig):
     """The figure as the JSON plotly.js reads, in the app's look (``style.TEMPLATE``
     instead of Streamlit's chart theme). Figures are not changed once drawn (cached
     ones are shared), so each one's JSON is made once."""
+    return _json(fig)[0]
+
+
+def _json(fig):
+    """(JSON, digest of it) of a figure, made once per figure object."""
     cached = _specs.get(id(fig))
     if cached is not None and cached[0]() is fig:
-        return cached[1]
+        return cached[1:]
     figure = fig.to_plotly_json()
     figure["layout"] = {**figure["layout"], "template": style.TEMPLATE}
     text = plotly.io.json.to_json_plotly(figure)
-    _specs[id(fig)] = (weakref.ref(fig), text)
+    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    _specs[id(fig)] = (weakref.ref(fig), text, digest)
     weakref.finalize(fig, _specs.pop, id(fig), None)
-    return text
+    return text, digest
 
 
-_specs = {}             # id(figure) -> (weak reference to it, its JSON)
+_specs = {}             # id(figure) -> (weak reference to it, its JSON, digest)
 
 
 def plotly_chart(fig, config, key, mark=None):
     """Draw ``fig`` under ``key``; later calls with the same key update it in place.
     ``mark``: the timestep to outline in a whole-window figure (its shapes named
-    ``style.CURRENT_T``); a figure that differs only by it is not sent again."""
+    ``style.CURRENT_T``); a figure that differs only by it is not sent again.
+
+    A figure's JSON goes to the page once: while it stays the same (moving t, a
+    refresh that did not change it), the page gets only its digest and draws from its
+    own copy. Resending 150 kB of unchanged heatmap on every move of t cost the page
+    more time than drawing the charts that did change (bench/browser_latency.py)."""
     url = plotly_js_url()
     if url is None:
         if mark is not None:
             fig = style.mark_timestep(go.Figure(fig), mark)
         st.plotly_chart(fig, config=config, key=key)
         return
-    _element(key=key, data={"spec": spec(fig), "mark": mark, "url": url,
-                            "height": fig.layout.height,
-                            "config": {**config, "responsive": True}})
-
+    text, digest = _json(fig)
+    sent = session.charts_sent(st.session_state)
+    whole = sent is None or sent.get(key) != digest
+    if sent is not None:
+        sent[key] = digest
+    _element(key=key, data={"spec": text if whole else None, "digest": digest,
+                            "mark": mark, "url": url, "height": fig.layout.height,
+                            "config": {**config, "responsive": True}},
+             on_missing_change=functools.partial(session.forget_chart, st.session_state,
+                                                 key))

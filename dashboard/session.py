@@ -76,6 +76,8 @@ class Session:
     render_seconds: float = 0.0         # drawing time of the last live refresh
     refreshes: int = 0                  # views drawn so far (numbers the live refreshes)
     worker: BackgroundTraining | None = None   # trains the runs while running
+    charts_sent: dict = field(default_factory=dict)  # chart key -> digest of the figure
+                                        # this page was sent last (dashboard.plotly_element)
 
     @property
     def trainer(self):
@@ -427,6 +429,20 @@ def note_refresh(ss, seconds=None):
     if seconds is not None:
         s.render_seconds = seconds
     return s.refreshes
+
+
+def charts_sent(ss):
+    """Chart key -> digest of the figure last sent to this session's page, or None
+    before the session exists (then every figure is sent whole)."""
+    return get(ss).charts_sent if "session" in ss else None
+
+
+def forget_chart(ss, key):
+    """The page lost the figure of chart ``key`` (its copy was dropped): send it whole
+    next time."""
+    sent = charts_sent(ss)
+    if sent is not None:
+        sent.pop(key, None)
 
 
 def mark_rate(ss, now=None):

@@ -11,9 +11,32 @@ VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradien
          "Export"]
 
 
+def app(timeout=120):
+    """A new AppTest of the dashboard (not run yet) that keeps every figure it is sent:
+    the page receives an unchanged figure's JSON only once, then its digest (see
+    dashboard.plotly_element), and ``charts`` reads figures the way the page does."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.figures = {}
+    run = at._run
+
+    def run_and_keep(*args, **kwargs):
+        result = run(*args, **kwargs)
+        for data in _plotly_data(result):
+            if data["spec"] is not None:
+                result.figures[data["digest"]] = data["spec"]
+        return result
+    at._run = run_and_keep
+    return at
+
+
+def _plotly_data(at):
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")
+            if e.proto.component_name.endswith("bptt_plotly")]
+
+
 def start(query=None, timeout=120):
     """The app after its first run, opened with ``query`` as its URL's parameters."""
-    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at = app(timeout)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
@@ -41,8 +64,7 @@ def show(at, view, no_errors=False):
 def charts(at):
     """The JSON of every chart on the page, in order, however it was drawn (the in-place
     element of dashboard.plotly_element, or st.plotly_chart where that is not served)."""
-    found = [json.loads(e.proto.json)["spec"] for e in at.get("bidi_component")
-             if e.proto.component_name.endswith("bptt_plotly")]
+    found = [data["spec"] or at.figures[data["digest"]] for data in _plotly_data(at)]
     return found + [chart.proto.spec for chart in at.get("plotly_chart")]
 
 

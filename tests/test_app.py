@@ -3,21 +3,18 @@ session's model and on the rendered elements."""
 import io
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from apptest import charts, wait_until
-from streamlit.testing.v1 import AppTest
+from apptest import app, charts, wait_until
 
 import engine
 from dashboard import exports, models, plotly_element, session, window
 from dashboard.charts import style
 from engine.checkpoint import to_bytes
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
 TIMEOUT = 30
 VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
          "Export"]
@@ -25,7 +22,7 @@ PERIODIC = engine.read_sample("periodic.txt")
 
 
 def start():
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at = app(TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -104,13 +101,29 @@ def test_moving_t_resends_only_the_outline_of_whole_window_charts(at):
     at.slider(key="timestep").set_value(3).run()
     after = drawn()
     for name in ("plot_norms", "plot_heatmaps"):                # the whole window
-        assert after[name]["spec"] == before[name]["spec"]
+        assert before[name]["spec"] is not None                 # sent whole once,
+        assert after[name]["spec"] is None                      # then by its digest
+        assert after[name]["digest"] == before[name]["digest"]
         assert (before[name]["mark"], after[name]["mark"]) == (24, 3)
-        outlined = [shape for shape in json.loads(after[name]["spec"])["layout"]["shapes"]
+        outlined = [shape for shape in json.loads(before[name]["spec"])["layout"]["shapes"]
                     if shape.get("name") == "current t"]
         assert outlined                         # the outline the page moves to the mark
     for name in ("plot_h_t", "plot_dy_t", "plot_dh_parts"):     # this timestep's vectors
-        assert after[name]["spec"] != before[name]["spec"] and after[name]["mark"] is None
+        assert after[name]["digest"] != before[name]["digest"]
+        assert after[name]["spec"] is not None and after[name]["mark"] is None
+
+
+def test_a_figure_the_page_lost_is_sent_whole_again(at):
+    """The page keeps the figures it was sent; if it lost one (its copy was dropped) it
+    says so through the element's "missing" trigger, and the next run sends it whole."""
+    key = next(e.key for e in at.get("bidi_component") if e.key.startswith("plot_heatmaps"))
+    at.slider(key="timestep").set_value(3).run()
+    [data] = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.key == key]
+    assert data["spec"] is None
+    session.forget_chart(at.session_state, key)     # the trigger's callback
+    at.slider(key="timestep").set_value(4).run()
+    [data] = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.key == key]
+    assert data["spec"] == at.figures[data["digest"]] and data["mark"] == 4
 
 
 def test_without_static_serving_charts_fall_back_to_st_plotly_chart(monkeypatch):

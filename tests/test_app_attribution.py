@@ -3,20 +3,18 @@ the truncation ghost and sample attribution; one run and a comparison; computed 
 per window and never by a view that does not show them."""
 import base64
 import re
-from pathlib import Path
 
+import apptest
 import numpy as np
 import plotly.io as pio
 import pytest
 from apptest import charts as chart_specs
 from apptest import wait_until
-from streamlit.testing.v1 import AppTest
 
 import engine
 from dashboard import charts, session, window
 from dashboard.charts import style
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
 COUNTED = ("input_saliency", "whh_piece_norms", "whh_distance_norms", "beyond_window",
            "sample_saliency")
 
@@ -39,10 +37,10 @@ def calls(monkeypatch):
 
 @pytest.fixture
 def at(calls):
-    app = AppTest.from_file(str(APP), default_timeout=60)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    at = apptest.app(60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def sess(at):
