@@ -27,13 +27,14 @@ def cached(session, run, name, build):
     return entry[name]
 
 
-def flow(session, run, jacobian_limit=JACOBIAN_LIMIT):
+def flow(session, run, jacobian_limit=JACOBIAN_LIMIT, jacobian=True):
     """loss_to_state, reach_by_lag, jacobian_norms and Whh's spectrum for run ``run``'s
     current window, with the weights that produced it (``trace.params``). jacobian_norms
     is None while training runs live, if it would take over ``jacobian_limit`` s, or for
-    a gated cell (then ``J_why`` says why)."""
+    a gated cell (then ``J_why`` says why); with ``jacobian=False`` it is only returned
+    if computed already (a view draws the rest first, while it is computed)."""
     result = cached(session, run, "flow", _flow_basics)
-    if session.running:             # every refresh is a new window: skip the slow part
+    if session.running or not jacobian:   # live: every refresh is a new window
         return {**result, "J": result.get("J")}
     if "J" not in result:
         trainer = session.runs[run]

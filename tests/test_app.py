@@ -499,9 +499,11 @@ def test_session_helpers_on_a_plain_dict():
     s = ss["session"]
     assert s.trainer.iteration == 1 and ss["timestep"] == 24
     assert session.step(ss, 3) == 3 and s.trainer.iteration == 4
+    assert window.flow(s, s.focus, jacobian=False)["J"] is None   # not computed yet
     flow = window.flow(s, s.focus)
     assert flow["G"].shape == (25, 25) and flow["J"] is not None
     assert window.flow(s, s.focus) is flow                     # cached for this window
+    assert window.flow(s, s.focus, jacobian=False)["J"] is flow["J"]
     samples = session.latest_samples(ss, s.focus, 1.0)
     assert samples[0][0] == 4 and len(samples[0][2]) == session.SAMPLE_LENGTH
     assert session.latest_samples(ss, s.focus, 1.0) == samples   # generated once

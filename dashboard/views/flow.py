@@ -17,7 +17,7 @@ def render(ss):
     look_for(ss, VIEW)
     if len(s.runs) > 1:
         _runs(ss)
-    flow = window.flow(s, s.focus)
+    flow = window.flow(s, s.focus, jacobian=False)   # the page draws these meanwhile
     spectrum = flow["spectrum"]
     if len(s.runs) > 1:
         st.markdown(f"#### Run '{s.focus}' in detail")
@@ -39,6 +39,7 @@ def render(ss):
         plot(charts.eigenvalue_chart(spectrum["eigenvalues"], uirevision=rev(ss, "eig"),
                                      name=block), cell_text.EIGEN_CAPTION[cell])
     with right:
+        flow = window.flow(s, s.focus)
         if flow["J"] is not None:
             plot(charts.jacobian_heatmap(flow["J"], uirevision=rev(ss, "jac")),
                  "The gain of the chain dh_t/dh_s alone, without the loss: 1 on the "
