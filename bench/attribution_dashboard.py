@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import attribution_speed  # noqa: E402  (bench/, beside this file)
 import numpy as np  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
@@ -32,13 +33,8 @@ from dashboard.views import attribution  # noqa: E402
 
 
 def round_robin(funcs, rounds):
-    times = {name: [] for name in funcs}
-    names = list(funcs)
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[: r % len(names)]:
-            t0 = time.perf_counter()
-            funcs[name]()
-            times[name].append((time.perf_counter() - t0) * 1e3)
+    """name -> median ms (attribution_speed.round_robin's rotating rounds)."""
+    times = attribution_speed.round_robin(funcs, rounds)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
