@@ -6,7 +6,8 @@ refresh flashes, loses the user's zoom, and costs a full ``Plotly.newPlot``. Thi
 custom element (Streamlit components v2) keeps one ``<div>`` per key for the life of
 the page and calls ``Plotly.react`` on it, which changes only what changed and keeps
 the zoom (the figures' ``uirevision``). A figure equal to the one already drawn is not
-redrawn at all.
+redrawn at all. A chart off screen is redrawn when the page is idle or when it scrolls
+into view, so a click waits only for the charts one can see.
 
 The element loads plotly.js once per page from Streamlit's static folder
 (``dashboard/static/plotly.min.js``, copied from the installed plotly package; needs
@@ -67,6 +68,71 @@ function specFor(data) {
   return spec;
 }
 
+// Charts on screen are drawn at once; the others when the page is idle, or as soon as
+// they scroll into view. A Step in the explorer changes ten charts and a screen shows
+// two or three: drawing the rest first made every click wait for them
+// (bench/browser_latency.py). A chart whose newest figure is not drawn yet carries
+// data-pending="1".
+const NEAR = "200px 0px";                 // this close to the screen counts as on it
+const WAITING = window.__bpttWaiting || (window.__bpttWaiting = new Set());
+const SEEN = window.__bpttSeen || (window.__bpttSeen = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    e.target.bpttOnScreen = e.isIntersecting;
+    if (e.isIntersecting) draw(e.target); else if (e.target.dataset.pending) later(e.target);
+  }
+}, { rootMargin: NEAR }));
+
+const whenIdle = window.requestIdleCallback?.bind(window) ??    // not in Safari
+  ((then) => setTimeout(then, 50));
+
+function later(div) {
+  WAITING.add(div);
+  if (!window.__bpttIdle) window.__bpttIdle = whenIdle(drawOneWaiting, { timeout: 1000 });
+}
+
+function drawOneWaiting() {            // one chart per idle period: a click stays quick
+  window.__bpttIdle = null;
+  const first = WAITING.values().next().value;
+  if (first && !window.Plotly) {      // plotly.js still loading: the charts on screen first
+    loadPlotly(first.bpttWant.url).then(() => later(first),
+                                        () => [...WAITING].forEach(draw));  // says why
+    return;
+  }
+  for (const div of WAITING) {
+    WAITING.delete(div);
+    if (!div.isConnected) { SEEN.unobserve(div); continue; }
+    draw(div);
+    break;
+  }
+  if (WAITING.size) later(WAITING.values().next().value);
+}
+
+function draw(div) {
+  const want = div.bpttWant;
+  WAITING.delete(div);
+  if (!want || (div.bpttSpec === want.spec && div.bpttMark === want.mark)) return;
+  div.bpttSpec = want.spec;                // the figure being drawn, and its outline
+  div.bpttMark = want.mark;
+  const latest = () => div.bpttSpec === want.spec && div.bpttMark === want.mark;
+  loadPlotly(want.url).then((Plotly) => {
+    if (!latest()) return;                               // a newer one is drawn
+    if (div.bpttDrawnSpec === want.spec)                 // only the outline of t moved
+      return Plotly.relayout(div, { shapes: marked(div.layout.shapes, want.mark) });
+    const fig = JSON.parse(want.spec);
+    fig.layout.shapes = marked(fig.layout.shapes, want.mark);
+    return Plotly.react(div, fig.data, fig.layout, want.config)
+      .then(() => { div.bpttDrawnSpec = want.spec; });
+  }).then(() => {
+    const now = div.bpttWant;
+    if (latest() && now.spec === want.spec && now.mark === want.mark) delete div.dataset.pending;
+  }).catch((err) => {
+    div.bpttSpec = null;
+    delete div.dataset.pending;
+    div.textContent = "This chart could not be drawn: plotly.js did not load (" +
+      err.message + "). Reload the page; if it persists, start the app with `make run`.";
+  });
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   let div = parentElement.querySelector("div.bptt-plot");
   if (!div) {
@@ -81,23 +147,20 @@ export default function ({ data, parentElement, setTriggerValue }) {
     div.bpttMissing = data.digest;
     return undefined;
   }
-  if (div.bpttSpec === spec && div.bpttMark === mark) return;   // nothing changed
-  const marksOnly = div.bpttSpec === spec && div.bpttDrawn;
-  div.bpttSpec = spec;
-  div.bpttMark = mark;
+  const want = div.bpttWant;
+  if (want && want.spec === spec && want.mark === mark) return;  // nothing changed
+  div.bpttWant = { spec, mark, url: data.url, config: data.config };
   if (!div.style.minHeight) div.style.minHeight = data.height + "px";
-  loadPlotly(data.url).then((Plotly) => {
-    if (div.bpttSpec !== spec || div.bpttMark !== mark) return;   // a newer one came
-    if (marksOnly) return Plotly.relayout(div, { shapes: marked(div.layout.shapes, mark) });
-    const fig = JSON.parse(spec);
-    fig.layout.shapes = marked(fig.layout.shapes, mark);
-    return Plotly.react(div, fig.data, fig.layout, data.config)
-      .then(() => { div.bpttDrawn = true; });
-  }).catch((err) => {
-    div.bpttSpec = null;
-    div.textContent = "This chart could not be drawn: plotly.js did not load (" +
-      err.message + "). Reload the page; if it persists, start the app with `make run`.";
-  });
+  if (div.bpttSpec === spec && div.bpttMark === mark) {   // back to what is drawn
+    delete div.dataset.pending;
+    return;
+  }
+  div.dataset.pending = "1";
+  if (div.bpttOnScreen === undefined) {  // new: the observer's first report draws it
+    div.bpttOnScreen = null;
+    SEEN.observe(div);
+  } else if (div.bpttOnScreen) draw(div);
+  else later(div);
   return undefined;
 }
 """

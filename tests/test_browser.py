@@ -170,6 +170,32 @@ def test_moving_t_moves_the_outline_in_place(page):
     assert_no_exception(page, "moving t")
 
 
+
+def test_charts_off_screen_catch_up(page):
+    """Charts off screen are drawn in idle time, after the ones on screen: once the
+    page has settled, every chart on the page, seen or not, shows its newest figure,
+    and the window charts show the new iteration."""
+    page.get_by_role("tab", name="Timestep explorer").click()
+    settle(page)
+    page.set_viewport_size({"width": 1500, "height": 700})   # the window charts off screen
+    try:
+        before = shown_iteration(page)
+        page.get_by_role("button", name="Step", exact=True).click()
+        settle(page)
+        assert shown_iteration(page) == before + 1
+        charts = page.locator("div.bptt-plot").evaluate_all(
+            "divs => divs.map(d => ({pending: d.dataset.pending ?? null, top: "
+            "d.getBoundingClientRect().top, current: d.bpttDrawnSpec === d.bpttWant.spec,"
+            " title: d.layout?.title?.text ?? ''}))")
+        assert len(charts) >= 6, charts
+        assert any(c["top"] > 700 for c in charts), "nothing is off screen: test nothing"
+        assert all(c["pending"] is None and c["current"] for c in charts), charts
+        norms = next(c for c in charts if c["title"].startswith("‖·‖ per timestep"))
+        assert norms["top"] > 700, norms
+    finally:
+        page.set_viewport_size({"width": 1500, "height": 2400})
+    assert_no_exception(page, "charts off screen")
+
 def run_until(page, iteration, timeout=90_000):
     """Press Run and wait until the page shows an iteration past ``iteration``."""
     page.get_by_role("button", name="Run", exact=True).click()
