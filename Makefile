@@ -18,10 +18,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed
+# plotly's smaller cartesian bundle (dashboard/plotly_bundle.py), tried once per .venv:
+# without it (offline) the charts load the full plotly.js, a slower first screen.
+$(VENV)/.plotly-bundle: | $(VENV)/.installed
+	$(BIN)/python -m dashboard.plotly_bundle
+	touch $@
+
+run: $(VENV)/.installed $(VENV)/.plotly-bundle
 	$(BIN)/streamlit run dashboard --server.port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(VENV)/.plotly-bundle
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

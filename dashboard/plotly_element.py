@@ -10,27 +10,22 @@ redrawn at all. A chart off screen is redrawn when the page is idle or when it s
 into view, so a click waits only for the charts one can see.
 
 The element loads plotly.js once per page from Streamlit's static folder
-(``dashboard/static/plotly.min.js``, copied from the installed plotly package; needs
+(``dashboard/static/``: plotly's cartesian bundle if ``make`` could fetch it, else the
+full one copied from the plotly package, see ``plotly_bundle``; needs
 ``server.enableStaticServing``, set in ``.streamlit/config.toml``). Where that is not
 available the charts fall back to ``st.plotly_chart``: slower, but the same figures.
 """
 import functools
 import hashlib
-import shutil
-import tempfile
 import weakref
-from pathlib import Path
 
 import plotly
 import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
 
-from dashboard import session
+from dashboard import plotly_bundle, session
 from dashboard.charts import style
-
-STATIC = Path(__file__).parent / "static"
-PLOTLY_JS = "plotly.min.js"
 
 JS = r"""
 function loadPlotly(url) {
@@ -171,29 +166,17 @@ _element = st.components.v2.component("bptt_plotly", js=JS, isolate_styles=False
 def plotly_js_url():
     """Where the page loads plotly.js from, or None if this server cannot serve it
     (static serving off, or the file cannot be put in place)."""
-    if not st.get_option("server.enableStaticServing") or not _static_plotly():
+    name = _static_plotly() if st.get_option("server.enableStaticServing") else None
+    if name is None:
         return None
     base = st.get_option("server.baseUrlPath").strip("/")
-    return f"{'/' + base if base else ''}/app/static/{PLOTLY_JS}"
+    return f"{'/' + base if base else ''}/app/static/{name}"
 
 
 @functools.cache
 def _static_plotly():
-    """Copy the installed plotly package's plotly.min.js to the static folder (once per
-    server process, and again after a plotly upgrade). False if that is impossible."""
-    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
-    target = STATIC / PLOTLY_JS
-    try:
-        if not target.exists() or target.stat().st_size != source.stat().st_size:
-            STATIC.mkdir(exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=STATIC, suffix=".partial",
-                                             delete=False) as partial:
-                with source.open("rb") as original:
-                    shutil.copyfileobj(original, partial)
-            Path(partial.name).replace(target)   # never half a file under its real name
-        return True
-    except OSError:
-        return False
+    """The plotly.js in the static folder (plotly_bundle.chosen), once per server."""
+    return plotly_bundle.chosen()
 
 
 def spec(fig):
