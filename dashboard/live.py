@@ -38,10 +38,17 @@ export default function ({ data, parentElement, setTriggerValue }) {
       setTriggerValue("drawn", data.seq);
     }, Math.max(0, wait));
   };
+  // and once charts off screen, drawn in idle time (plotly_element), have caught up:
+  // their drawing is part of the cycle too (at most 2 s of waiting for them)
+  const caughtUp = (since) => {
+    if (!document.querySelector("div.bptt-plot[data-pending]")
+        || performance.now() - since > 2000) ask();
+    else root.bpttTimer = setTimeout(() => caughtUp(since), 50);
+  };
   // after the browser has painted this refresh (a hidden tab paints nothing: go on
   // at the timer's pace there, so training does not stop)
   if (document.hidden) ask();
-  else requestAnimationFrame(() => requestAnimationFrame(ask));
+  else requestAnimationFrame(() => requestAnimationFrame(() => caughtUp(performance.now())));
 }
 """
 _pacer = st.components.v2.component("bptt_pacer", js=PACER_JS, isolate_styles=False)
