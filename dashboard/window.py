@@ -4,6 +4,7 @@ The engine computes; this module only decides when, and remembers the result unt
 run trains on a new window (a new Trace object) or is replaced.
 """
 import engine
+from engine.attribution import horizon_elements
 from engine.cells import tape as cell_tape
 
 JACOBIAN_LIMIT = 2.0    # seconds per window above which jacobian_norms is not drawn
@@ -48,6 +49,7 @@ def flow(session, run, jacobian_limit=JACOBIAN_LIMIT, jacobian=True):
 GHOST_WINDOWS = 4           # windows before the current one that beyond_window recomputes
 ATTRIBUTION_LIMIT = 2.0     # seconds per window above which a piece is not drawn
 LIVE_ATTRIBUTION_LIMIT = 0.1  # ... while training runs live: every refresh is a new window
+HORIZON_MEMORY_LIMIT = 256 * 2 ** 20   # bytes the horizon may hold at once (T^3 Gram)
 
 
 def attribution_seconds(what, T, H, windows=GHOST_WINDOWS):
@@ -67,15 +69,25 @@ def attribution_supported(trainer):
     return trainer.config.cell in engine.CELLS
 
 
+def attribution_bytes(what, trace, H):
+    """Bytes a piece holds at once, where that can be large: the horizon's (T, T, T) Gram
+    and (T, T, kH) single-loss gradients (engine.attribution.horizon_elements)."""
+    if what != "horizon":
+        return 0
+    return 8 * horizon_elements(trace.T, H, trace.dhraw.shape[1] // H)
+
+
 def _affordable(session, run, name, what, build):
     """``cached(session, run, name, build)`` if it is computed already or fits the time
-    limit (the live one while training runs); otherwise None."""
+    limit (the live one while training runs) and the memory limit; otherwise None."""
     trainer = session.runs[run]
     entry = session.window_cache.get(run)
     if entry is not None and entry["trace"] is trainer.trace and name in entry:
         return entry[name]
-    seconds = attribution_seconds(what, trainer.trace.T, trainer.config.hidden_size)
-    if seconds > (LIVE_ATTRIBUTION_LIMIT if session.running else ATTRIBUTION_LIMIT):
+    H = trainer.config.hidden_size
+    seconds = attribution_seconds(what, trainer.trace.T, H)
+    if seconds > (LIVE_ATTRIBUTION_LIMIT if session.running else ATTRIBUTION_LIMIT) \
+            or attribution_bytes(what, trainer.trace, H) > HORIZON_MEMORY_LIMIT:
         return None
     return cached(session, run, name, build)
 
@@ -84,7 +96,10 @@ def skipped_note(session, run, what):
     """Why a piece is not drawn (see _affordable), for a person."""
     trainer = session.runs[run]
     T, H = trainer.trace.T, trainer.config.hidden_size
-    seconds = attribution_seconds(what, T, H)
+    seconds, size = attribution_seconds(what, T, H), attribution_bytes(what, trainer.trace, H)
+    if size > HORIZON_MEMORY_LIMIT:
+        return (f"is skipped at seq_length {T} and hidden_size {H}: it would hold about "
+                f"{size / 1e9:.1f} GB at once. Use a shorter window to see it.")
     if session.running and seconds <= ATTRIBUTION_LIMIT:
         return f"(about {seconds:.1f} s per window at this size) is drawn when training pauses."
     return (f"is skipped at seq_length {T} and hidden_size {H}: it would take about "

@@ -290,3 +290,16 @@ def test_window_attribution_for_gated_runs(cells_runs):
         charts.horizon_bars_chart(h["pieces"], "x" * T, h["horizon"])
         charts.ghost_chart(np.linalg.norm(tr.trace.dh, axis=1), b.norms, b.window_norms,
                            b.share, b.windows_used)
+
+
+def test_horizon_too_large_for_memory_is_skipped_and_said():
+    """seq_length 1000 with one hidden unit is quick per the time model, but the
+    horizon's (T, T, T) Gram would hold 8 GB: it is skipped, and the note says why."""
+    trainer = engine.Trainer(engine.read_sample("prose.txt"), hidden_size=1,
+                             seq_length=1000)
+    trainer.step()
+    s = session.Session(runs={"big": trainer}, focus="big")
+    assert window.attribution_seconds("horizon", 1000, 1) <= window.ATTRIBUTION_LIMIT
+    assert window.horizon(s, "big") is None
+    assert "8.0 GB" in window.skipped_note(s, "big", "horizon")
+    assert window.saliency(s, "big") is not None            # the others are not affected
