@@ -26,8 +26,10 @@ const CYCLE_SHARE = 3;
 export default function ({ data, parentElement, setTriggerValue }) {
   const root = parentElement;
   clearTimeout(root.bpttTimer);
+  const mine = root.bpttRender = (root.bpttRender ?? 0) + 1;   // a newer render wins
   if (!data.live) { root.bpttAsked = null; return; }
   const ask = () => {
+    if (root.bpttRender !== mine) return;
     // a refresh cycle (request, server, page) takes at most a third of the time, so
     // the page's drawing does not starve training of the machine's cores
     const now = performance.now();
@@ -38,9 +40,10 @@ export default function ({ data, parentElement, setTriggerValue }) {
       setTriggerValue("drawn", data.seq);
     }, Math.max(0, wait));
   };
-  // and once charts off screen, drawn in idle time (plotly_element), have caught up:
-  // their drawing is part of the cycle too (at most 2 s of waiting for them)
+  // Charts off screen, drawn in idle time (plotly_element), must have caught up too:
+  // their drawing is part of the cycle (at most 2 s of waiting for them)
   const caughtUp = (since) => {
+    if (root.bpttRender !== mine) return;
     if (!document.querySelector("div.bptt-plot[data-pending]")
         || performance.now() - since > 2000) ask();
     else root.bpttTimer = setTimeout(() => caughtUp(since), 50);

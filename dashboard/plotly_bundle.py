@@ -48,21 +48,29 @@ def version(path, cartesian=False):
     not that bundle, or unreadable)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(200)
+            return _header_version(f.read(200), cartesian)
     except OSError:
         return None
+
+
+def _header_version(head, cartesian):
     match = HEADER.match(head)
     if match is None or bool(match.group(1)) != cartesian:
         return None
     return match.group(2).decode()
 
 
+def _cartesian_ready(static):
+    """The plotly package's plotly.js version if ``static`` holds its cartesian bundle."""
+    wanted = version(full_bundle())
+    return wanted if wanted and version(static / CARTESIAN, cartesian=True) == wanted else None
+
+
 def chosen(static=STATIC):
     """The file name in ``static`` the page should load: the cartesian bundle if it is
     there and the same version as the plotly package's, else the full one, copied
     there (once, and again after a plotly upgrade). None if neither can be served."""
-    wanted = version(full_bundle())
-    if wanted is not None and version(static / CARTESIAN, cartesian=True) == wanted:
+    if _cartesian_ready(static):
         return CARTESIAN
     source, target = full_bundle(), static / FULL
     try:
@@ -94,11 +102,12 @@ def _write(static, name, fill):
 def fetch(static=STATIC, registry=REGISTRY, timeout=30):
     """Put the cartesian bundle matching the plotly package in ``static``. Returns what
     it did, in words; raises ValueError or OSError (network) if it could not."""
+    ready = _cartesian_ready(static)
+    if ready:
+        return f"the cartesian plotly.js {ready} is already in {static}"
     wanted = version(full_bundle())
     if wanted is None:
         raise ValueError(f"cannot read the plotly.js version of {full_bundle()}")
-    if version(static / CARTESIAN, cartesian=True) == wanted:
-        return f"the cartesian plotly.js {wanted} is already in {static}"
     meta = json.loads(_get(f"{registry}/{PACKAGE}/{wanted}", timeout, 2 ** 20))
     dist = meta.get("dist") or {}
     integrity = KNOWN.get(wanted) or dist.get("integrity", "")
@@ -114,7 +123,7 @@ def fetch(static=STATIC, registry=REGISTRY, timeout=30):
         if not member.isfile() or member.size > MAX_BYTES:
             raise ValueError(f"{PACKAGE} {wanted}: {CARTESIAN} is not a plain file")
         body = tar.extractfile(member).read()
-    if HEADER.match(body) is None or HEADER.match(body).group(2).decode() != wanted:
+    if _header_version(body[:200], cartesian=True) != wanted:
         raise ValueError(f"{PACKAGE} {wanted}: {CARTESIAN} is not plotly.js {wanted}")
     _write(static, CARTESIAN, lambda out: out.write(body))
     return f"fetched the cartesian plotly.js {wanted} ({len(body) / 2 ** 20:.1f} MB) into {static}"

@@ -94,10 +94,9 @@ function drawOneWaiting() {            // one chart per idle period: a click sta
     return;
   }
   for (const div of WAITING) {
+    if (div.isConnected) { draw(div); break; }     // draw takes it off the list
     WAITING.delete(div);
-    if (!div.isConnected) { SEEN.unobserve(div); continue; }
-    draw(div);
-    break;
+    SEEN.unobserve(div);
   }
   if (WAITING.size) later(WAITING.values().next().value);
 }
@@ -118,8 +117,7 @@ function draw(div) {
     return Plotly.react(div, fig.data, fig.layout, want.config)
       .then(() => { div.bpttDrawnSpec = want.spec; });
   }).then(() => {
-    const now = div.bpttWant;
-    if (latest() && now.spec === want.spec && now.mark === want.mark) delete div.dataset.pending;
+    if (latest() && div.bpttWant === want) delete div.dataset.pending;
   }).catch((err) => {
     div.bpttSpec = null;
     delete div.dataset.pending;

@@ -73,7 +73,7 @@ def _runs(ss):
     """Every run's loss_to_state on one colour scale, and their reach-by-lag curves."""
     s = get(ss)
     names = [n for n, tr in s.runs.items() if tr.trace is not None]
-    flows = {n: window.flow(s, n) for n in names}
+    flows = {n: window.flow(s, n, jacobian=False) for n in names}   # G and lag only
     iterations = {s.runs[n].trace.iteration for n in names}
     same = "the same window" if len({s.runs[n].trace.position for n in names}) == 1 \
         else "each run's own window (their seq_length differs)"
