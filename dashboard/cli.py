@@ -8,9 +8,11 @@ APP = Path(__file__).resolve().parent / "streamlit_app.py"
 def main(argv=None):
     """Extra arguments are passed to ``streamlit run`` (e.g. --server.port 8502)."""
     from streamlit.web import cli as stcli
-    # static serving: the charts' plotly.js (see dashboard/plotly_element.py), wherever
-    # the command is started from
+    # wherever the command is started from: static serving for the charts' plotly.js
+    # (see dashboard/plotly_element.py); no full garbage collection after every run
+    # (see dashboard/server.py)
     sys.argv = ["streamlit", "run", str(APP), "--server.enableStaticServing", "true",
+                "--runner.postScriptGC", "false",
                 *(sys.argv[1:] if argv is None else argv)]
     return stcli.main()
 

@@ -8,9 +8,11 @@ through ``dashboard.session``.
 """
 import streamlit as st
 
-from dashboard import live, session, share, sidebar
+from dashboard import live, server, session, share, sidebar
 from dashboard.views import code, explorer, export, flow, gradcheck, header, training
 from dashboard.views.common import safely
+
+server.freeze_imports()       # before any session's data exists: see server.py
 
 st.set_page_config(page_title="BPTT Scope", page_icon="🔁", layout="wide")
 

@@ -1,0 +1,22 @@
+"""Settings of the Streamlit server process that the app's speed depends on."""
+import gc
+
+_frozen = False
+
+
+def freeze_imports():
+    """Move every object alive now (the imported modules of streamlit, plotly, pandas,
+    numpy and ours: about 115,000) out of the cyclic garbage collector's sight, once
+    per process.
+
+    Streamlit runs a full ``gc.collect(2)`` after every script run
+    (``runner.postScriptGC``, which ``.streamlit/config.toml`` and ``bpttscope`` switch
+    off), and Python runs one now and then on its own. Each walked all those objects:
+    50 to 70 ms on this 2-core machine, during which the server answers nothing, so
+    every click waited for it (bench/browser_latency.py). Frozen objects are still freed
+    by reference counting; only cycles among them are never collected, and modules live
+    for the whole process anyway."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True

@@ -1,0 +1,37 @@
+"""The server-process settings the app's speed depends on (dashboard/server.py)."""
+import gc
+import sys
+import tomllib
+from pathlib import Path
+
+from dashboard import cli, server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_freeze_imports_hides_the_live_objects_from_the_collector_once():
+    gc.unfreeze()
+    server._frozen = False
+    try:
+        server.freeze_imports()
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000            # at least the imported modules' objects
+        _ = [[i] for i in range(1000)]    # new objects: a second call freezes nothing
+        server.freeze_imports()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        server._frozen = False
+
+
+def test_no_full_collection_after_every_run_in_make_run_and_bpttscope(monkeypatch):
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False            # make run, AppTest
+    seen = {}
+    from streamlit.web import cli as stcli
+    monkeypatch.setattr(stcli, "main", lambda: seen.setdefault("argv", list(sys.argv)))
+    monkeypatch.setattr(sys, "argv", ["bpttscope"])
+    cli.main([])
+    argv = seen["argv"]
+    assert argv[argv.index("--runner.postScriptGC") + 1] == "false"
+    assert argv[argv.index("--server.enableStaticServing") + 1] == "true"
