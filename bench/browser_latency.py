@@ -111,9 +111,20 @@ PAGE_JS = r"""
 """
 
 SNAPSHOT_JS = r"""
-(SEL, ITERATION_RE, TIMESTEP_RE) => {
+(SEL, ITERATION_RE, TIMESTEP_RE, light) => {
   const app = document.querySelector(SEL.app);
   const main = document.querySelector(SEL.main);
+  const state = app ? app.getAttribute("data-test-script-state") : null;
+  const runningIcon = !!document.querySelector(SEL.running_icon);
+  if (light && (state !== "notRunning" || runningIcon)) {
+    // still running, so not settled: only what the blank-frame count needs. The full
+    // snapshot (page text, chart rectangles) each frame cost the page ~50 ms per click.
+    const plots = main ? main.querySelectorAll(SEL.plot).length : 0;
+    const panel = plots || !main ? null : [...main.querySelectorAll(SEL.tabpanel)]
+        .find(p => !p.hidden && p.offsetParent !== null);
+    return {state, runningIcon, plots, panelText: plots ? 1 : panel ?
+            panel.textContent.trim().length : -1, running: true};
+  }
   const text = main ? main.textContent : "";
   const it = text.match(new RegExp(ITERATION_RE));
   const ts = text.match(new RegExp(TIMESTEP_RE));
@@ -126,8 +137,7 @@ SNAPSHOT_JS = r"""
   const panel = main && [...main.querySelectorAll(SEL.tabpanel)]
       .find(p => !p.hidden && p.offsetParent !== null);
   return {
-    state: app ? app.getAttribute("data-test-script-state") : null,
-    runningIcon: !!document.querySelector(SEL.running_icon),
+    state, runningIcon,
     stale: document.querySelectorAll(SEL.stale).length,
     plots: plots.length,
     drawn: plots.filter(p => p.querySelector(".main-svg") && p._fullLayout).length,
@@ -155,10 +165,10 @@ WATCH_JS = r"""
   L.watch = new Promise(resolve => {
     let since = null, sig = null, blank = 0, frames = 0, all = null;
     const tick = () => {
-      const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE);
+      const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE, true);
       frames++;
       if (s.plots === 0 && s.panelText <= 0) blank++;
-      const ok = settled(s) && cond(s, before);
+      const ok = !s.running && settled(s) && cond(s, before);
       const key = JSON.stringify([s.iteration, s.t, s.plotsOnScreen, s.state]);
       if (!ok) since = null;
       else if (since === null || key !== sig) since = now;

@@ -68,7 +68,7 @@ function specFor(data) {
 // two or three: drawing the rest first made every click wait for them
 // (bench/browser_latency.py). A chart whose newest figure is not drawn yet carries
 // data-pending="1".
-const NEAR = "200px 0px";                 // this close to the screen counts as on it
+const NEAR = "0px";
 const WAITING = window.__bpttWaiting || (window.__bpttWaiting = new Set());
 const SEEN = window.__bpttSeen || (window.__bpttSeen = new IntersectionObserver((entries) => {
   for (const e of entries) {
