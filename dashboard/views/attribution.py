@@ -129,9 +129,11 @@ def ghost_note(s, ghost):
 
 
 # -- Training: the samples panel ---------------------------------------------------------
+@st.fragment
 def sample_section(ss):
     """Pick a character of the focused run's latest sample and shade the characters
-    before it by how much its probability depends on them."""
+    before it by how much its probability depends on them. A fragment: moving its
+    slider redraws this panel only, not the whole Training view."""
     s = get(ss)
     trainer = s.trainer
     st.markdown(f"##### Why did the model write that? (run '{s.focus}')" if len(s.runs) > 1
