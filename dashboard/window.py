@@ -114,11 +114,11 @@ def saliency(session, run):
 
 def horizon(session, run):
     """Whh's gradient by distance for run ``run``'s window, or None (too slow):
-    ``pieces`` (T, T) from whh_piece_norms, ``profile`` (T,) the Frobenius norm of each
+    ``pieces`` (T, T) as whh_piece_norms, ``profile`` (T,) the Frobenius norm of each
     distance's slice, and the window's ``horizon``."""
     def build(trainer, trace):
-        profile = engine.whh_distance_norms(trace, trace.params)
-        return {"pieces": engine.whh_piece_norms(trace, trace.params), "profile": profile,
+        profile, pieces = engine.whh_horizon_parts(trace, trace.params)
+        return {"pieces": pieces, "profile": profile,
                 "horizon": engine.horizon_from_norms(profile)}
     return _affordable(session, run, "horizon", "horizon", build)
 

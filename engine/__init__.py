@@ -12,6 +12,7 @@ from .attribution import (
     input_saliency,
     whh_distance_norms,
     whh_gradient_by_distance,
+    whh_horizon_parts,
     whh_piece_norms,
 )
 from .bptt import Trace, bptt
@@ -47,6 +48,6 @@ __all__ = [
     "Comparison", "read_sample", "sample_text_names",
     "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
     "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
-    "whh_distance_norms", "horizon_from_norms",
+    "whh_distance_norms", "whh_horizon_parts", "horizon_from_norms",
     "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
 ]

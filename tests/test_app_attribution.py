@@ -15,8 +15,7 @@ import engine
 from dashboard import charts, session, window
 from dashboard.charts import style
 
-COUNTED = ("input_saliency", "whh_piece_norms", "whh_distance_norms", "beyond_window",
-           "sample_saliency")
+COUNTED = ("input_saliency", "whh_horizon_parts", "beyond_window", "sample_saliency")
 
 
 @pytest.fixture
@@ -204,16 +203,16 @@ def test_sample_attribution_with_several_runs(at):
 # -- not computed where not shown; once per window ----------------------------------------
 def test_computed_once_per_window_and_only_where_shown(at, calls):
     assert calls["input_saliency"] == 1 and calls["beyond_window"] == 1   # first screen
-    assert calls["whh_piece_norms"] == 0 and calls["sample_saliency"] == 0
+    assert calls["whh_horizon_parts"] == 0 and calls["sample_saliency"] == 0
     for t in (3, 7, 11):
         at.slider(key="timestep").set_value(t).run()                     # same window
     show(at, "Gradient flow")
     assert calls["input_saliency"] == 1 and calls["beyond_window"] == 1   # shared cache
-    assert calls["whh_piece_norms"] == 1 and calls["whh_distance_norms"] == 1
+    assert calls["whh_horizon_parts"] == 1
     show(at, "Training")
     assert calls["sample_saliency"] == 1
     at.button(key="step").click().run()                                  # new window
-    assert calls["input_saliency"] == 1 and calls["whh_piece_norms"] == 1
+    assert calls["input_saliency"] == 1 and calls["whh_horizon_parts"] == 1
     assert calls["beyond_window"] == 1 and calls["sample_saliency"] == 2
     show(at, "Timestep explorer")
     assert calls["input_saliency"] == 2 and calls["beyond_window"] == 2
@@ -228,7 +227,7 @@ def test_live_refreshes_of_training_compute_no_window_attribution(at, calls):
         at.run()                                                         # live refreshes
     wait_until(lambda: sess(at).trainer.iteration > 3)
     at.button(key="pause").click().run()
-    for name in ("input_saliency", "whh_piece_norms", "beyond_window"):
+    for name in ("input_saliency", "whh_horizon_parts", "beyond_window"):
         assert calls[name] == before[name], name
 
 

@@ -179,6 +179,9 @@ def test_gradient_horizon_and_piece_norms(regime):
             else:
                 np.testing.assert_allclose(
                     C[t, s], np.linalg.norm(pieces[t, s] @ hs[s - 1].T), rtol=1e-10)
+    both = engine.whh_horizon_parts(trace, params)        # one backward pass for the two
+    np.testing.assert_allclose(both[0], norms, rtol=1e-12, atol=1e-15 * f.max())
+    np.testing.assert_allclose(both[1], C, rtol=1e-12)    # NaN above the diagonal too
 
 
 def test_horizon_tracks_the_regime():
