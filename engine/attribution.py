@@ -180,8 +180,9 @@ def whh_horizon_parts(trace, params):
     D, P = _dh_pre_by_distance(trace, params), _states_before(trace)
     T = trace.T
     t, s = np.tril_indices(T)
+    dh_norms = np.sqrt(np.einsum("dsk,dsk->ds", D, D))   # [d, s], no D-sized temporary
     C = np.full((T, T), np.nan)                       # the piece of loss t at step s
-    C[t, s] = np.linalg.norm(D[t - s, s], axis=1) * np.linalg.norm(P[s], axis=1)
+    C[t, s] = dh_norms[t - s, s] * np.linalg.norm(P, axis=1)[s]
     return _distance_norms_of(D, P), C
 
 
