@@ -35,3 +35,24 @@ def test_no_full_collection_after_every_run_in_make_run_and_bpttscope(monkeypatc
     argv = seen["argv"]
     assert argv[argv.index("--runner.postScriptGC") + 1] == "false"
     assert argv[argv.index("--server.enableStaticServing") + 1] == "true"
+
+
+def test_nested_fragments_read_the_runs_inside_session_drawing(monkeypatch):
+    """A fragment rerunning on its own (its slider, its timer) must pause live
+    training like every other script run (views.common.fragment)."""
+    import contextlib
+
+    from dashboard import session
+    from dashboard.views import common
+    seen = []
+
+    @contextlib.contextmanager
+    def drawing(ss):
+        seen.append("pause")
+        yield
+        seen.append("resume")
+
+    monkeypatch.setattr(session, "drawing", drawing)
+    monkeypatch.setattr(common.st, "fragment", lambda f, run_every=None: f)  # run it here
+    common.fragment(lambda ss: seen.append(f"draw {ss}"))("ss")
+    assert seen == ["pause", "draw ss", "resume"]

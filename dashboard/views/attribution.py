@@ -9,7 +9,7 @@ import engine
 from dashboard import charts, session, window
 from dashboard.charts import style
 from dashboard.session import get
-from dashboard.views.common import plot, rev
+from dashboard.views.common import fragment, plot, rev
 
 NOT_YET = ("is not available for the {cell} cell yet: sample attribution replays the "
            "sample with the vanilla rnn's step only.")
@@ -129,11 +129,14 @@ def ghost_note(s, ghost):
 
 
 # -- Training: the samples panel ---------------------------------------------------------
-@st.fragment
 def sample_section(ss):
     """Pick a character of the focused run's latest sample and shade the characters
     before it by how much its probability depends on them. A fragment: moving its
     slider redraws this panel only, not the whole Training view."""
+    fragment(_sample_section)(ss)
+
+
+def _sample_section(ss):
     s = get(ss)
     trainer = s.trainer
     st.markdown(f"##### Why did the model write that? (run '{s.focus}')" if len(s.runs) > 1

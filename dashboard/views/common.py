@@ -1,8 +1,10 @@
 """Small helpers every view uses."""
+import functools
 import logging
 
 import streamlit as st
 
+from dashboard import session
 from dashboard.plotly_element import plotly_chart
 from dashboard.session import get
 
@@ -18,6 +20,17 @@ def plot(fig, caption=None, mark=None):
     plotly_chart(fig, PLOT_CONFIG, key=f"plot_{fig.layout.uirevision}", mark=mark)
     if caption:
         st.caption(caption)
+
+
+def fragment(draw, run_every=None):
+    """``draw(ss)`` as a Streamlit fragment nested in the main views: when it reruns on
+    its own (its widget, its timer), it reads the runs inside ``session.drawing`` like
+    every other script run, so live training never changes a model under it."""
+    @functools.wraps(draw)          # the fragment's identity is draw's, not this wrapper's
+    def drawn(ss):
+        with session.drawing(ss):
+            draw(ss)
+    return st.fragment(drawn, run_every=run_every)
 
 
 def look_for(ss, view):

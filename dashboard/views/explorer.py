@@ -8,7 +8,7 @@ from dashboard import actions, charts, live, window
 from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
-from dashboard.views.common import plot, rev, window_at
+from dashboard.views.common import fragment, plot, rev, window_at
 
 VIEW = "Timestep explorer"
 NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
@@ -22,7 +22,7 @@ def render(ss):
     _player(ss)
     s = get(ss)
     every = 1.0 / ss["play_speed"] if s.playing else None
-    st.fragment(run_every=every)(_walk)(ss)
+    fragment(_walk, run_every=every)(ss)
 
 
 def _player(ss):
