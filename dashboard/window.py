@@ -59,7 +59,7 @@ def attribution_seconds(what, T, H, windows=GHOST_WINDOWS):
     beyond_window is a plain BPTT over (windows + 1) T steps."""
     backward = T * 1e-4 + T * T * H * H * 1e-10
     return {"saliency": backward,
-            "horizon": 2 * backward + T ** 3 * H * 1.5e-10,
+            "horizon": backward + T ** 3 * H * 1.5e-10,   # one pass: whh_horizon_parts
             "beyond": (windows + 1) * T * (3e-5 + H * H * 2e-9)}[what]
 
 
