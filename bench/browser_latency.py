@@ -123,7 +123,7 @@ SNAPSHOT_JS = r"""
     const panel = plots || !main ? null : [...main.querySelectorAll(SEL.tabpanel)]
         .find(p => !p.hidden && p.offsetParent !== null);
     return {state, runningIcon, plots, panelText: plots ? 1 : panel ?
-            panel.textContent.trim().length : -1, running: true};
+            panel.textContent.trim().length : -1};
   }
   const text = main ? main.textContent : "";
   const it = text.match(new RegExp(ITERATION_RE));
@@ -168,7 +168,7 @@ WATCH_JS = r"""
       const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE, true);
       frames++;
       if (s.plots === 0 && s.panelText <= 0) blank++;
-      const ok = !s.running && settled(s) && cond(s, before);
+      const ok = settled(s) && cond(s, before);     // a light snapshot never settles
       const key = JSON.stringify([s.iteration, s.t, s.plotsOnScreen, s.state]);
       if (!ok) since = null;
       else if (since === null || key !== sig) since = now;

@@ -68,15 +68,15 @@ function specFor(data) {
 // two or three: drawing the rest first made every click wait for them
 // (bench/browser_latency.py). A chart whose newest figure is not drawn yet carries
 // data-pending="1".
-const NEAR = "0px";   // on screen only: with a 200 px margin, the charts just below the
-                      // fold were drawn in the click's path (Step in the explorer 305 -> 258)
 const WAITING = window.__bpttWaiting || (window.__bpttWaiting = new Set());
+// On screen only, no margin: with 200 px, the charts just below the fold were drawn in
+// the click's path (Step in the explorer 305 -> 258 ms).
 const SEEN = window.__bpttSeen || (window.__bpttSeen = new IntersectionObserver((entries) => {
   for (const e of entries) {
     e.target.bpttOnScreen = e.isIntersecting;
     if (e.isIntersecting) draw(e.target); else if (e.target.dataset.pending) later(e.target);
   }
-}, { rootMargin: NEAR }));
+}));
 
 const whenIdle = window.requestIdleCallback?.bind(window) ??    // not in Safari
   ((then) => setTimeout(then, 50));
