@@ -131,8 +131,10 @@ def test_live_training_advances_every_run_equally(at):
     at.selectbox(key="comparison").set_value("seq-length").run()
     at.select_slider(key="iters_per_refresh").set_value(4).run()
     at.button(key="run").click().run()
-    at.run()
+    # read before the refresh: after it the worker may train its 4 iterations before
+    # this line runs and then wait for a refresh that never comes (a flaky timeout in CI)
     start_iteration = sess(at).trainer.iteration
+    at.run()
     wait_until(lambda: sess(at).trainer.iteration > start_iteration)
     at.button(key="pause").click().run()
     assert not sess(at).running
