@@ -22,7 +22,8 @@ move with whatever else the machine runs; CPU figures much less: compare variant
 those, in interleaved rounds. A benchmark, never a test: no assertion on any time.
 
 Usage: python bench/browser_latency.py [--trials 7] [--pause-trials 5] [--live-seconds 10]
-       [--only first,step,tabs,timestep,preset,live,pause,comparison] [--headed]
+       [--only first,step,tabs,timestep,preset,live,pause,comparison] [--height 1100]
+       [--headed]
 """
 import argparse
 import math
@@ -784,8 +785,12 @@ def main():
     ap.add_argument("--views", default="",
                     help="comma-separated views for Step and live (default: all for Step, "
                          f"{', '.join(LIVE_VIEWS)} for live)")
+    ap.add_argument("--height", type=int, default=VIEWPORT["height"],
+                    help="the window's height in px: what is on screen decides which "
+                         "charts a click waits for, so compare layouts at several")
     ap.add_argument("--headed", action="store_true")
     args = ap.parse_args()
+    VIEWPORT["height"] = args.height
     only = set(args.only.split(","))
     views = [v.strip() for v in args.views.split(",") if v.strip()]
     if only - set(SECTIONS):

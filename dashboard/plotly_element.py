@@ -54,11 +54,11 @@ function marked(shapes, mark) {
 const SPECS = window.__bpttSpecs || (window.__bpttSpecs = new Map());
 const KEEP = 120;
 
-function specFor(data) {
-  const spec = data.spec ?? SPECS.get(data.digest);
+function specFor(chart) {
+  const spec = chart.spec ?? SPECS.get(chart.digest);
   if (spec === undefined) return undefined;
-  SPECS.delete(data.digest);
-  SPECS.set(data.digest, spec);
+  SPECS.delete(chart.digest);
+  SPECS.set(chart.digest, spec);
   while (SPECS.size > KEEP) SPECS.delete(SPECS.keys().next().value);
   return spec;
 }
@@ -127,24 +127,56 @@ function draw(div) {
   });
 }
 
-export default function ({ data, parentElement, setTriggerValue }) {
-  let div = parentElement.querySelector("div.bptt-plot");
-  if (!div) {
-    div = document.createElement("div");
-    div.className = "bptt-plot";
-    div.style.width = "100%";
-    parentElement.appendChild(div);
+// One element draws a grid of charts: columns side by side (stacked when the page is
+// narrow), each a list of charts with the line that says what to notice under each.
+// One element instead of one per chart and one per caption: every Streamlit element
+// costs the page a React render on every run (bench/browser_latency.py: the walk's
+// four charts and captions as one element, slider 167 -> 142 ms).
+const COLUMN_GAP = "4rem";      // st.columns(gap="large"), so the grid lines up with them
+
+function grid(parentElement, columns) {
+  let box = parentElement.querySelector("div.bptt-charts");
+  const shape = columns.map((column) => column.length).join(",");
+  if (box && box.dataset.shape === shape) return box;
+  if (box) box.remove();            // another arrangement: new cells (rare)
+  box = document.createElement("div");
+  box.className = "bptt-charts";
+  box.dataset.shape = shape;
+  Object.assign(box.style, { display: "flex", flexWrap: "wrap", columnGap: COLUMN_GAP,
+                             rowGap: "1rem", width: "100%" });
+  for (const column of columns) {
+    const col = document.createElement("div");
+    Object.assign(col.style, { flex: "1 1 20rem", minWidth: "0", display: "flex",
+                               flexDirection: "column", gap: "1rem" });
+    for (const _ of column) {
+      const cell = document.createElement("div");
+      const div = document.createElement("div");
+      div.className = "bptt-plot";
+      div.style.width = "100%";
+      const caption = document.createElement("div");
+      caption.className = "bptt-caption";
+      Object.assign(caption.style, { fontSize: "0.875rem", color: "rgba(49, 51, 63, 0.6)",
+                                     lineHeight: "1.5", overflowWrap: "break-word" });
+      cell.append(div, caption);
+      col.appendChild(cell);
+    }
+    box.appendChild(col);
   }
-  const spec = specFor(data), mark = data.mark;
+  parentElement.appendChild(box);
+  return box;
+}
+
+function show(div, chart, data, setTriggerValue) {
+  const spec = specFor(chart), mark = chart.mark;
   if (spec === undefined) {            // forgotten (rare): ask the server for it whole
-    if (div.bpttMissing !== data.digest) setTriggerValue("missing", data.digest);
-    div.bpttMissing = data.digest;
-    return undefined;
+    if (div.bpttMissing !== chart.digest) setTriggerValue("missing", chart.digest);
+    div.bpttMissing = chart.digest;
+    return;
   }
   const want = div.bpttWant;
   if (want && want.spec === spec && want.mark === mark) return;  // nothing changed
   div.bpttWant = { spec, mark, url: data.url, config: data.config };
-  if (!div.style.minHeight) div.style.minHeight = data.height + "px";
+  if (!div.style.minHeight) div.style.minHeight = chart.height + "px";
   if (div.bpttSpec === spec && div.bpttMark === mark) {   // back to what is drawn
     delete div.dataset.pending;
     return;
@@ -155,6 +187,17 @@ export default function ({ data, parentElement, setTriggerValue }) {
     SEEN.observe(div);
   } else if (div.bpttOnScreen) draw(div);
   else later(div);
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
+  const box = grid(parentElement, data.columns);
+  data.columns.forEach((column, i) => column.forEach((chart, j) => {
+    const cell = box.children[i].children[j];
+    const caption = cell.lastChild;
+    if (caption.textContent !== (chart.caption ?? "")) caption.textContent = chart.caption ?? "";
+    caption.style.display = chart.caption ? "" : "none";
+    show(cell.firstChild, chart, data, setTriggerValue);
+  }));
   return undefined;
 }
 """
@@ -205,7 +248,16 @@ _specs = {}             # id(figure) -> (weak reference to it, its JSON, digest)
 def plotly_chart(fig, config, key, mark=None):
     """Draw ``fig`` under ``key``; later calls with the same key update it in place.
     ``mark``: the timestep to outline in a whole-window figure (its shapes named
-    ``style.CURRENT_T``); a figure that differs only by it is not sent again.
+    ``style.CURRENT_T``); a figure that differs only by it is not sent again, the page
+    moves the outline."""
+    plotly_charts([[(fig, None, mark)]], config, key)
+
+
+def plotly_charts(columns, config, key):
+    """Draw a grid of figures as one element under ``key``: ``columns`` side by side
+    (stacked on a narrow page), each a list of ``(figure, caption, mark)`` drawn one
+    under the other, the caption (or None) under its figure. Later calls with the same
+    key and the same arrangement update every chart in place.
 
     A figure's JSON goes to the page once: while it stays the same (moving t, a
     refresh that did not change it), the page gets only its digest and draws from its
@@ -213,17 +265,37 @@ def plotly_chart(fig, config, key, mark=None):
     more time than drawing the charts that did change (bench/browser_latency.py)."""
     url = plotly_js_url()
     if url is None:
-        if mark is not None:
-            fig = style.mark_timestep(go.Figure(fig), mark)
-        st.plotly_chart(fig, config=config, key=key)
+        _fallback(columns, config, key)
         return
-    text, digest = _json(fig)
     sent = session.charts_sent(st.session_state)
-    whole = sent is None or sent.get(key) != digest
+    before = () if sent is None else sent.get(key, ())
+    charts, digests = [], []
+    for column in columns:
+        charts.append([])
+        for fig, caption, mark in column:
+            text, digest = _json(fig)
+            whole = len(digests) >= len(before) or before[len(digests)] != digest
+            digests.append(digest)
+            charts[-1].append({"spec": text if whole else None, "digest": digest,
+                               "mark": mark, "height": fig.layout.height,
+                               "caption": caption})
     if sent is not None:
-        sent[key] = digest
-    _element(key=key, data={"spec": text if whole else None, "digest": digest,
-                            "mark": mark, "url": url, "height": fig.layout.height,
+        sent[key] = tuple(digests)
+    _element(key=key, data={"columns": charts, "url": url,
                             "config": {**config, "responsive": True}},
              on_missing_change=functools.partial(session.forget_chart, st.session_state,
                                                  key))
+
+
+def _fallback(columns, config, key):
+    """``st.plotly_chart`` where plotly.js cannot be served: the same figures, redrawn
+    whole on every change."""
+    single = len(columns) == 1 and len(columns[0]) == 1
+    places = st.columns(len(columns), gap="large") if len(columns) > 1 else [st.container()]
+    for i, (place, column) in enumerate(zip(places, columns, strict=True)):
+        for j, (fig, caption, mark) in enumerate(column):
+            if mark is not None:
+                fig = style.mark_timestep(go.Figure(fig), mark)
+            place.plotly_chart(fig, config=config, key=key if single else f"{key}_{i}_{j}")
+            if caption:
+                place.caption(caption)

@@ -76,7 +76,7 @@ class Session:
     render_seconds: float = 0.0         # drawing time of the last live refresh
     refreshes: int = 0                  # views drawn so far (numbers the live refreshes)
     worker: BackgroundTraining | None = None   # trains the runs while running
-    charts_sent: dict = field(default_factory=dict)  # chart key -> digest of the figure
+    charts_sent: dict = field(default_factory=dict)  # chart key -> digests of the figures
                                         # this page was sent last (dashboard.plotly_element)
 
     @property
@@ -432,14 +432,15 @@ def note_refresh(ss, seconds=None):
 
 
 def charts_sent(ss):
-    """Chart key -> digest of the figure last sent to this session's page, or None
-    before the session exists (then every figure is sent whole)."""
+    """Chart element key -> digests of the figures last sent to this session's page
+    under it (in order), or None before the session exists (then every figure is sent
+    whole)."""
     return get(ss).charts_sent if "session" in ss else None
 
 
 def forget_chart(ss, key):
-    """The page lost the figure of chart ``key`` (its copy was dropped): send it whole
-    next time."""
+    """The page lost a figure of chart element ``key`` (its copy was dropped): send
+    its figures whole next time."""
     sent = charts_sent(ss)
     if sent is not None:
         sent.pop(key, None)

@@ -21,17 +21,25 @@ def app(timeout=120):
 
     def run_and_keep(*args, **kwargs):
         result = run(*args, **kwargs)
-        for data in _plotly_data(result):
-            if data["spec"] is not None:
-                result.figures[data["digest"]] = data["spec"]
+        for _, chart in plotly_items(result):
+            if chart["spec"] is not None:
+                result.figures[chart["digest"]] = chart["spec"]
         return result
     at._run = run_and_keep
     return at
 
 
-def _plotly_data(at):
-    return [json.loads(e.proto.json) for e in at.get("bidi_component")
-            if e.proto.component_name.endswith("bptt_plotly")]
+def plotly_items(at):
+    """(element key, chart data) of every chart the in-place element draws, in page
+    order (an element draws a grid of charts: its columns in order, top to bottom)."""
+    return [(e.key, chart) for e in at.get("bidi_component")
+            if e.proto.component_name.endswith("bptt_plotly")
+            for column in json.loads(e.proto.json)["columns"] for chart in column]
+
+
+def chart_captions(at):
+    """The captions the in-place element draws under its charts, in page order."""
+    return [chart["caption"] for _, chart in plotly_items(at) if chart["caption"]]
 
 
 def start(query=None, timeout=120):
@@ -64,7 +72,7 @@ def show(at, view, no_errors=False):
 def charts(at):
     """The JSON of every chart on the page, in order, however it was drawn (the in-place
     element of dashboard.plotly_element, or st.plotly_chart where that is not served)."""
-    found = [data["spec"] or at.figures[data["digest"]] for data in _plotly_data(at)]
+    found = [chart["spec"] or at.figures[chart["digest"]] for _, chart in plotly_items(at)]
     return found + [chart.proto.spec for chart in at.get("plotly_chart")]
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from apptest import app, charts, wait_until
+from apptest import app, charts, plotly_items, wait_until
 
 import engine
 from dashboard import exports, models, plotly_element, session, window
@@ -95,12 +95,16 @@ def test_slider_moves_the_timestep(at):
 
 def test_moving_t_resends_only_the_outline_of_whole_window_charts(at):
     def drawn():
-        return {e.key.rsplit("-", 1)[0]: json.loads(e.proto.json)
-                for e in at.get("bidi_component") if e.key.startswith("plot_")}
+        """uirevision name -> the chart's data (the walk's charts share one element)."""
+        items = {}
+        for _, chart in plotly_items(at):
+            spec = chart["spec"] or at.figures[chart["digest"]]
+            items[json.loads(spec)["layout"]["uirevision"].rsplit("-", 1)[0]] = chart
+        return items
     before = drawn()
     at.slider(key="timestep").set_value(3).run()
     after = drawn()
-    for name in ("plot_norms", "plot_heatmaps"):                # the whole window
+    for name in ("norms", "heatmaps"):                          # the whole window
         assert before[name]["spec"] is not None                 # sent whole once,
         assert after[name]["spec"] is None                      # then by its digest
         assert after[name]["digest"] == before[name]["digest"]
@@ -108,9 +112,13 @@ def test_moving_t_resends_only_the_outline_of_whole_window_charts(at):
         outlined = [shape for shape in json.loads(before[name]["spec"])["layout"]["shapes"]
                     if shape.get("name") == "current t"]
         assert outlined                         # the outline the page moves to the mark
-    for name in ("plot_h_t", "plot_dy_t", "plot_dh_parts"):     # this timestep's vectors
+    for name in ("h_t", "dy_t", "dh_parts"):                    # this timestep's vectors
         assert after[name]["digest"] != before[name]["digest"]
         assert after[name]["spec"] is not None and after[name]["mark"] is None
+    at.run()                                  # nothing changed: every chart by its digest
+    again = drawn()
+    assert all(again[name]["spec"] is None and again[name]["digest"] == after[name]["digest"]
+               for name in after)
 
 
 def test_a_figure_the_page_lost_is_sent_whole_again(at):
@@ -118,11 +126,11 @@ def test_a_figure_the_page_lost_is_sent_whole_again(at):
     says so through the element's "missing" trigger, and the next run sends it whole."""
     key = next(e.key for e in at.get("bidi_component") if e.key.startswith("plot_heatmaps"))
     at.slider(key="timestep").set_value(3).run()
-    [data] = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.key == key]
+    [data] = [chart for k, chart in plotly_items(at) if k == key]
     assert data["spec"] is None
     session.forget_chart(at.session_state, key)     # the trigger's callback
     at.slider(key="timestep").set_value(4).run()
-    [data] = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.key == key]
+    [data] = [chart for k, chart in plotly_items(at) if k == key]
     assert data["spec"] == at.figures[data["digest"]] and data["mark"] == 4
 
 

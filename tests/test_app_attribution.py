@@ -77,7 +77,7 @@ def figure(at, start):
 
 
 def captions(at):
-    return "\n".join(c.value for c in at.caption)
+    return "\n".join([c.value for c in at.caption] + apptest.chart_captions(at))
 
 
 def input_shades(html):

@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from apptest import VIEWS, charts, errors, sess, start
+from apptest import VIEWS, chart_captions, charts, errors, sess, start
 from apptest import show as _show
 
 import engine
@@ -17,6 +17,7 @@ def show(at, view):
 
 def text(at):
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                     + chart_captions(at)
                      + [i.value for i in at.info])
 
 

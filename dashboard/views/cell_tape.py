@@ -24,7 +24,8 @@ def _tape(ss, run=None):
 
 # -- backward at t ------------------------------------------------------------------------
 def backward_parts(ss, trace, t):
-    """dh_t's two sources, then what step t hands back to step t-1 on each path."""
+    """dh_t's two sources, then what step t hands back to step t-1 on each path: says
+    how much the tape keeps, and returns the chart (figure, caption)."""
     paths = _tape(ss)["paths"]
     n = np.linalg.norm
     dh, from_output, dhnext_t = trace.dh[t], trace.dh_from_output[t], trace.dhnext[t]
@@ -82,7 +83,7 @@ def backward_parts(ss, trace, t):
                    "back to h_(t−1) twice: multiplied by z_t (green, 0 to 1) and nothing "
                    "else, and through the gates and Whh^T. Units with z near 1 pass their "
                    "gradient back unchanged.")
-    plot(charts.stacked_vectors_chart(rows, title, uirevision=rev(ss, "dh_parts")), caption)
+    return charts.stacked_vectors_chart(rows, title, uirevision=rev(ss, "dh_parts")), caption
 
 
 # -- the whole window ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dashboard import actions, charts, live, window
 from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
-from dashboard.views.common import fragment, plot, rev, window_at
+from dashboard.views.common import fragment, plot, plots, rev, window_at
 
 VIEW = "Timestep explorer"
 NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
@@ -60,9 +60,10 @@ def _walk(ss):
                + _saliency_caption(ss, saliency, inputs, targets, t))
     left, right = st.columns(2, gap="large")
     with left:
-        _forward(ss, trace, t, vocab, inputs, targets)
+        forward = _forward(ss, trace, t, vocab, inputs, targets)
     with right:
-        _backward(ss, trace, t, vocab)
+        backward = _backward(ss, trace, t, vocab)
+    plots(ss, "walk", [forward, backward])          # one element for the four charts
     _window_charts(ss, trace, t, inputs)
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
@@ -135,35 +136,27 @@ def _controls(ss, T, t, backward):
 
 
 def _forward(ss, trace, t, vocab, inputs, targets):
+    """The forward pass at t in words; returns its charts (figure, caption)."""
     st.markdown(f"#### :blue[Forward at t = {t}]")
-    st.markdown(f"Input x<sub>t</sub> = `{style.show_char(inputs[t])}`, target (the next "
-                f"character) = `{style.show_char(targets[t])}`", unsafe_allow_html=True)
-    plot(charts.vector_chart(trace.hs[t], "hs[t]", cell_text.H_MATH[trace.cell],
-                             style.FORWARD, uirevision=rev(ss, "h_t")),
-         cell_text.H_CAPTION[trace.cell])
-    plot(charts.top_predictions_chart(trace.ps[t], vocab.chars, int(trace.targets[t]),
-                                      uirevision=rev(ss, "top")),
-         "What the model predicts from h_t; the dark bar is the true next character.")
     p_target = float(trace.ps[t, trace.targets[t]])
-    m = st.columns(2)
-    m[0].metric("p_t[target]", f"{p_target:.3f}")
-    m[1].metric("loss_t = −log p_t[target]", f"{trace.losses[t]:.3f}",
-                help="The lower the probability of the true next character, the larger "
-                     "the loss at this step.")
+    st.markdown(f"Input x<sub>t</sub> = `{style.show_char(inputs[t])}`, target (the next "
+                f"character) = `{style.show_char(targets[t])}` with p<sub>t</sub>[target] "
+                f"= **{p_target:.3f}**, so loss<sub>t</sub> = −log p<sub>t</sub>[target] = "
+                f"**{trace.losses[t]:.3f}**: the less likely the true next character, the "
+                "larger the loss.", unsafe_allow_html=True)
+    return [
+        (charts.vector_chart(trace.hs[t], "hs[t]", cell_text.H_MATH[trace.cell],
+                             style.FORWARD, uirevision=rev(ss, "h_t")),
+         cell_text.H_CAPTION[trace.cell]),
+        (charts.top_predictions_chart(trace.ps[t], vocab.chars, int(trace.targets[t]),
+                                      uirevision=rev(ss, "top")),
+         "What the model predicts from h_t; the dark bar is the true next character.")]
 
 
 def _backward(ss, trace, t, vocab):
+    """The backward pass at t in words; returns its charts (figure, caption)."""
     st.markdown(f"#### :red[Backward at t = {t}]")
     from_output, dhnext_t = trace.dh_from_output[t], trace.dhnext[t]
-    if t > 0:
-        handed_back, where = trace.dhnext[t - 1], f"dhnext<sub>{t - 1}</sub> → step {t - 1}"
-    else:
-        handed_back, where = trace.dhprev, "dhprev → discarded by truncation"
-    plot(charts.vector_chart(trace.dy[t], "dy[t]",
-                             "∂L<sub>t</sub>/∂y<sub>t</sub> = p<sub>t</sub> − onehot(target)",
-                             style.DY, labels=vocab.chars, uirevision=rev(ss, "dy_t")),
-         "Negative only at the target (push its score up), positive at every other "
-         "character in proportion to its probability (push down).")
     n = np.linalg.norm
     share = _norms(ss, trace)["future_share"].iloc[t]
     st.markdown(
@@ -171,8 +164,17 @@ def _backward(ss, trace, t, vocab):
         f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
         f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
         "h<sub>t</sub> comes from the future.", unsafe_allow_html=True)
+    dy = (charts.vector_chart(trace.dy[t], "dy[t]",
+                              "∂L<sub>t</sub>/∂y<sub>t</sub> = p<sub>t</sub> − onehot(target)",
+                              style.DY, labels=vocab.chars, uirevision=rev(ss, "dy_t")),
+          "Negative only at the target (push its score up), positive at every other "
+          "character in proportion to its probability (push down).")
     if trace.cell != "rnn":
-        return cell_tape.backward_parts(ss, trace, t)
+        return [dy, cell_tape.backward_parts(ss, trace, t)]
+    if t > 0:
+        handed_back, where = trace.dhnext[t - 1], f"dhnext<sub>{t - 1}</sub> → step {t - 1}"
+    else:
+        handed_back, where = trace.dhprev, "dhprev → discarded by truncation"
     tanh_grad, dhraw = trace.tanh_grad[t], trace.dhraw[t]
     rows = [
         (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={n(from_output):.3g}",
@@ -186,12 +188,12 @@ def _backward(ss, trace, t, vocab):
         (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}  ‖·‖={n(handed_back):.3g}",
          handed_back, style.DHNEXT),
     ]
-    plot(charts.stacked_vectors_chart(
+    return [dy, (charts.stacked_vectors_chart(
         rows, f"dh at t={t} — ∂L/∂h<sub>t</sub>, split into its two sources, then "
               "through tanh' and Whh<sup>T</sup>", uirevision=rev(ss, "dh_parts")),
-         "Read top to bottom: the two sources add up to dh_t; tanh' (grey) lets through "
-         "only unsaturated units; the last row is handed to the step before. At the last "
-         "step dhnext is zero.")
+        "Read top to bottom: the two sources add up to dh_t; tanh' (grey) lets through "
+        "only unsaturated units; the last row is handed to the step before. At the last "
+        "step dhnext is zero.")]
 
 
 def _window_charts(ss, trace, t, inputs):
