@@ -4,6 +4,7 @@ import json
 import time
 from pathlib import Path
 
+import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
@@ -71,9 +72,13 @@ def show(at, view, no_errors=False):
 
 def charts(at):
     """The JSON of every chart on the page, in order, however it was drawn (the in-place
-    element of dashboard.plotly_element, or st.plotly_chart where that is not served)."""
+    element of dashboard.plotly_element, or st.plotly_chart where that is not served),
+    each checked by plotly's validation."""
     found = [chart["spec"] or at.figures[chart["digest"]] for _, chart in plotly_items(at)]
-    return found + [chart.proto.spec for chart in at.get("plotly_chart")]
+    found += [chart.proto.spec for chart in at.get("plotly_chart")]
+    for spec in found:          # the app builds them unchecked (dashboard/charts/go.py)
+        go.Figure(json.loads(spec))         # plotly's validation: a bad property raises
+    return found
 
 
 def wait_until(condition, timeout=30.0):

@@ -4,7 +4,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from apptest import VIEWS, errors, sess, show, start, wait_until
+from apptest import VIEWS, charts, errors, sess, show, start, wait_until
 
 import engine
 from dashboard import exports, session
@@ -31,6 +31,7 @@ def test_each_comparison_loads_and_every_view_draws_every_run(at, name):
     for view in VIEWS:
         show(at, view)
         assert not errors(at), (view, errors(at))
+        charts(at)                                  # every figure passes plotly's checks
     show(at, "Training")
     table = at.dataframe[0].value
     assert len(table) == len(comparison.runs)

@@ -1,9 +1,8 @@
 """Where the gradient comes from: Whh's gradient split by the distance between a loss and
 the step it reaches (the gradient's horizon), and what truncation throws away."""
 import numpy as np
-import plotly.graph_objects as go
 
-from . import style
+from . import go, style
 from .window import _char_ticks
 
 

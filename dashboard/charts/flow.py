@@ -1,9 +1,8 @@
 """Gradient-flow charts: how far the loss's gradient travels back, and Whh's spectrum
 that decides it."""
 import numpy as np
-import plotly.graph_objects as go
 
-from . import style
+from . import go, style
 
 
 def _log10(matrix):

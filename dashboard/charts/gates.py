@@ -2,9 +2,8 @@
 with the gate that carries the gradient back, single losses followed across the window,
 gate heatmaps and gate saturation. Pure: data in, plotly Figure out."""
 import numpy as np
-import plotly.graph_objects as go
 
-from . import style
+from . import go, style
 from .window import _char_ticks, window_heatmaps
 
 # The tape's lines: (column of engine.cells.tape.tape_norms, label, colour, dash)

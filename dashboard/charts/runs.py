@@ -1,10 +1,9 @@
 """Charts that draw several runs together: one colour and dash per run (style.RUN_*),
 the same in every chart, and one shared scale wherever runs are compared."""
 import numpy as np
-import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style
+from . import go, style
 from .flow import _decade_colorbar, _log10
 
 # history column -> (title, y axis title, log y)

@@ -1,8 +1,7 @@
 """Charts over training iterations, built from Trainer.history (a DataFrame)."""
 import numpy as np
-import plotly.graph_objects as go
 
-from . import style
+from . import go, style
 
 PARAMS = tuple(style.PARAM_COLOURS)      # Wxh, Whh, Why, bh, by, global
 

@@ -1,9 +1,8 @@
 """Charts of one BPTT window: timestep x hidden unit heatmaps, per-timestep norms, and
 the vectors at the selected timestep."""
 import numpy as np
-import plotly.graph_objects as go
 
-from . import style
+from . import go, style
 
 
 def _char_ticks(chars, most=40):
