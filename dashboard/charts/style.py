@@ -54,9 +54,11 @@ MAGNITUDE = [[i / (len(_INFERNO) - 1), c] for i, c in enumerate(_INFERNO)]
 MAX_POINTS = 2000       # longest line we send to the browser
 
 # The look every chart shares (the page's font and text colour, light grid lines, no
-# background of its own), as a plotly template applied when a chart is drawn.
+# background of its own), as a plotly template applied when a chart is drawn. Tick
+# labels are never hidden for crossing the chart's edge: checking that measured every
+# label on the page, a third of drawing the window heatmaps (75-88 -> 50-55 ms).
 _AXIS = dict(gridcolor="#e6e9ef", zerolinecolor="#cdd2db", linecolor="#cdd2db",
-             automargin=True)
+             automargin=True, ticklabeloverflow="allow")
 TEMPLATE = {"layout": dict(
     font=dict(family='"Source Sans", "Source Sans Pro", sans-serif', color="#31333f",
               size=13),
