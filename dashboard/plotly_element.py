@@ -136,6 +136,24 @@ function draw(div) {
 // four charts and captions as one element, Previous/Next 149-177 -> 127-132 ms).
 const COLUMN_GAP = "4rem";      // st.columns(gap="large"), so the grid lines up with them
 
+// Every chart div made, until it has left the page (another view, another arrangement):
+// plotly keeps a window resize listener for each responsive chart and the observer its
+// target, so without sweeping them every switch of view kept the old view's charts in
+// memory (JS heap +2.7 MB per Training -> explorer -> Training round trip, never freed).
+const MADE = window.__bpttMade || (window.__bpttMade = new Set());
+
+function sweep() {
+  for (const div of MADE) {
+    if (div.isConnected) continue;
+    MADE.delete(div);
+    WAITING.delete(div);
+    SEEN.unobserve(div);
+    window.Plotly?.purge(div);
+    for (const key of ["bpttWant", "bpttSpec", "bpttMark", "bpttDrawnSpec", "bpttOnScreen"])
+      delete div[key];                  // if it ever came back, it is drawn anew
+  }
+}
+
 function grid(parentElement, columns) {
   let box = parentElement.querySelector("div.bptt-charts");
   const shape = columns.map((column) => column.length).join(",");
@@ -169,6 +187,7 @@ function grid(parentElement, columns) {
 }
 
 function show(div, chart, data, setTriggerValue) {
+  MADE.add(div);
   const spec = specFor(chart), mark = chart.mark;
   if (spec === undefined) {            // forgotten (rare): ask the server for it whole
     if (div.bpttMissing !== chart.digest) setTriggerValue("missing", chart.digest);
@@ -192,6 +211,7 @@ function show(div, chart, data, setTriggerValue) {
 }
 
 export default function ({ data, parentElement, setTriggerValue }) {
+  sweep();
   const box = grid(parentElement, data.columns);
   data.columns.forEach((column, i) => column.forEach((chart, j) => {
     const cell = box.children[i].children[j];

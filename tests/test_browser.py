@@ -216,6 +216,33 @@ def pause_and_check(page):
     assert shown_iteration(page) == paused_at          # paused means paused
 
 
+def resize_listeners(page):
+    """How many resize listeners the window has (plotly adds one per responsive chart)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        window = cdp.send("Runtime.evaluate", {"expression": "window"})["result"]
+        found = cdp.send("DOMDebugger.getEventListeners", {"objectId": window["objectId"]})
+        return sum(1 for listener in found["listeners"] if listener["type"] == "resize")
+    finally:
+        cdp.detach()
+
+
+def test_switching_views_releases_the_charts_it_leaves(page):
+    """The charts of a view one leaves are released: the page's resize listeners (one per
+    plotly chart) stay as many after five round trips between two views as after one."""
+    def round_trip():
+        for view in ("Training", "Timestep explorer"):
+            page.get_by_role("tab", name=view).click()
+            settle(page)
+    round_trip()
+    after_one = resize_listeners(page)
+    for _ in range(5):
+        round_trip()
+    assert page.locator("div.bptt-plot").count() >= 6
+    assert resize_listeners(page) == after_one
+    assert_no_exception(page, "switching views")
+
+
 def test_gradient_check_in_the_browser(page):
     page.get_by_role("tab", name="Gradient check").click()
     settle(page)
