@@ -10,9 +10,9 @@ def main(argv=None):
     from streamlit.web import cli as stcli
     # wherever the command is started from: static serving for the charts' plotly.js
     # (see dashboard/plotly_element.py); no full garbage collection after every run
-    # (see dashboard/server.py)
+    # (see dashboard/server.py); the light theme the charts are drawn for
     sys.argv = ["streamlit", "run", str(APP), "--server.enableStaticServing", "true",
-                "--runner.postScriptGC", "false",
+                "--runner.postScriptGC", "false", "--theme.base", "light",
                 *(sys.argv[1:] if argv is None else argv)]
     return stcli.main()
 

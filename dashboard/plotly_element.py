@@ -175,8 +175,9 @@ function grid(parentElement, columns) {
       div.style.width = "100%";
       const caption = document.createElement("div");
       caption.className = "bptt-caption";
-      Object.assign(caption.style, { fontSize: "0.875rem", color: "rgba(49, 51, 63, 0.6)",
-                                     lineHeight: "1.5", overflowWrap: "break-word" });
+      Object.assign(caption.style, { fontSize: "0.875rem", lineHeight: "1.5",  // st.caption
+                                     color: "var(--st-text-color, #31333f)", opacity: "0.6",
+                                     overflowWrap: "break-word" });
       cell.append(div, caption);
       col.appendChild(cell);
     }

@@ -24,9 +24,12 @@ def test_freeze_imports_hides_the_live_objects_from_the_collector_once():
         server._frozen = False
 
 
-def test_no_full_collection_after_every_run_in_make_run_and_bpttscope(monkeypatch):
+def test_make_run_and_bpttscope_settings(monkeypatch):
+    """No full collection after every run, static serving for plotly.js, and the light
+    theme the charts are drawn for, both in `make run` and in `bpttscope`."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["runner"]["postScriptGC"] is False            # make run, AppTest
+    assert config["theme"]["base"] == "light"
     seen = {}
     from streamlit.web import cli as stcli
     monkeypatch.setattr(stcli, "main", lambda: seen.setdefault("argv", list(sys.argv)))
@@ -35,6 +38,7 @@ def test_no_full_collection_after_every_run_in_make_run_and_bpttscope(monkeypatc
     argv = seen["argv"]
     assert argv[argv.index("--runner.postScriptGC") + 1] == "false"
     assert argv[argv.index("--server.enableStaticServing") + 1] == "true"
+    assert argv[argv.index("--theme.base") + 1] == "light"
 
 
 def test_nested_fragments_read_the_runs_inside_session_drawing(monkeypatch):
