@@ -137,9 +137,9 @@ def _controls(ss, T, t, backward):
 
 def _forward(ss, trace, t, vocab, inputs, targets):
     """The forward pass at t in words; returns its charts (figure, caption)."""
-    st.markdown(f"#### :blue[Forward at t = {t}]")
     p_target = float(trace.ps[t, trace.targets[t]])
-    st.markdown(f"Input x<sub>t</sub> = `{style.show_char(inputs[t])}`, target (the next "
+    st.markdown(f"#### :blue[Forward at t = {t}]\n\n"           # one element, not two
+                f"Input x<sub>t</sub> = `{style.show_char(inputs[t])}`, target (the next "
                 f"character) = `{style.show_char(targets[t])}` with p<sub>t</sub>[target] "
                 f"= **{p_target:.3f}**, so loss<sub>t</sub> = −log p<sub>t</sub>[target] = "
                 f"**{trace.losses[t]:.3f}**: the less likely the true next character, the "
@@ -155,11 +155,11 @@ def _forward(ss, trace, t, vocab, inputs, targets):
 
 def _backward(ss, trace, t, vocab):
     """The backward pass at t in words; returns its charts (figure, caption)."""
-    st.markdown(f"#### :red[Backward at t = {t}]")
     from_output, dhnext_t = trace.dh_from_output[t], trace.dhnext[t]
     n = np.linalg.norm
     share = _norms(ss, trace)["future_share"].iloc[t]
     st.markdown(
+        f"#### :red[Backward at t = {t}]\n\n"
         f"dh<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>, with "
         f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
         f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
