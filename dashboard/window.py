@@ -63,12 +63,6 @@ def attribution_seconds(what, T, H, windows=GHOST_WINDOWS):
             "beyond": (windows + 1) * T * (3e-5 + H * H * 2e-9)}[what]
 
 
-def attribution_supported(trainer):
-    """Saliency, horizon and the truncation ghost go through the cells' back_step, so
-    they exist for every cell the engine has."""
-    return trainer.config.cell in engine.CELLS
-
-
 def attribution_bytes(what, trace, H):
     """Bytes a piece holds at once, where that can be large: the horizon's (T, T, T) Gram
     and (T, T, kH) single-loss gradients (engine.attribution.horizon_elements)."""

@@ -5,8 +5,8 @@ That check was most of a chart's cost on the server: the explorer's dh split too
 4.1 ms to build and 4.9 ms to build and serialise, against 0.8 and 2.1 ms unchecked,
 for the same JSON; a Step in the explorer builds six figures, one in Gradient flow ten.
 The objects are the same classes (``isinstance`` holds, attributes read back), and
-tests/test_app.py checks every figure each view draws with plotly's validation on, so
-a misspelt property still fails there."""
+the AppTests check every figure the views draw with plotly's validation on
+(``tests/apptest.charts``), so a misspelt property still fails a test."""
 import functools
 
 import plotly.graph_objects as _go

@@ -11,13 +11,6 @@ from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views.common import fragment, plot, rev
 
-NOT_YET = ("is not available for the {cell} cell yet: sample attribution replays the "
-           "sample with the vanilla rnn's step only.")
-
-
-def _cell(trainer):
-    return getattr(trainer.config, "cell", "rnn")
-
 
 # -- Gradient flow ---------------------------------------------------------------------
 def horizon_section(ss):
@@ -25,11 +18,7 @@ def horizon_section(ss):
     window as stacked bars, every run's distance profile, the horizon over training."""
     s = get(ss)
     st.markdown("#### Where Whh's gradient comes from: the gradient's horizon")
-    names = [n for n, tr in s.runs.items() if tr.trace is not None
-             and window.attribution_supported(tr)]
-    if s.focus not in names:
-        st.info("The gradient's horizon " + NOT_YET.format(cell=_cell(s.trainer)))
-        return
+    names = [n for n, tr in s.runs.items() if tr.trace is not None]
     trace = s.trainer.trace
     focused = window.horizon(s, s.focus)
     if focused is None:
@@ -68,9 +57,6 @@ def ghost_section(ss):
     s = get(ss)
     trainer = s.trainer
     st.markdown("#### What truncation throws away")
-    if not window.attribution_supported(trainer):
-        st.info("The truncation ghost " + NOT_YET.format(cell=_cell(trainer)))
-        return
     trace = trainer.trace
     b = window.beyond(s, s.focus)
     if b is None:
@@ -103,8 +89,6 @@ def ghost_for_explorer(s, trace):
     """``(values, share)`` for the explorer's norms chart: the first T/2 steps beyond
     the cut, so that the window keeps most of the chart (Gradient flow shows all of
     them); None where there is nothing to show."""
-    if not window.attribution_supported(s.trainer):
-        return None
     b = window.beyond(s, s.focus)
     if b is None or b.windows_used == 0:
         return None
@@ -119,8 +103,6 @@ def ghost_note(s, ghost):
                 "produced this window). Truncation drops it, and with it "
                 f"{style.share_text(ghost[1])} of the Whh gradient full BPTT would compute "
                 f"over {window.GHOST_WINDOWS} windows back (all of them in Gradient flow).")
-    if not window.attribution_supported(s.trainer):
-        return "The truncation ghost " + NOT_YET.format(cell=_cell(s.trainer))
     b = window.beyond(s, s.focus)
     if b is None:
         return "The truncation ghost " + window.skipped_note(s, s.focus, "beyond")
@@ -141,8 +123,9 @@ def _sample_section(ss):
     trainer = s.trainer
     st.markdown(f"##### Why did the model write that? (run '{s.focus}')" if len(s.runs) > 1
                 else "##### Why did the model write that?")
-    if _cell(trainer) != "rnn":
-        st.info("Sample attribution " + NOT_YET.format(cell=_cell(trainer)))
+    if trainer.config.cell != "rnn":
+        st.info(f"Sample attribution is not available for the {trainer.config.cell} cell "
+                "yet: it replays the sample with the vanilla rnn's step only.")
         return
     _, temperature, text = session.latest_samples(ss, s.focus, ss["temperature"])[0]
     if len(text) < 2 or text.startswith("(cannot sample") or any(

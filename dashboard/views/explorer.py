@@ -50,8 +50,7 @@ def _walk(ss):
     vocab = trainer.vocab
     inputs, targets = vocab.decode(trace.inputs), vocab.decode(trace.targets)
     _controls(ss, trace.T, t, backward)
-    S = window.saliency(get(ss), get(ss).focus) if window.attribution_supported(trainer) \
-        else None
+    S = window.saliency(get(ss), get(ss).focus)
     saliency = None if S is None else S[t]
     st.html(charts.window_strip_html(inputs, targets, t, trace.losses, saliency))
     st.caption(f"Window of iteration {trace.iteration} (characters {trace.position}–"
@@ -73,9 +72,6 @@ def _walk(ss):
 def _saliency_caption(ss, saliency, inputs, targets, t):
     """What to notice in the strip's shading at the selected t."""
     s = get(ss)
-    if saliency is None and not window.attribution_supported(s.trainer):
-        return ("Input shading by saliency is not available for the "
-                f"{getattr(s.trainer.config, 'cell', 'rnn')} cell yet.")
     if saliency is None:
         return "Input shading by saliency " + window.skipped_note(s, s.focus, "saliency")
     levels = style.relative_decades(saliency[: t + 1])
