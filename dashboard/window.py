@@ -19,13 +19,20 @@ def jacobian_seconds(T, H):
 
 def cached(session, run, name, build):
     """``build(trainer, trace)`` for run ``run``'s current window, computed once."""
-    trainer = session.runs[run]
-    entry = session.window_cache.get(run)
-    if entry is None or entry["trace"] is not trainer.trace:
-        entry = session.window_cache[run] = {"trace": trainer.trace}
+    entry = _entry(session, run)
     if name not in entry:
-        entry[name] = build(trainer, trainer.trace)
+        entry[name] = build(session.runs[run], entry["trace"])
     return entry[name]
+
+
+def _entry(session, run):
+    """What is computed for run ``run``'s current window (emptied when the window
+    changes)."""
+    trace = session.runs[run].trace
+    entry = session.window_cache.get(run)
+    if entry is None or entry["trace"] is not trace:
+        entry = session.window_cache[run] = {"trace": trace}
+    return entry
 
 
 def flow(session, run, jacobian_limit=JACOBIAN_LIMIT, jacobian=True):
@@ -75,8 +82,8 @@ def _affordable(session, run, name, what, build):
     """``cached(session, run, name, build)`` if it is computed already or fits the time
     limit (the live one while training runs) and the memory limit; otherwise None."""
     trainer = session.runs[run]
-    entry = session.window_cache.get(run)
-    if entry is not None and entry["trace"] is trainer.trace and name in entry:
+    entry = _entry(session, run)
+    if name in entry:
         return entry[name]
     H = trainer.config.hidden_size
     seconds = attribution_seconds(what, trainer.trace.T, H)
