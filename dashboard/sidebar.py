@@ -151,8 +151,7 @@ def _hyperparameters(sb, ss):
                    "one is active).")
 
 
-CELL_NAMES = {"rnn": "rnn (tanh, min-char-rnn)", "lstm": "lstm (cell state c, gates i f g o)",
-              "gru": "gru (gates r z n)"}
+CELL_NAMES = engine.cells.CHOICE
 
 # The widgets cover every value the engine accepts (the engine checks the open ends
 # and says what is wrong), so a resumed checkpoint is always shown as it is.

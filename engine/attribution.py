@@ -39,17 +39,10 @@ def _cell_of(obj, params):
     return cells.cell_of(params) if cell is None else cell
 
 
-def _back_step_for(cell):
-    """(back_step, number of state components) for ``cell`` (engine/cells)."""
-    return cells.back_step, len(cells.STATE[cells.check_cell(cell)])
-
-
-
-
 def _single_loss_backward(trace, params):
     """Yield ``(s, dx_pre, dh_pre)`` for s = T-1 down to 0; each array is (T-s, kH) and
     its row d is the gradient from the loss L_{s+d} alone."""
-    back_step, n_state = _back_step_for(_cell_of(trace, params))
+    back_step, n_state = cells.back_step, len(cells.STATE[_cell_of(trace, params)])
     T, H = trace.T, trace.hs.shape[1]
     dh_out = trace.dy @ params["Why"]           # row t: dL_t/dh_t through the output
     zero = np.zeros((1, H))
@@ -238,7 +231,7 @@ def beyond_window(trainer, windows=4, params=None):
     check_int("windows", windows, 0, 10**4)
     params = trainer.params if params is None else params
     cell = _cell_of(trainer.config, params)
-    back_step, n_state = _back_step_for(cell)
+    back_step, n_state = cells.back_step, len(cells.STATE[cell])
     T, p = trace.T, trace.position
     used = min(windows, p // T)
     start, first = p - used * T, used * T      # first: index of the window's first step

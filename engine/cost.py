@@ -18,6 +18,8 @@ work by its number of gate blocks (``GATES``); that scaling is counted, not meas
 """
 from dataclasses import dataclass
 
+from .cells import BLOCKS
+
 # Measured with bench/cost_calibration.py on the project's 2-core VM (OpenBLAS on one
 # thread, numpy 2.4): a relative-error least-squares fit of step time and tracemalloc's
 # peak over 18 configurations (V 50..3000, H 32..1024, T 25..200), checked on 3 more
@@ -48,7 +50,7 @@ SAMPLE_SECONDS_PER_FLOP = 2.7e-10       # sampling, per multiply-add (H^2 + V H 
 SAMPLE_SECONDS_PER_OUTPUT = 2.0e-8      # sampling, per character of the vocabulary
 SAMPLE_SECONDS_PER_CHAR = 6.0e-6        # sampling, Python's cost per character
 
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+GATES = BLOCKS      # gate blocks per cell: the H-sized work scales with them
 
 REFUSE_BYTES = 2e9          # the trainer refuses a configuration above these ...
 REFUSE_SECONDS = 5.0

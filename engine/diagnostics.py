@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .adagrad import ADAGRAD_EPS
+from .cells import ARTICLE as A_CELL
 from .cells import GATES, SIGMOID_GATES, cell_of, flow
-from .params import A_CELL
 from .threads import single_threaded
 
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing

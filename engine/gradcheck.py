@@ -2,9 +2,10 @@
 import numpy as np
 import pandas as pd
 
-from .bptt import bptt, forward
+from .bptt import bptt, window_loss
+from .cells import cell_of
 from .limits import Limit
-from .params import NAMES, cell_of
+from .params import NAMES
 from .threads import single_threaded
 
 DEFAULT_EPS = 1e-5      # finite-difference step: float64 truncation vs round-off balance
@@ -18,19 +19,6 @@ def roundoff_floor(loss, eps=DEFAULT_EPS):
     losses is divided by 2 eps (times 10 for margin). Below it, a large relative error
     is round-off in the numeric estimate, not a wrong gradient."""
     return 10 * FLOAT_EPS * max(abs(loss), 1.0) / eps
-
-
-def window_loss(params, inputs, targets, hprev, cell="rnn", cprev=None):
-    """The summed loss of one window, by the forward pass alone."""
-    if cell != "rnn":
-        from .cells.window import forward_loss
-        H = params["Whh"].shape[1]
-        cprev = np.zeros(H) if cprev is None else np.asarray(cprev, float).reshape(-1)
-        return forward_loss(params, np.asarray(inputs), np.asarray(targets),
-                            np.asarray(hprev, float).reshape(-1),
-                            cprev if cell == "lstm" else None, cell)
-    _, _, ys, total = forward(params, np.asarray(inputs), np.asarray(hprev).reshape(-1))
-    return float(np.sum(np.log(total) - ys[np.arange(len(targets)), targets]))
 
 
 @single_threaded

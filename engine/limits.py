@@ -14,10 +14,11 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from .cells import CELLS  # the vanilla RNN and PyTorch's gated cells
+
 CLIP_MODES = ("value", "norm", "none")
 OPTIMIZERS = ("adagrad", "sgd")
 WHH_INITS = ("gaussian", "orthogonal", "identity")
-CELLS = ("rnn", "lstm", "gru")     # engine/cells: the vanilla RNN and PyTorch's gated cells
 MAX_VOCAB = 10_000      # distinct characters: the output layer and Adagrad grow with V * H
 
 

@@ -7,6 +7,7 @@ import functools
 
 import numpy as np
 
+from .cells import ARTICLE, BLOCKS, check_cell
 from .limits import LIMITS, MAX_VOCAB, WHH_INITS, Limit
 
 NAMES = ("Wxh", "Whh", "Why", "bh", "by")
@@ -14,29 +15,9 @@ __all__ = ["NAMES", "WHH_INITS", "Layout", "layout", "init_params", "check_init"
            "check_int", "check_float", "shapes"]
 
 
-CELL_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}     # k: gate blocks stacked in Wxh, Whh, bh
-A_CELL = {"rnn": "a vanilla RNN", "lstm": "an LSTM", "gru": "a GRU"}    # for messages
-
-
-def check_cell(cell):
-    if cell not in CELL_BLOCKS:
-        raise ValueError(f"cell must be one of {', '.join(CELL_BLOCKS)}; got {cell!r}.")
-    return cell
-
-
 def shapes(vocab_size, hidden_size, cell="rnn"):
-    V, H, kH = vocab_size, hidden_size, CELL_BLOCKS[check_cell(cell)] * hidden_size
+    V, H, kH = vocab_size, hidden_size, BLOCKS[check_cell(cell)] * hidden_size
     return {"Wxh": (kH, V), "Whh": (kH, H), "Why": (V, H), "bh": (kH, 1), "by": (V, 1)}
-
-
-def cell_of(params):
-    """The cell whose parameters these are, from Whh's shape (kH, H)."""
-    rows, cols = params["Whh"].shape
-    for cell, k in CELL_BLOCKS.items():
-        if rows == k * cols:
-            return cell
-    raise ValueError(f"Whh has shape {(rows, cols)}: no cell stacks that many blocks; "
-                     f"expected (H, H) for rnn, (4H, H) for lstm or (3H, H) for gru.")
 
 
 class Layout:
@@ -83,10 +64,10 @@ class Layout:
 
     def _hint(self, name, shape):
         """A suggestion when the shape is another cell's."""
-        for cell in CELL_BLOCKS:
+        for cell in BLOCKS:
             if cell != self.cell and shapes(self.vocab_size, self.hidden_size, cell)[name] \
                     == shape:
-                return f" These look like {A_CELL[cell]}'s parameters: pass cell={cell!r}."
+                return f" These look like {ARTICLE[cell]}'s parameters: pass cell={cell!r}."
         return ""
 
 
@@ -168,7 +149,7 @@ def _gated_init(V, H, seed, whh_init, gain, cell):
     letter is kept. FORGET_BIAS keeps the knob; a z bias for the GRU failed on 1 seed
     of 3.
     """
-    k = CELL_BLOCKS[cell]
+    k = BLOCKS[cell]
     rng = np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(H)
     params = {

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import cells
 from .cost import SAMPLE_SECONDS, sample_seconds
 from .limits import SAMPLE_LIMITS
 from .params import check_int
@@ -91,15 +92,8 @@ def sample(trainer, n=200, temperature=1.0, seed_text=None, rng_seed=None):
 
 def _stepper(trainer):
     """advance(ix, state) -> state after reading character ix; state = (h,) or (h, c)."""
-    p, cell = trainer.params, trainer.config.cell
-    if cell == "lstm":
-        from .cells import lstm
-        return lambda ix, state: lstm.step(p, ix, *state)
-    if cell == "gru":
-        from .cells import gru
-        return lambda ix, state: (gru.step(p, ix, state[0]),)
-    Wxh, Whh, bh = p["Wxh"], p["Whh"], p["bh"][:, 0]
-    return lambda ix, state: (np.tanh(Wxh[:, ix] + Whh @ state[0] + bh),)
+    p, step = trainer.params, cells.MODULES[trainer.config.cell].step
+    return lambda ix, state: step(p, ix, state)
 
 
 @dataclass

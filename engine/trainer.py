@@ -8,13 +8,14 @@ import numpy as np
 from .adagrad import ADAGRAD_EPS
 from .attribution import gradient_horizon, horizon_affordable
 from .bptt import bptt
+from .cells import ARTICLE as A_CELL
 from .clip import l2
 from .cost import check_cost, estimate_cost
 from .diagnostics import reach, saturation, whh_spectrum
 from .errors import CorpusError, DivergenceError
 from .history import History
 from .limits import LIMITS, OPTIMIZERS
-from .params import A_CELL, NAMES, check_int, init_params
+from .params import NAMES, check_int, init_params
 from .params import layout as layout_for
 from .threads import one_blas_thread, single_threaded
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
@@ -53,10 +54,6 @@ class Config:
                              f"{A_CELL[self.cell]} starts from PyTorch's uniform init, which "
                              f"scale does not change. Leave scale at {Config.scale} for "
                              f"cell={self.cell!r}.")
-
-    def validate(self):
-        """Kept for callers of the first stage: a Config is valid once built."""
-        return self
 
     @classmethod
     def names(cls):

@@ -3,8 +3,8 @@ import streamlit as st
 
 from dashboard import actions, session, tour
 from dashboard.session import get
+from engine.cells import LABEL as CELL_LABEL
 
-CELL_LABEL = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 ALERTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
 

@@ -1,22 +1,51 @@
-"""Recurrent cells: the vanilla tanh RNN (min-char-rnn), the LSTM and the GRU.
+"""Recurrent cells as peers: the vanilla tanh RNN (min-char-rnn), the LSTM and the GRU.
 
-Every cell shares the parameter names Wxh (kH, V), Whh (kH, H), bh (kH, 1), Why (V, H),
-by (V, 1), with k gate blocks of H rows stacked in PyTorch's order (k = 1, 4, 3;
-engine/params.py). Each cell module keeps its backward rule next to its forward.
+Every cell module owns its equations and its facts, with the same names:
 
-``back_step`` is the one-step backward that every diagnostic is built on (loss_to_state,
-reach) and that attribution tools can reuse.
+    BLOCKS, GATES, SIGMOID_GATES, STATE     k gate blocks, gate names, state parts
+    LABEL, ARTICLE, CHOICE                  how people read its name
+    forward(params, inputs, state) -> fwd   the recurrence over a window ("hs" (T, H))
+    backward(params, fwd, state, dh_out)    the backward recurrence: dh, dhraw, dh_pre,
+                                            dhnext (T, ...), dhprev (H,), ...
+    record(fwd, back, state) -> dict        the Trace fields of this cell only
+    back_step(trace, params, t, dstate)     one step back, batched (see below)
+    step(params, ix, state) -> state        one forward step, for sampling
+
+``state`` is a tuple in the order of STATE: ``(h,)``, or ``(h, c)`` for the LSTM. Every
+cell shares the parameter names Wxh (kH, V), Whh (kH, H), bh (kH, 1), Why (V, H),
+by (V, 1), with k gate blocks of H rows stacked in PyTorch's order. The window around a
+cell (output layer, loss, weight gradients, clipping) is engine/bptt.py, shared by all.
+Every table about cells below is derived from the modules: add a cell by adding a module.
 """
 import numpy as np
 
-from ..params import CELL_BLOCKS, cell_of, check_cell
 from . import gru, lstm, rnn
 
-CELLS = tuple(CELL_BLOCKS)
 MODULES = {"rnn": rnn, "lstm": lstm, "gru": gru}
-GATES = {cell: module.GATES for cell, module in MODULES.items()}
-SIGMOID_GATES = {"rnn": (), "lstm": lstm.SIGMOID_GATES, "gru": gru.SIGMOID_GATES}
-STATE = {"rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}     # what dstate holds
+CELLS = tuple(MODULES)
+BLOCKS = {cell: m.BLOCKS for cell, m in MODULES.items()}
+GATES = {cell: m.GATES for cell, m in MODULES.items()}
+SIGMOID_GATES = {cell: m.SIGMOID_GATES for cell, m in MODULES.items()}
+STATE = {cell: m.STATE for cell, m in MODULES.items()}
+LABEL = {cell: m.LABEL for cell, m in MODULES.items()}
+ARTICLE = {cell: m.ARTICLE for cell, m in MODULES.items()}
+CHOICE = {cell: m.CHOICE for cell, m in MODULES.items()}
+
+
+def check_cell(cell):
+    if cell not in MODULES:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}; got {cell!r}.")
+    return cell
+
+
+def cell_of(params):
+    """The cell whose parameters these are, from Whh's shape (kH, H)."""
+    rows, cols = params["Whh"].shape
+    for cell, k in BLOCKS.items():
+        if rows == k * cols:
+            return cell
+    raise ValueError(f"Whh has shape {(rows, cols)}: no cell stacks that many blocks; "
+                     f"expected (H, H) for rnn, (4H, H) for lstm or (3H, H) for gru.")
 
 
 def back_step(trace, params, t, dstate):
@@ -51,5 +80,5 @@ def zero_state(trace, rows=None):
     return tuple(np.zeros(shape) for _ in STATE[trace.cell])
 
 
-__all__ = ["CELLS", "GATES", "SIGMOID_GATES", "STATE", "back_step", "cell_of", "check_cell",
-           "zero_state"]
+__all__ = ["ARTICLE", "BLOCKS", "CELLS", "CHOICE", "GATES", "LABEL", "MODULES",
+           "SIGMOID_GATES", "STATE", "back_step", "cell_of", "check_cell", "zero_state"]

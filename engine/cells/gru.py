@@ -23,12 +23,18 @@ loop is one multiply, one matvec and one multiply-add per step.
 """
 import numpy as np
 
+BLOCKS = 3                          # k: gate blocks stacked in Wxh, Whh, bh
 GATES = ("r", "z", "n")
 SIGMOID_GATES = ("r", "z")
+STATE = ("h",)                      # what a state (and a dstate) holds
+LABEL = "GRU"
+ARTICLE = "a GRU"                   # for messages
+CHOICE = "gru (gates r z n)"
 
 
-def forward(params, inputs, hprev):
-    """acts (T, 3H) gate values r, z, n; hh (T, 3H) Whh h_{t-1}; hs (T, H)."""
+def forward(params, inputs, state):
+    """acts (T, 3H) gate values r, z, n; hh (T, 3H) Whh h_{t-1}; hs (T, H); state = (hprev,)."""
+    (hprev,) = state
     Whh = params["Whh"]
     T, H = len(inputs), Whh.shape[1]
     pre = params["Wxh"].T[inputs]          # Wxh x_t for the whole window, by indexing
@@ -56,8 +62,9 @@ def forward(params, inputs, hprev):
     return {"acts": acts, "hh": hh, "hs": hs}
 
 
-def backward(params, fwd, hprev, dh_out):
+def backward(params, fwd, state, dh_out):
     """The backward recurrence. Returns dh, dhraw, dh_pre, dhnext (T, ...), dhprev (H,)."""
+    (hprev,) = state
     Whh = params["Whh"]
     acts, hs = fwd["acts"], fwd["hs"]
     T, H = hs.shape
@@ -90,6 +97,14 @@ def backward(params, fwd, hprev, dh_out):
             "dhprev": dhnext_ext[0]}
 
 
+def record(fwd, back, state):
+    """The Trace fields of this cell beyond the shared ones."""
+    T, H = fwd["hs"].shape
+    acts = fwd["acts"].reshape(T, 3, H)
+    return {"gates": {name: acts[:, j] for j, name in enumerate(GATES)},
+            "whn_h": fwd["hh"][:, 2 * H:]}
+
+
 def back_step(trace, params, t, dstate):
     """One step back through step t for a batch of B gradients; see cells.back_step."""
     (dh,) = dstate
@@ -106,12 +121,13 @@ def back_step(trace, params, t, dstate):
     return (dhp @ params["Whh"] + dh * z,), dx, dhp
 
 
-def step(params, ix, h):
-    """One forward step on character ``ix`` (for sampling): h_t."""
+def step(params, ix, state):
+    """One forward step on character ``ix`` (for sampling): the state (h_t,)."""
+    (h,) = state
     H = h.shape[0]
     x = params["Wxh"][:, ix] + params["bh"][:, 0]
     hh = params["Whh"] @ h
     rz = 1.0 / (1.0 + np.exp(-(x[:2 * H] + hh[:2 * H])))
     r, z = rz[:H], rz[H:]
     n = np.tanh(x[2 * H:] + r * hh[2 * H:])
-    return (1.0 - z) * n + z * h
+    return ((1.0 - z) * n + z * h,)

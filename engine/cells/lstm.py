@@ -20,8 +20,13 @@ gradients) is one array operation over the window.
 """
 import numpy as np
 
+BLOCKS = 4                          # k: gate blocks stacked in Wxh, Whh, bh
 GATES = ("i", "f", "g", "o")
 SIGMOID_GATES = ("i", "f", "o")
+STATE = ("h", "c")                  # what a state (and a dstate) holds
+LABEL = "LSTM"
+ARTICLE = "an LSTM"                 # for messages
+CHOICE = "lstm (cell state c, gates i f g o)"
 
 
 def _gate_scale(H):
@@ -35,8 +40,9 @@ def _gate_scale(H):
     return scale, offset
 
 
-def forward(params, inputs, hprev, cprev):
-    """acts (T, 4H) gate values i, f, g, o; cs, tanh_c, hs (T, H)."""
+def forward(params, inputs, state):
+    """acts (T, 4H) gate values i, f, g, o; cs, tanh_c, hs (T, H); state = (hprev, cprev)."""
+    hprev, cprev = state
     Whh = params["Whh"]
     T, H = len(inputs), Whh.shape[1]
     pre = params["Wxh"].T[inputs]          # Wxh x_t for the whole window, by indexing
@@ -66,9 +72,10 @@ def forward(params, inputs, hprev, cprev):
     return {"acts": acts, "cs": cs, "tanh_c": tanh_c, "hs": hs}
 
 
-def backward(params, fwd, hprev, cprev, dh_out):
+def backward(params, fwd, state, dh_out):
     """The backward recurrence. Returns dh, da (= dhraw), dc, dhnext, dcnext (T, ...),
     dhprev, dcprev (H,)."""
+    cprev = state[1]
     Whh = params["Whh"]
     acts, cs, tanh_c = fwd["acts"], fwd["cs"], fwd["tanh_c"]
     T, H = cs.shape
@@ -106,6 +113,15 @@ def backward(params, fwd, hprev, cprev, dh_out):
             "dcnext": dcnext_ext[1:], "dhprev": dhnext_ext[0], "dcprev": dcnext_ext[0]}
 
 
+def record(fwd, back, state):
+    """The Trace fields of this cell beyond the shared ones."""
+    T, H = fwd["hs"].shape
+    acts = fwd["acts"].reshape(T, 4, H)
+    return {"gates": {name: acts[:, j] for j, name in enumerate(GATES)}, "cs": fwd["cs"],
+            "cprev": state[1], "tanh_c": fwd["tanh_c"], "dc": back["dc"],
+            "dcnext": back["dcnext"], "dcprev": back["dcprev"]}
+
+
 def back_step(trace, params, t, dstate):
     """One step back through step t for a batch of B gradients; see cells.back_step."""
     dh, dc = dstate
@@ -122,8 +138,9 @@ def back_step(trace, params, t, dstate):
     return (da @ params["Whh"], dc * f), da, da
 
 
-def step(params, ix, h, c):
-    """One forward step on character ``ix`` (for sampling): (h_t, c_t)."""
+def step(params, ix, state):
+    """One forward step on character ``ix`` (for sampling): the state (h_t, c_t)."""
+    h, c = state
     H = h.shape[0]
     a = params["Wxh"][:, ix] + params["bh"][:, 0] + params["Whh"] @ h
     i, f, o = (1.0 / (1.0 + np.exp(-a[j * H:(j + 1) * H])) for j in (0, 1, 3))

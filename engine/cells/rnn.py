@@ -1,11 +1,74 @@
-"""The vanilla tanh cell's one-step backward, for the diagnostics.
+"""The vanilla tanh cell of min-char-rnn.
 
-Its forward and backward over a whole window stay in engine/bptt.py, min-char-rnn's
-loop exactly as it was (the training hot path):
+Forward, with x_t the one-hot input:
     h_t = tanh(Wxh x_t + Whh h_{t-1} + bh)
-    dhraw_t = (1 - h_t^2) dh_t        dhnext_{t-1} = Whh^T dhraw_t
+Backward, with dh_out_t = Why^T dy_t the gradient from the output at t:
+    dh_t      = dh_out_t + dhnext_t          (dhnext_{T-1} = 0: nothing from beyond)
+    dhraw_t   = (1 - h_t^2) * dh_t           the tanh' mask
+    dhnext_{t-1} = Whh^T dhraw_t             what step t hands back to step t-1
+    dhprev    = Whh^T dhraw_0                what truncation throws away
+
+Rows are timesteps, so ``dhnext_{t-1} = Whh^T dhraw_t`` is the row product
+``dhraw_t @ Whh``. The loops write into preallocated rows with ``out=`` arguments: the
+per-call overhead of numpy is most of a step at H = 100, and fresh temporaries cost
+more than the arithmetic (engine/bptt.py's docstring has the figures).
 """
+import numpy as np
+
+BLOCKS = 1                          # k: gate blocks stacked in Wxh, Whh, bh
 GATES = ()
+SIGMOID_GATES = ()
+STATE = ("h",)                      # what a state (and a dstate) holds
+LABEL = "tanh RNN"
+ARTICLE = "a vanilla RNN"           # for messages
+CHOICE = "rnn (tanh, min-char-rnn)"
+
+
+def forward(params, inputs, state):
+    """hs (T, H): the hidden states of the window from state = (hprev,)."""
+    (hprev,) = state
+    Whh = params["Whh"]
+    T, H = len(inputs), Whh.shape[0]
+    # Indexing Wxh's columns is Wxh @ onehot(x_t), without the multiply.
+    pre = params["Wxh"].T[inputs]
+    pre += params["bh"].reshape(-1)
+    hs = np.empty((T, H))
+    dot, add, tanh, h = np.dot, np.add, np.tanh, hprev
+    for h_t, pre_t in zip(hs, pre, strict=True):   # the only sequential part
+        dot(Whh, h, h_t)                 # h_t = Whh h_{t-1}   (positional out: less overhead)
+        add(h_t, pre_t, h_t)             #     + Wxh x_t + bh
+        tanh(h_t, h_t)                   # h_t = tanh(...)
+        h = h_t
+    return {"hs": hs}
+
+
+def backward(params, fwd, state, dh_out):
+    """The backward recurrence: dh, dhraw (= dh_pre), dhnext (T, H), dhprev (H,) and the
+    tanh' mask."""
+    Whh, hs = params["Whh"], fwd["hs"]
+    T, H = hs.shape
+    tanh_grad = hs * hs
+    np.subtract(1.0, tanh_grad, out=tanh_grad)      # tanh'_t = 1 - h_t^2
+    dh, dhraw, dhnext = np.empty((T, H)), np.empty((T, H)), np.empty((T, H))
+    dhnext[T - 1] = 0.0
+    add, mul, dot = np.add, np.multiply, np.dot
+    # the only sequential part: t = T-1 down to 1, then t = 0 (whose dhnext_{-1} is dhprev)
+    steps = zip(dh_out[:0:-1], dhnext[:0:-1], tanh_grad[:0:-1], dh[:0:-1], dhraw[:0:-1],
+                dhnext[-2::-1], strict=True)
+    for dh_out_t, dhnext_t, tanh_grad_t, dh_t, dhraw_t, dhnext_before in steps:
+        add(dh_out_t, dhnext_t, dh_t)               # dh_t = Why^T dy_t + dhnext_t
+        mul(tanh_grad_t, dh_t, dhraw_t)             # dhraw_t = (1 - h_t^2) * dh_t
+        dot(dhraw_t, Whh, dhnext_before)            # dhnext_{t-1} = Whh^T dhraw_t
+    add(dh_out[0], dhnext[0], dh[0])
+    mul(tanh_grad[0], dh[0], dhraw[0])
+    dhprev = dhraw[0] @ Whh
+    return {"dh": dh, "dhraw": dhraw, "dh_pre": dhraw, "dhnext": dhnext, "dhprev": dhprev,
+            "tanh_grad": tanh_grad}
+
+
+def record(fwd, back, state):
+    """The Trace fields of this cell beyond the shared ones."""
+    return {"tanh_grad": back["tanh_grad"]}
 
 
 def back_step(trace, params, t, dstate):
@@ -13,3 +76,9 @@ def back_step(trace, params, t, dstate):
     (dh,) = dstate
     dhraw = dh * trace.tanh_grad[t]
     return (dhraw @ params["Whh"],), dhraw, dhraw
+
+
+def step(params, ix, state):
+    """One forward step on character ``ix`` (for sampling): the state (h_t,)."""
+    (h,) = state
+    return (np.tanh(params["Wxh"][:, ix] + params["Whh"] @ h + params["bh"][:, 0]),)

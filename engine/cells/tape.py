@@ -26,8 +26,7 @@ def paths(trace, params):
     gru         ``carry``        z_t * dh_t: the copy path
                                  (dhnext_{t-1} = through_whh_t + carry_t)
     """
-    dh_pre = trace.dhraw if trace.dh_pre is None else trace.dh_pre
-    out = {"through_whh": dh_pre @ params["Whh"]}
+    out = {"through_whh": trace.dh_pre @ params["Whh"]}
     if trace.cell == "lstm":
         g = trace.gates
         out["dc_from_h"] = trace.dh * (g["o"] * (1.0 - trace.tanh_c ** 2))
