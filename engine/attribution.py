@@ -41,17 +41,8 @@ def _cell_of(obj, params):
 
 def _single_loss_backward(trace, params):
     """Yield ``(s, dx_pre, dh_pre)`` for s = T-1 down to 0; each array is (T-s, kH) and
-    its row d is the gradient from the loss L_{s+d} alone."""
-    back_step, n_state = cells.back_step, len(cells.STATE[_cell_of(trace, params)])
-    T, H = trace.T, trace.hs.shape[1]
-    dh_out = trace.dy @ params["Why"]           # row t: dL_t/dh_t through the output
-    zero = np.zeros((1, H))
-    dstate = tuple(np.zeros((0, H)) for _ in range(n_state))
-    for s in range(T - 1, -1, -1):
-        # L_s enters at h_s as row 0; the rows from step s+1 move to distances 1, 2, ...
-        entering = (dh_out[s: s + 1],) + (zero,) * (n_state - 1)
-        dstate = tuple(np.concatenate((new, d)) for new, d in zip(entering, dstate, strict=False))
-        dstate, dx_pre, dh_pre = back_step(trace, params, s, dstate)
+    its row d is the gradient from the loss L_{s+d} alone (cells.walk_losses)."""
+    for s, _, dx_pre, dh_pre in cells.walk_losses(trace, params):
         yield s, dx_pre, dh_pre
 
 

@@ -28,6 +28,9 @@ def loss_to_state(trace, params):
     T = trace.T
     tanh_grad = trace.tanh_grad
     G = np.full((T, T), np.nan)
+    # The vanilla cell's walk by lag: the same products as cells.walk_losses (which the
+    # gated cells take), without its per-step tuples and concatenations: 1.5 against
+    # 2.1 ms at T 25, H 100 (measured; equal to 5e-16 relative).
     # Row t of A holds dL_t/dh_{t-k}; every step back multiplies by diag(1-h^2) then Whh^T.
     A = trace.dy @ Why
     G[np.arange(T), np.arange(T)] = np.linalg.norm(A, axis=1)

@@ -73,6 +73,29 @@ def back_step(trace, params, t, dstate):
     return MODULES[trace.cell].back_step(trace, params, t, dstate)
 
 
+def walk_losses(trace, params):
+    """The batched walk back, one loss per row: every diagnostic and attribution reads it.
+
+    Backpropagation is linear in the losses, so the T backward passes of L_0 .. L_{T-1},
+    each alone, run together as one batch. Yields ``(s, dstate, dx_pre, dh_pre)`` for
+    s = T-1 down to 0, where row d of every array belongs to the loss L_{s+d}:
+      dstate   the tuple (T-s, H) of gradients at the state after step s (h_s, and the
+               LSTM's c_s without the path through h_s), L_s's own Why^T dy_s included;
+      dx_pre, dh_pre (T-s, kH)   back_step's gradients at step s's pre-activations.
+    Summed over the rows, dstate[0] is trace.dh[s]. Memory O(T kH): one batch at a time.
+    """
+    direct = trace.dy @ params["Why"]               # row t: dL_t/dh_t = Why^T dy_t
+    dstate = zero_state(trace, rows=0)
+    for s in range(trace.T - 1, -1, -1):
+        entering = zero_state(trace, rows=1)        # L_s reaches c_s only through h_s
+        entering[0][0] = direct[s]
+        dstate = tuple(np.concatenate((new, old)) for new, old in
+                       zip(entering, dstate, strict=True))
+        before, dx_pre, dh_pre = back_step(trace, params, s, dstate)
+        yield s, dstate, dx_pre, dh_pre
+        dstate = before
+
+
 def zero_state(trace, rows=None):
     """A zero ``dstate`` for ``trace``'s cell: (H,) arrays, or (rows, H)."""
     H = trace.hs.shape[1]
@@ -81,4 +104,5 @@ def zero_state(trace, rows=None):
 
 
 __all__ = ["ARTICLE", "BLOCKS", "CELLS", "CHOICE", "GATES", "LABEL", "MODULES",
-           "SIGMOID_GATES", "STATE", "back_step", "cell_of", "check_cell", "zero_state"]
+           "SIGMOID_GATES", "STATE", "back_step", "cell_of", "check_cell", "walk_losses",
+           "zero_state"]

@@ -6,27 +6,18 @@ mix the two. Walking back with ``back_step`` follows every path at once.
 """
 import numpy as np
 
-from . import back_step, zero_state
+from . import back_step, walk_losses, zero_state
 
 
 def loss_to_state(trace, params):
     """(T, T) ``G[t, s] = ||dL_t / dh_s||`` for s <= t, NaN above the diagonal.
 
     Row t follows the loss L_t alone, through every path. h_s is perturbed with the rest
-    of the state after step s (the LSTM's c_s) held fixed. One back_step per timestep,
-    batched over the losses: at step s the batch holds rows t = s..T-1."""
-    T = trace.T
-    G = np.full((T, T), np.nan)
-    direct = trace.dy @ params["Why"]               # row t: dL_t/dh_t = Why^T dy_t
-    state = zero_state(trace, rows=0)
-    for s in range(T - 1, -1, -1):
-        # a new row for L_s, which depends on c_s only through h_s: dc = 0
-        fresh = zero_state(trace, rows=1)
-        fresh[0][0] = direct[s]
-        state = tuple(np.concatenate([f, d]) for f, d in zip(fresh, state, strict=False))
-        G[s:, s] = np.linalg.norm(state[0], axis=1)
-        if s > 0:
-            state = back_step(trace, params, s, state)[0]
+    of the state after step s (the LSTM's c_s) held fixed: walk_losses, one back_step
+    per timestep, batched over the losses."""
+    G = np.full((trace.T, trace.T), np.nan)
+    for s, dstate, _, _ in walk_losses(trace, params):
+        G[s:, s] = np.linalg.norm(dstate[0], axis=1)
     return G
 
 

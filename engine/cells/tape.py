@@ -12,7 +12,7 @@ dcnext_{t-1} = f_t * dc_t, and the GRU's copy of h, z_t * dh_t inside dhnext_{t-
 import numpy as np
 import pandas as pd
 
-from . import back_step, zero_state
+from . import back_step, walk_losses, zero_state
 
 
 def paths(trace, params):
@@ -72,20 +72,13 @@ def walk_back(trace, params):
     of dc is dL_{s+j}/dc_s, the total gradient at c_s (its own path and the one through
     h_s = o_s tanh(c_s), as trace.dc); None for the other cells. Summed over the rows
     they are trace.dh[s] and trace.dc[s]. Memory O(T H): one batch at a time."""
-    direct = trace.dy @ params["Why"]               # row t: dL_t/dh_t = Why^T dy_t
-    state = zero_state(trace, rows=0)
     lstm = trace.cell == "lstm"
-    for s in range(trace.T - 1, -1, -1):
-        fresh = zero_state(trace, rows=1)           # L_s reaches c_s only through h_s
-        fresh[0][0] = direct[s]
-        state = tuple(np.concatenate([f, d]) for f, d in zip(fresh, state, strict=True))
+    for s, (dh, *rest), _, _ in walk_losses(trace, params):
         dc = None
         if lstm:
             tc = trace.tanh_c[s]
-            dc = state[1] + state[0] * (trace.gates["o"][s] * (1.0 - tc * tc))
-        yield s, state[0], dc
-        if s > 0:
-            state = back_step(trace, params, s, state)[0]
+            dc = rest[0] + dh * (trace.gates["o"][s] * (1.0 - tc * tc))
+        yield s, dh, dc
 
 
 def loss_to_cell(trace, params):
