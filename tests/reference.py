@@ -1,4 +1,5 @@
-"""An independent, plain min-char-rnn, written from the equations in DESIGN.md.
+"""An independent, plain min-char-rnn, written from its equations (below, and the
+training iteration restated in docs/architecture.md, "Training semantics").
 
 This file deliberately imports nothing from ``engine``. It computes everything the
 way Karpathy's original script does: per-timestep column vectors of shape (H, 1)
@@ -107,7 +108,7 @@ def reference_lossfun(inputs, targets, hprev, params):
 
 # -- clipping -------------------------------------------------------------------------
 def reference_clip(grads, clip="value", threshold=5.0, inplace=False):
-    """DESIGN step 5: "value" clips every entry to [-thr, thr]; "norm" scales all
+    """Step 5 of the iteration: "value" clips every entry to [-thr, thr]; "norm" scales all
     gradients together when their global L2 norm exceeds thr; "none" leaves them.
     Works on copies unless ``inplace`` (as min-char-rnn does, with ``out=dparam``)."""
     clipped = grads if inplace else {n: np.copy(grads[n]) for n in NAMES}
@@ -161,7 +162,7 @@ def reference_reach(out, params):
 
 # -- training loop --------------------------------------------------------------------
 class ReferenceTrainer:
-    """min-char-rnn's main loop, DESIGN steps 1-8, on copies of ``params``.
+    """min-char-rnn's main loop, steps 1-8 of the iteration, on copies of ``params``.
 
     ``stats=True`` also records the norms / clip fraction / dhprev norm of every
     iteration (for comparing with the engine's history); with ``stats=False`` it does

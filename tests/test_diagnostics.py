@@ -75,11 +75,28 @@ def test_regimes_are_what_they_claim():
     assert J_big[T - 1, 0] > 10
 
 
-def test_loss_to_state_rows_sum_to_dh():
-    """Summing dL_t/dh_s over t >= s gives dh_s: checked through norms at s = T-1."""
-    params, trace = window(1.0)
-    G = engine.loss_to_state(trace, params)
-    np.testing.assert_allclose(G[T - 1, T - 1], np.linalg.norm(trace.dh[T - 1]), rtol=1e-12)
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_one_loss_per_row_sums_to_dh(cell):
+    """The walk back every diagnostic reads (one loss per row): at every s its rows
+    sum to dh_s, their norms are loss_to_state's column s, and for the vanilla cell each
+    row is the brute-force product of Jacobians (dh_t/dh_s)^T Why^T dy_t."""
+    p = engine.init_params(V, H, seed=2, cell=cell) if cell != "rnn" else window(1.0)[0]
+    rng = np.random.default_rng(7)
+    inputs, targets = rng.integers(0, V, T), rng.integers(0, V, T)
+    trace = engine.bptt(p, inputs, targets, rng.standard_normal(H) * 0.1)
+    G = engine.loss_to_state(trace, p)
+    seen = []
+    for s, dstate, _, _ in engine.cells.walk_losses(trace, p):
+        seen.append(s)
+        np.testing.assert_allclose(dstate[0].sum(axis=0), trace.dh[s], rtol=1e-10,
+                                   atol=1e-14)
+        np.testing.assert_allclose(np.linalg.norm(dstate[0], axis=1), G[s:, s], rtol=1e-10)
+        if cell == "rnn":
+            for d, row in enumerate(dstate[0]):
+                t = s + d
+                brute = jacobian(p, trace.hs, t, s).T @ (p["Why"].T @ trace.dy[t])
+                np.testing.assert_allclose(row, brute, rtol=1e-9, atol=1e-15)
+    assert seen == list(range(T - 1, -1, -1))
 
 
 def test_reach_matches_loss_to_state():
