@@ -250,7 +250,10 @@ def test_gradient_check_in_the_browser(page):
     settle(page)
     assert_no_exception(page, "Gradient check")
     page.screenshot(path=str(SHOTS / "07_gradient_check_result.png"), full_page=True)
-    assert page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').count() > 0
+    # the table's frame is drawn before its data on a busy machine: wait for it
+    table = page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]')
+    table.first.wait_for(state="visible", timeout=20_000)
+    assert table.count() > 0
 
 
 def test_live_training_ticks_and_pauses(page):
