@@ -191,7 +191,7 @@ def _for_the_shell(message):
     given on the command line."""
     for said, meant in SHELL_WORDING:
         message = message.replace(said, meant)
-    if "larger than the limit" in message:
+    if "the limit is" in message or "larger than the limit" in message:
         message += " Or raise the limit with --max-bytes."
     return message
 
