@@ -1,6 +1,6 @@
 # The README's two commands: `make run` and `make test`. Both create .venv on first use.
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
