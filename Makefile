@@ -37,7 +37,8 @@ test: $(VENV)/.installed-test $(VENV)/.plotly-bundle
 # Every script the README's Measured table comes from (several minutes; the browser
 # ones need Chromium). bench/wsproxy.py is a tool for browser_latency, not a benchmark.
 BENCHES := engine_speed diagnostics_speed cells_speed attribution_speed \
-           attribution_dashboard dashboard_speed cost_calibration soak browser_latency
+           attribution_dashboard dashboard_speed cost_calibration soak browser_latency \
+           first_screen
 
 bench: $(VENV)/.installed-test $(VENV)/.plotly-bundle
 	set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done

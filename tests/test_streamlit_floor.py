@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [pytest.mark.packaging, pytest.mark.browser]
+pytestmark = pytest.mark.packaging
 
 APPTEST = """
 import sys
@@ -74,6 +74,7 @@ def test_the_floor_version_runs_every_view(floor_python, tmp_path):
     assert f"streamlit {version}" in res.stdout and "every view ran" in res.stdout
 
 
+@pytest.mark.browser
 def test_the_floor_version_draws_the_first_screen_in_a_browser(floor_python, tmp_path):
     from serving import HEADLESS, first_chart, serving
     from test_browser import CHROMIUM
