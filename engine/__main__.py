@@ -222,8 +222,16 @@ def _train(args):
     _check_outputs(args.out, create=True)
     if iterations == 0:
         print("--iterations 0: saving the untrained model.")
+    previous = _on_sigterm(_terminate)     # SIGTERM stops and saves, as Ctrl-C does
+    try:
+        return _run(trainer, iterations, print_every, args.out)
+    finally:
+        _on_sigterm(previous)
+
+
+def _run(trainer, iterations, print_every, out):
+    """Train, then save whatever there is; the exit status."""
     start, code, stopped = time.perf_counter(), 0, "done"
-    previous = _on_sigterm(_terminate)
     try:
         for i in range(iterations):
             trainer.step()
@@ -251,14 +259,12 @@ def _train(args):
     _clear_bar()
     elapsed = time.perf_counter() - start
     try:
-        saved, where = _save(trainer, args.out)
+        saved, where = _save(trainer, out)
     except KeyboardInterrupt as err:    # a second Ctrl-C: stop, but never half a file
         print(f"{'terminated' if isinstance(err, Terminated) else 'interrupted'} while "
-              f"saving: {args.out} holds each file whole, as it was before or as saved.",
+              f"saving: {out} holds each file whole, as it was before or as saved.",
               file=sys.stderr)
         return TERMINATED if isinstance(err, Terminated) else INTERRUPTED
-    finally:
-        _on_sigterm(previous)
     print(_summary(trainer, stopped, elapsed, where))
     return max(code, saved)
 
