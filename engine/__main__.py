@@ -31,8 +31,15 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, handled as an interruption: the run stops and is saved."""
 
 
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every flag's default shown, except where there is none (the help says what then)."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 def parser():
-    formatter = argparse.ArgumentDefaultsHelpFormatter
+    formatter = _Formatter
     p = argparse.ArgumentParser(
         prog="python -m engine", formatter_class=formatter,
         description="Train min-char-rnn (or an LSTM / GRU) on a text and sample from it, "
