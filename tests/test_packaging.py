@@ -163,10 +163,16 @@ def tracked(*folders):
         listed = subprocess.run(["git", "ls-files", *folders], cwd=ROOT, capture_output=True,
                                 text=True, check=True).stdout.split()
         return [ROOT / name for name in listed if (ROOT / name).is_file()]
+    made = {"__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", "runs", "build",
+            "dist", "screenshots", ".git"}      # what tools and tests make in a source tree
     found = []
     for folder in folders or (".",):
-        found += [p for p in (ROOT / folder).rglob("*") if p.is_file()
-                  and "__pycache__" not in p.parts and ".venv" not in p.parts]
+        for p in (ROOT / folder).rglob("*"):
+            parts = p.relative_to(ROOT).parts
+            if p.is_file() and not made & set(parts) and not any(
+                    part.startswith(".venv") or part.endswith(".egg-info") for part in parts) \
+                    and not p.name.endswith((".min.js", ".partial", ".log")):
+                found.append(p)
     return found
 
 
