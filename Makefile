@@ -1,11 +1,14 @@
 # The README's two commands: `make run` and `make test`. Both create .venv on first use.
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
 .PHONY: run test bench clean
 
+# A new venv's own pip and setuptools are whatever the Python came with (setuptools 65.5
+# on 3.11, none on 3.12): pip is upgraded here, the build's setuptools comes from
+# pyproject.toml (build isolation) and the tests' from the test extra.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -31,11 +34,14 @@ test: $(VENV)/.installed-test $(VENV)/.plotly-bundle
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed-test
-	$(BIN)/python bench/engine_speed.py
-	$(BIN)/python bench/diagnostics_speed.py
-	$(BIN)/python bench/dashboard_speed.py
-	$(BIN)/python bench/soak.py
+# Every script the README's Measured table comes from (several minutes; the browser
+# ones need Chromium). bench/wsproxy.py is a tool for browser_latency, not a benchmark.
+BENCHES := engine_speed diagnostics_speed cells_speed attribution_speed \
+           attribution_dashboard dashboard_speed cost_calibration soak browser_latency \
+           first_screen
+
+bench: $(VENV)/.installed-test $(VENV)/.plotly-bundle
+	set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -9,8 +9,9 @@ package's, checked against its published sha512) into ``dashboard/static/``:
 
     python -m dashboard.plotly_bundle
 
-Without it (offline, a plain ``pip install``) the dashboard serves the full bundle:
-the same charts, a slower first screen. Never imports streamlit.
+and ``bpttscope`` into its static folder in the user's cache (dashboard/cli.py).
+Without it (offline) the dashboard serves the full bundle: the same charts, a slower
+first screen. Never imports streamlit.
 """
 import base64
 import hashlib
@@ -66,12 +67,16 @@ def _cartesian_ready(static):
     return wanted if wanted and version(static / CARTESIAN, cartesian=True) == wanted else None
 
 
-def chosen(static=STATIC):
+def chosen(static=STATIC, create=True):
     """The file name in ``static`` the page should load: the cartesian bundle if it is
     there and the same version as the plotly package's, else the full one, copied
-    there (once, and again after a plotly upgrade). None if neither can be served."""
+    there (once, and again after a plotly upgrade). None if neither can be served, or
+    if ``static`` does not exist and ``create`` is false (the app never makes a folder:
+    beside an installed copy it would be inside site-packages)."""
     if _cartesian_ready(static):
         return CARTESIAN
+    if not create and not static.is_dir():
+        return None
     source, target = full_bundle(), static / FULL
     try:
         if not target.exists() or target.stat().st_size != source.stat().st_size:

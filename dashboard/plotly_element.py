@@ -12,19 +12,22 @@ several charts side by side with their captions (``plotly_charts``): fewer eleme
 for the page to render on every run.
 
 The element loads plotly.js once per page from Streamlit's static folder
-(``dashboard/static/``: plotly's cartesian bundle if ``make`` could fetch it, else the
-full one copied from the plotly package, see ``plotly_bundle``; needs
-``server.enableStaticServing``, set in ``.streamlit/config.toml``). Where that is not
+(``dashboard/static/``, or for ``bpttscope`` one in the user's cache: plotly's cartesian
+bundle if it could be fetched, else the full one copied from the plotly package, see
+``plotly_bundle``; needs ``server.enableStaticServing``, set in
+``.streamlit/config.toml`` and by ``bpttscope``). Where that is not
 available the charts fall back to ``st.plotly_chart``: slower, but the same figures.
 """
 import functools
 import hashlib
 import weakref
+from pathlib import Path
 
 import plotly
 import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import plotly_bundle, session
 from dashboard.charts import style
@@ -238,10 +241,23 @@ def plotly_js_url():
     return f"{'/' + base if base else ''}/app/static/{name}"
 
 
-@functools.cache
 def _static_plotly():
+    return _static_plotly_in(_static_folder())
+
+
+@functools.cache
+def _static_plotly_in(folder):
     """The plotly.js in the static folder (plotly_bundle.chosen), once per server."""
-    return plotly_bundle.chosen()
+    return plotly_bundle.chosen(folder, create=False)
+
+
+def _static_folder():
+    """The folder Streamlit serves: ``static`` beside the script it runs
+    (``dashboard/static`` for ``streamlit run dashboard``; for ``bpttscope``, the one
+    beside its launcher in the user's cache, see dashboard/cli.py)."""
+    ctx = get_script_run_ctx()
+    script = getattr(ctx, "main_script_path", None)
+    return Path(script).resolve().parent / "static" if script else plotly_bundle.STATIC
 
 
 def spec(fig):

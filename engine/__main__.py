@@ -1,56 +1,105 @@
-"""Command line: ``python -m engine train FILE`` and ``python -m engine sample CKPT``.
+"""Command line: ``python -m engine train FILE``, ``sample CKPT`` and ``texts``.
 
 Every flag is checked before any training, including that the output files can be
 written; a finished run is never lost (if its folder cannot be written at the end, it is
 saved to a temporary folder and the message says where). Errors are one line for a
 person, with a non-zero exit code: 2 for bad input, 1 for a run that diverged or could
-not be saved where asked, 130 when interrupted before training.
+not be saved where asked, 130 for Ctrl-C and 143 for SIGTERM (``kill``, ``timeout``):
+an interrupted run is saved first, and ``train && next`` does not carry on.
 """
 import argparse
 import os
+import re
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .atomic import write_atomic
 from .corpus import DEFAULT_MAX_BYTES, read_capped
-from .errors import DivergenceError
+from .errors import CorpusError, DivergenceError
 from .limits import LIMITS, SAMPLE_LIMITS, Limit
-from .trainer import Trainer
+from .presets import SAMPLE_TEXTS, sample_text_names
+from .trainer import Config, Trainer
 
 OUTPUTS = ("checkpoint.npz", "history.csv")
+INTERRUPTED, TERMINATED = 130, 143          # 128 + the signal's number, as shells report
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as an interruption: the run stops and is saved."""
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every flag's default shown, except where there is none (the help says what then)."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
+def parser():
+    formatter = _Formatter
+    p = argparse.ArgumentParser(
+        prog="python -m engine", formatter_class=formatter,
+        description="Train min-char-rnn (or an LSTM / GRU) on a text and sample from it, "
+                    "without the dashboard.",
+        epilog="Ctrl-C (or SIGTERM) stops training and saves what there is. The "
+               "dashboard: bpttscope, or make run in a checkout.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    d = Config()
+    train = sub.add_parser("train", formatter_class=formatter,
+                           help="train on a text file and save a checkpoint and the history",
+                           description="Train on FILE; save OUT/checkpoint.npz and "
+                                       "OUT/history.csv (one row per iteration).")
+    train.add_argument("file", type=Path, metavar="FILE",
+                       help="a UTF-8 text file, or the name of a shipped text such as "
+                            "prose.txt (python -m engine texts lists them)")
+    train.add_argument("--iterations", type=int, default=2000,
+                       help="training steps (0: save the untrained model)")
+    train.add_argument("--hidden", type=int, default=d.hidden_size,
+                       help="hidden units H (hidden_size)")
+    train.add_argument("--seq-length", type=int, default=d.seq_length,
+                       help="characters per truncated-BPTT window T")
+    train.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate")
+    train.add_argument("--clip", choices=("value", "norm", "none"), default=d.clip,
+                       help="gradient clipping: every entry to [-threshold, threshold] "
+                            "(min-char-rnn), the global L2 norm, or none")
+    train.add_argument("--threshold", type=float, default=d.threshold,
+                       help="the clipping bound")
+    train.add_argument("--optimizer", choices=("adagrad", "sgd"), default=d.optimizer,
+                       help="adagrad (min-char-rnn) or plain SGD")
+    train.add_argument("--seed", type=int, default=d.seed, help="seed of the initial weights")
+    train.add_argument("--cell", default=d.cell,
+                       help="rnn (min-char-rnn's tanh cell), lstm or gru")
+    train.add_argument("--print-every", type=int, default=100,
+                       help="print a sample and the smooth loss every this many iterations")
+    train.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                       help="refuse texts larger than this many bytes")
+    train.add_argument("--out", type=Path, default=Path("runs/latest"),
+                       help="folder for checkpoint.npz and history.csv")
+    samp = sub.add_parser("sample", formatter_class=formatter,
+                          help="sample text from a checkpoint",
+                          description="Print text sampled from a saved model.")
+    samp.add_argument("checkpoint", type=Path, metavar="CHECKPOINT",
+                      help="a checkpoint.npz written by train, Trainer.save or the dashboard")
+    samp.add_argument("-n", type=int, default=300, help="characters to sample")
+    samp.add_argument("--temperature", type=float, default=1.0,
+                      help="below 1: safer, more repetitive; above 1: more surprising")
+    samp.add_argument("--seed-text", default=None,
+                      help="text fed to the model first (default: the model's hidden state)")
+    samp.add_argument("--rng-seed", type=int, default=None,
+                      help="seed of the sampling (default: different every time)")
+    sub.add_parser("texts", help="list the texts shipped with BPTT Scope",
+                   description="List the shipped texts; train on one by its name.")
+    return p
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m engine",
-                                     description="Train or sample a min-char-rnn model.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="train on a text file")
-    train.add_argument("file", type=Path)
-    train.add_argument("--iterations", type=int, default=2000,
-                       help="training steps (0: save the untrained model)")
-    train.add_argument("--hidden", type=int, default=100)
-    train.add_argument("--seq-length", type=int, default=25)
-    train.add_argument("--lr", type=float, default=0.1)
-    train.add_argument("--clip", choices=("value", "norm", "none"), default="value")
-    train.add_argument("--threshold", type=float, default=5.0)
-    train.add_argument("--optimizer", choices=("adagrad", "sgd"), default="adagrad")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--cell", default="rnn",
-                       help="rnn (min-char-rnn's tanh cell), lstm or gru")
-    train.add_argument("--print-every", type=int, default=100,
-                       help="print a sample and the loss every this many iterations")
-    train.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
-                       help="refuse texts larger than this (bytes)")
-    train.add_argument("--out", type=Path, default=Path("runs/latest"))
-    samp = sub.add_parser("sample", help="sample text from a checkpoint")
-    samp.add_argument("checkpoint", type=Path)
-    samp.add_argument("-n", type=int, default=300)
-    samp.add_argument("--temperature", type=float, default=1.0)
-    samp.add_argument("--seed-text", default=None)
-    samp.add_argument("--rng-seed", type=int, default=None)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
+        if args.command == "texts":
+            return _texts()
         return _train(args) if args.command == "train" else _sample(args)
     except ValueError as err:        # CorpusError is a ValueError
         print(f"error: {_one_line(err)}", file=sys.stderr)
@@ -60,9 +109,12 @@ def main(argv=None):
         print(f"error: cannot read or write{where}: {err.strerror or _one_line(err)}.",
               file=sys.stderr)
         return 2
+    except Terminated:
+        print("terminated.", file=sys.stderr)
+        return TERMINATED
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except MemoryError:
         print("error: out of memory. Use a smaller model (--hidden, --seq-length) or a "
               "smaller text.", file=sys.stderr)
@@ -92,21 +144,101 @@ def _checked(args, flags, limits):
     return out
 
 
+def _texts():
+    teaches = _what_each_teaches()
+    names = sample_text_names()
+    width = max(map(len, names), default=0)
+    for name in names:
+        text = (SAMPLE_TEXTS / name).read_text(encoding="utf-8")
+        size = f"{len(text.encode('utf-8')):>7,} bytes, {len(set(text)):>3} characters"
+        print(f"{name:<{width}}  {size}  {teaches.get(name, '')}".rstrip())
+    print(f"\n(in {SAMPLE_TEXTS}) Train on one by name: python -m engine train prose.txt")
+    return 0
+
+
+def _what_each_teaches():
+    """file name -> the bold phrase of its row in sample_texts/README.md ({} if none)."""
+    try:
+        readme = (SAMPLE_TEXTS / "README.md").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    rows = re.findall(r"^\|\s*`([^`]+\.txt)`.*?\*\*(.+?)\*\*", readme, flags=re.M)
+    return dict(rows)
+
+
+def _input_file(path):
+    """``path`` if it names a file; else the shipped text of that name (``prose`` or
+    ``prose.txt``) from wherever the engine is installed."""
+    if path.exists() or path.parent != Path("."):
+        return path
+    names = sample_text_names()
+    for name in (path.name, f"{path.name}.txt"):
+        if name in names:
+            print(f"using the shipped text {name} ({SAMPLE_TEXTS / name})")
+            return SAMPLE_TEXTS / name
+    raise ValueError(f"{path}: no such file, and no shipped text of that name (they are "
+                     f"{', '.join(names)}: python -m engine texts).")
+
+
+def _read_text_file(path, max_bytes):
+    """The bytes of the training file, with errors worded for the command line."""
+    try:
+        return read_capped(path, max_bytes)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file. The shipped texts can be named instead: "
+                         "python -m engine texts.") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder; give a text file.") from None
+    except CorpusError as err:
+        raise CorpusError(f"{path}: {_for_the_shell(str(err))}") from None
+
+
+def _for_the_shell(message):
+    """A corpus message written for the dashboard (upload, paste), said for a file
+    given on the command line."""
+    for said, meant in SHELL_WORDING:
+        message = message.replace(said, meant)
+    if "the limit is" in message or "larger than the limit" in message:
+        message += " Or raise the limit with --max-bytes."
+    return message
+
+
+SHELL_WORDING = (
+    ("Paste or upload some text to train on", "Give a file with some text to train on"),
+    ("Paste or upload plain text", "Give a plain-text file"),
+    ("then upload it again", "then train on it again"),
+    ("Upload a plain-text file", "Train on a plain-text file"),
+)
+
+
 def _train(args):
     iterations = Limit(int, 0, 10**9).check("--iterations", args.iterations)
     print_every = Limit(int, 1, 10**9).check("--print-every", args.print_every)
     max_bytes = Limit(int, 1, 10**9).check("--max-bytes", args.max_bytes)
     settings = _checked(args, TRAIN_FLAGS, LIMITS)
     _check_outputs(args.out)
-    data = read_capped(args.file, max_bytes)
-    trainer = Trainer(data, max_bytes=max_bytes, **settings)
+    path = _input_file(args.file)
+    data = _read_text_file(path, max_bytes)
+    try:
+        trainer = Trainer(data, max_bytes=max_bytes, **settings)
+    except CorpusError as err:
+        raise CorpusError(f"{path}: {_for_the_shell(str(err))}") from None
     for note in trainer.warnings:
         print(f"note: {note}", file=sys.stderr)
     print(f"data has {len(trainer.text):,} characters, {len(trainer.vocab)} unique.")
     _check_outputs(args.out, create=True)
     if iterations == 0:
         print("--iterations 0: saving the untrained model.")
-    start, code = time.perf_counter(), 0
+    previous = _on_sigterm(_terminate)     # SIGTERM stops and saves, as Ctrl-C does
+    try:
+        return _run(trainer, iterations, print_every, args.out)
+    finally:
+        _on_sigterm(previous)
+
+
+def _run(trainer, iterations, print_every, out):
+    """Train, then save whatever there is; the exit status."""
+    start, code, stopped = time.perf_counter(), 0, "done"
     try:
         for i in range(iterations):
             trainer.step()
@@ -119,18 +251,50 @@ def _train(args):
     except DivergenceError as err:
         _clear_bar()
         print(f"error: {_one_line(err)}", file=sys.stderr)
-        code = 1
-    except KeyboardInterrupt:
+        code, stopped = 1, "diverged"
+    except KeyboardInterrupt as err:    # Ctrl-C, or SIGTERM (Terminated)
         _clear_bar()
-        print("interrupted; saving what there is.", file=sys.stderr)
+        stopped = "terminated" if isinstance(err, Terminated) else "interrupted"
+        code = TERMINATED if isinstance(err, Terminated) else INTERRUPTED
+        print(f"{stopped}; saving what there is.", file=sys.stderr)
     except Exception as err:        # whatever stopped it, the steps taken are kept
         _clear_bar()
         print(f"error: training stopped at iteration {trainer.iteration}: "
               f"{type(err).__name__}: {_one_line(err)}; saving what there is.",
               file=sys.stderr)
-        code = 1
+        code, stopped = 1, "stopped by an error"
     _clear_bar()
-    return max(code, _save(trainer, args.out))
+    elapsed = time.perf_counter() - start
+    try:
+        saved, where = _save(trainer, out)
+    except KeyboardInterrupt as err:    # a second Ctrl-C: stop, but never half a file
+        print(f"{'terminated' if isinstance(err, Terminated) else 'interrupted'} while "
+              f"saving: {out} holds each file whole, as it was before or as saved.",
+              file=sys.stderr)
+        return TERMINATED if isinstance(err, Terminated) else INTERRUPTED
+    print(_summary(trainer, stopped, elapsed, where))
+    return max(code, saved)
+
+
+def _summary(trainer, stopped, elapsed, where):
+    """The last line of a training run: how it ended, the losses, the time, the files."""
+    rate = f" ({trainer.iteration / elapsed:,.0f} it/s)" if elapsed > 0 else ""
+    losses = f"smooth loss {trainer.smooth_loss:.4f}"
+    if trainer.trace is not None:
+        losses += f" (last window {trainer.trace.loss:.4f})"
+    return (f"{stopped}: {trainer.iteration:,} iterations in {elapsed:.1f} s{rate}, "
+            f"{losses}; {where}")
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def _on_sigterm(handler):
+    """Install ``handler`` for SIGTERM (where there is one); returns the previous one."""
+    if not hasattr(signal, "SIGTERM") or handler is None:
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _check_outputs(out, create=False):
@@ -162,12 +326,16 @@ def _check_outputs(out, create=False):
                              "Choose a folder you can write to.") from None
 
 
+def _write_history(trainer, path):
+    write_atomic(path, lambda f: trainer.history.to_csv(f, index=False))
+
+
 def _save(trainer, out):
-    """Write the checkpoint and the history. What cannot be written to ``out`` is written
-    to a fresh temporary folder instead, and the message says where. Exit code: 0 if
-    all went to ``out``, else 1."""
+    """Write the checkpoint and the history, each whole or not at all. What cannot be
+    written to ``out`` is written to a fresh temporary folder instead, and the message
+    says where. Returns (exit code: 0 if all went to ``out``, else 1; where, in words)."""
     writers = {"checkpoint.npz": trainer.save,
-               "history.csv": lambda path: trainer.history.to_csv(path, index=False)}
+               "history.csv": lambda path: _write_history(trainer, path)}
     failed = {}
     for name, write in writers.items():
         try:
@@ -175,8 +343,7 @@ def _save(trainer, out):
         except OSError as err:
             failed[name] = err
     if not failed:
-        print(f"wrote {out / 'history.csv'} and {out / 'checkpoint.npz'}")
-        return 0
+        return 0, f"wrote {out / 'checkpoint.npz'} and {out / 'history.csv'}"
     rescue = Path(tempfile.mkdtemp(prefix="bpttscope-run-"))
     saved, lost = [], []
     for name in failed:
@@ -190,12 +357,20 @@ def _save(trainer, out):
     gone = f"; {' and '.join(lost)} could not be saved anywhere" if lost else ""
     print(f"error: could not write {names} to {out} ({_one_line(err)}){where}{gone}.",
           file=sys.stderr)
-    return 1
+    kept = [str(out / n) for n in writers if n not in failed] + [str(rescue / n) for n in saved]
+    return 1, f"wrote {' and '.join(kept)}" if kept else "nothing could be saved"
 
 
 def _sample(args):
     checked = _checked(args, SAMPLE_FLAGS, SAMPLE_LIMITS)
-    trainer = Trainer.load(args.checkpoint)
+    path = args.checkpoint
+    if not path.exists():
+        raise ValueError(f"{path}: no such checkpoint. Train one with: python -m engine "
+                         f"train FILE --out FOLDER (it writes FOLDER/checkpoint.npz).")
+    if path.is_dir():
+        hint = " (it holds a checkpoint.npz)" if (path / "checkpoint.npz").is_file() else ""
+        raise ValueError(f"{path} is a folder{hint}; give the checkpoint file itself.")
+    trainer = Trainer.load(path)
     print(trainer.sample(checked["n"], checked["temperature"], args.seed_text,
                          checked["rng_seed"]))
     return 0

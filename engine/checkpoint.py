@@ -10,10 +10,12 @@ derived from the largest model the Trainer agrees to build before anything is in
 then each array's header against the size this checkpoint's own settings imply.
 """
 import io
+import os
 
 import numpy as np
 
 from . import cost
+from .atomic import write_atomic
 from .corpus import DEFAULT_MAX_BYTES
 from .history import COLUMNS
 from .limits import LIMITS, Limit
@@ -39,7 +41,17 @@ _SCALAR_BYTES = 4 * 256         # a setting or a counter: one number or a short 
 
 
 def save(trainer, path):
-    np.savez_compressed(path, **to_arrays(trainer.state_dict()))
+    """Write the checkpoint to ``path`` (a binary file object, or a file name: ".npz" is
+    added if missing, as numpy does). A file name is written whole or not at all
+    (engine/atomic.py): an interrupted save leaves the previous checkpoint intact."""
+    arrays = to_arrays(trainer.state_dict())
+    if not isinstance(path, (str, os.PathLike)):
+        np.savez_compressed(path, **arrays)
+        return
+    path = os.fspath(path)
+    if not path.endswith(".npz"):
+        path += ".npz"
+    write_atomic(path, lambda f: np.savez_compressed(f, **arrays))
 
 
 def to_bytes(trainer):

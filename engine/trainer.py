@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 
 from .adagrad import ADAGRAD_EPS
+from .atomic import uninterrupted
 from .attribution import gradient_horizon, horizon_affordable
 from .bptt import bptt
 from .cells import ARTICLE as A_CELL
@@ -115,7 +116,12 @@ class Trainer:
         """One iteration; returns the Trace of the window it trained on.
 
         Raises DivergenceError, leaving every piece of state as it was, when the loss,
-        a gradient or the update is not finite."""
+        a gradient or the update is not finite. A Ctrl-C during the step lands after
+        it (engine/atomic.py): a trainer is never left half-way through a step."""
+        with uninterrupted():
+            return self._take_step()
+
+    def _take_step(self):
         c, p, hprev, cprev = self.config, self.position, self.hprev, self.cprev
         T = c.seq_length
         if self.iteration == 0 or p + T + 1 >= len(self.data):

@@ -1,0 +1,69 @@
+"""All or nothing: files written whole, training steps never cut in half by a Ctrl-C.
+
+A Ctrl-C (SIGINT) raises KeyboardInterrupt between any two Python bytecodes. Landing
+inside ``Trainer.step``, between appending the history row and counting the
+iteration, it left a run whose checkpoint was then refused on load; landing inside
+``numpy.savez``, it left half a checkpoint under the old one's name.
+"""
+import contextlib
+import os
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+# Signals whose Python handler is held back while a step changes the trainer's state
+# (a handler the program installed for SIGTERM, such as the CLI's, included).
+_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)                    # read once: os.umask can only be read by setting it
+
+
+@contextlib.contextmanager
+def uninterrupted():
+    """Hold back SIGINT and SIGTERM (their Python handlers) until the block is done, then
+    deliver them: the interruption lands before or after the block, never inside it.
+    Only the main thread receives signals; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught, previous = [], {}
+    for signum in _HELD:
+        handler = signal.getsignal(signum)
+        if callable(handler):       # SIG_DFL and SIG_IGN act outside Python: left alone
+            previous[signum] = handler
+            signal.signal(signum, lambda s, frame: caught.append(s))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in caught:       # e.g. Python's default SIGINT handler raises here
+            previous[signum](signum, None)
+
+
+def write_atomic(path, fill):
+    """Write the file at ``path`` whole or not at all: ``fill(f)`` writes into a temporary
+    file in the same folder (an open binary file), which is flushed to disk and then
+    renamed over ``path``. Whatever stops it (an error, a second Ctrl-C, a full disk),
+    the file that was at ``path`` is left as it was and no temporary file remains."""
+    path = Path(path)
+    fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fill(f)
+            f.flush()
+            os.fsync(f.fileno())
+        mode = path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~_UMASK
+        os.chmod(part, mode)        # mkstemp's file is private (0600); a saved file is not
+        os.replace(part, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(part)
+        raise
+    with contextlib.suppress(OSError, AttributeError):     # the rename itself, on disk
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
