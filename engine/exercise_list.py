@@ -11,12 +11,12 @@ from .exercises import (
     FLOOR,
     NO_RUN,
     Exercise,
-    _target,
-    _trace,
     clipped_entries,
     first_run,
     first_to_diverge,
     steps_above,
+    target_of,
+    window_trace,
 )
 
 DH_T, DH_INDEX = 1, 0           # dh-by-hand: entry 0 of dh_1 (both of its parts nonzero)
@@ -25,12 +25,12 @@ DIVERGE_AT = 30
 
 
 def _dh(runs):
-    return float(_trace(runs).dh[DH_T, DH_INDEX])
+    return float(window_trace(runs).dh[DH_T, DH_INDEX])
 
 
 def _dh_work(runs):
     trainer = first_run(runs)
-    trace, Why = _trace(runs), trainer.trace.params["Why"]
+    trace, Why = window_trace(runs), trainer.trace.params["Why"]
     t, i = DH_T, DH_INDEX
     terms = " + ".join(f"({Why[k, i]:.4g})({trace.dy[t, k]:.4g})" for k in range(Why.shape[0]))
     return (f"dh_{t}[{i}] = Σ_k Why[k, {i}] · dy_{t}[k] + dhnext_{t}[{i}] = {terms} + "
@@ -39,17 +39,17 @@ def _dh_work(runs):
 
 
 def _dy_target(runs, t=1):
-    target, _ = _target(runs, t)
-    return float(_trace(runs).dy[t, target])
+    target, _ = target_of(runs, t)
+    return float(window_trace(runs).dy[t, target])
 
 
 def _target_char(runs, t=0):
-    target, chars = _target(runs, t)
+    target, chars = target_of(runs, t)
     return chars[target]
 
 
 def _weakest_unit(runs, t=3):
-    return float(np.argmin(_trace(runs).tanh_grad[t]))
+    return float(np.argmin(window_trace(runs).tanh_grad[t]))
 
 
 def _mem(runs):
@@ -78,7 +78,7 @@ EXERCISES = {e.name: e for e in [
     Exercise(
         "dhnext-last", "At the last step of the window, t = 3, what is the largest entry "
         "(in absolute value) of dhnext_3, the gradient reaching h_3 from later steps?",
-        "tiny", 1, 3, lambda runs: float(np.abs(_trace(runs).dhnext[-1]).max()), 1e-9,
+        "tiny", 1, 3, lambda runs: float(np.abs(window_trace(runs).dhnext[-1]).max()), 1e-9,
         "Which losses of this window come after t = 3? The backward pass starts with "
         "dhnext = np.zeros_like(hs[0]).",
         "Zero. Truncated BPTT backpropagates the window's losses only, and none comes after "

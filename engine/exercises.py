@@ -96,7 +96,7 @@ def first_run(runs):
     return next(iter(runs.values()))
 
 
-def _trace(runs):
+def window_trace(runs):
     trace = first_run(runs).trace
     if trace is None:
         raise ValueError("This exercise needs a trained window: press Step first.")
@@ -126,7 +126,7 @@ def first_to_diverge(runs):
 def steps_above(runs, floor=FLOOR):
     """How many steps back from the window's last loss ||dL_{T-1}/dh_s|| stays above
     ``floor`` without a break (engine.loss_to_state, with the weights of the window)."""
-    trace = _trace(runs)
+    trace = window_trace(runs)
     row = loss_to_state(trace, trace.params)[-1]
     k = 0
     while k + 1 < trace.T and row[trace.T - 2 - k] > floor:
@@ -136,10 +136,10 @@ def steps_above(runs, floor=FLOOR):
 
 def clipped_entries(runs):
     """Gradient entries, over all five parameters, that clipping changed in the window."""
-    trace = _trace(runs)
+    trace = window_trace(runs)
     return int(sum(np.count_nonzero(trace.grads[n] != trace.clipped[n]) for n in trace.grads))
 
 
-def _target(runs, t):
+def target_of(runs, t):
     trainer = first_run(runs)
-    return int(_trace(runs).targets[t]), trainer.vocab.chars
+    return int(window_trace(runs).targets[t]), trainer.vocab.chars
