@@ -5,7 +5,7 @@ import streamlit as st
 
 import engine
 from dashboard import actions, charts, live, window
-from dashboard.charts import style
+from dashboard.charts import style, tables
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
 from dashboard.views.common import fragment, plot, plots, rev, window_at
@@ -13,6 +13,13 @@ from dashboard.views.common import fragment, plot, plots, rev, window_at
 VIEW = "Timestep explorer"
 NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
                 "Why^T dy": style.DH_FROM_OUTPUT}
+HAND_CAPTION = (
+    "A model small enough to check by hand: every number to 4 significant digits, with "
+    "the weights that produced this window. Redo a line: entry i of Why^T dy_t is column "
+    "i of Why times dy_t (sum over the characters); dh_t = Why^T dy_t + dhnext_t; "
+    "dhraw_t = (1 − h_t²) · dh_t; Whh^T dhraw_t is column i of Whh times dhraw_t, and "
+    "becomes dhnext one step back. Results agree with the rounded inputs to within "
+    "rounding.")
 NORM_COLUMNS = {"dh": "dh", "dhnext": "dhnext", "dhraw": "dhraw", "Why^T dy": "dh_from_output"}
 
 
@@ -57,12 +64,27 @@ def _walk(ss):
                f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
                "target, the character to predict (red); small number: loss_t. "
                + _saliency_caption(ss, saliency, inputs, targets, t))
+    hand = tables.hand_sized(trace, len(vocab))
+    if hand:
+        per_char, per_unit = tables.step_tables(trace, vocab.chars, t)
+        Why, Whh = tables.weight_tables(trace, vocab.chars)
     left, right = st.columns(2, gap="large")
     with left:
         forward = _forward(ss, trace, t, vocab, inputs, targets)
+        if hand:
+            st.html(tables.tables_html([per_char, Why]))
     with right:
         backward = _backward(ss, trace, t, vocab)
+        if hand:
+            st.html(tables.tables_html([per_unit, Whh]))
+    if hand:
+        st.caption(HAND_CAPTION)
     plots(ss, "walk", [forward, backward])          # one element for the four charts
+    if hand:
+        with st.expander("The window's gradients, before clipping (✂: changed by the clip)"):
+            st.html(tables.tables_html(tables.gradient_tables(trace, vocab.chars)))
+            st.caption(f"Summed over the window's {trace.T} steps (dWhh = Σ_t dhraw_t "
+                       f"h_(t−1)^T, ...). Clip '{trace.clip}', θ = {trace.threshold:g}.")
     _window_charts(ss, trace, t, inputs)
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
