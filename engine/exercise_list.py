@@ -147,7 +147,7 @@ EXERCISES = {e.name: e for e in [
         "weights far away and the loss jumps. Clipping each entry to ±5 caps each weight's "
         "step at lr·5, and clipping the global norm keeps the direction and caps the "
         "whole step's length.",
-        view="Training", predict=True),
+        view="Training", predict=True, choices=lambda runs: [*runs, NO_RUN]),
     Exercise(
         "adagrad-rate", f"What effective learning rate lr / sqrt(mem + 1e-8) does Adagrad "
         f"give Whh[{ADAGRAD_ENTRY[0]}, {ADAGRAD_ENTRY[1]}] now?",

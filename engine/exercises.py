@@ -36,6 +36,7 @@ class Exercise:
     predict: bool = False       # asked before the runs train to ``iteration``
     given: Callable | None = None       # given(runs) -> str: numbers no chart prints
     work: Callable | None = None        # work(runs) -> str: the arithmetic, on reveal
+    choices: Callable | None = None     # choices(runs) -> the names a name-answer may be
 
     @property
     def kind(self):
@@ -52,6 +53,10 @@ class Exercise:
         given = normalise(text)
         if not given:
             return Verdict(None, expected, None, "Type a name first.")
+        names = None if self.choices is None else list(self.choices(runs))
+        if names is not None and given not in map(normalise, names):
+            return Verdict(None, expected, None, "Answer with one of: "
+                           + ", ".join(f"'{n}'" for n in names) + ".")
         return Verdict(given == normalise(expected), expected, given)
 
 

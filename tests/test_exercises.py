@@ -241,3 +241,11 @@ def test_checking_changes_no_model(tiny):
     assert all(np.array_equal(before[n], tr.params[n]) for n in before)
     assert (tr.iteration, tr.position, tr.trace) == state[:3]
     assert np.array_equal(tr.hprev, state[3])
+
+
+def test_a_prediction_must_name_a_run():
+    ex = engine.EXERCISES["diverge-first"]
+    warm = engine.COMPARISONS[ex.lesson].trainers()
+    verdict = ex.judge("the red one", warm)
+    assert verdict.correct is None and all(name in verdict.problem for name in warm)
+    assert ex.judge("NONE", warm).correct                   # nothing diverged yet
