@@ -166,6 +166,8 @@ def open_exercise(ss, name, runs, label, notes):
     s = get(ss)
     s.exercise, s.exercise_status, s.exercise_problem = name, {}, None
     ss["exercise_answer"] = ""
+    if label.removeprefix("sample ") in engine.sample_text_names():
+        ss["sample_text"] = label.removeprefix("sample ")     # the sidebar shows the text
     ss["view"] = ex.view
     if ex.t is not None:
         set_timestep(ss, ex.t)

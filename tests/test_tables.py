@@ -51,8 +51,7 @@ def test_backward_arithmetic_with_the_shown_numbers(tiny, t):
     Why_t, Whh_t = tables.weight_tables(trace, chars)
     (x, p, onehot, dy), (x_e, p_e, o_e, dy_e) = (np.array(a).T for a in shown_table(per_char))
     assert within(dy, dy_e, p - onehot, p_e)                              # dy = p - onehot
-    (h, from_out, dhnext, dh, tanh_grad, dhraw, handed), errs = (
-        np.array(a).T for a in shown_table(per_unit))
+    (h, from_out, dhnext, dh, tanh_grad, dhraw, handed), errs = shown_table(per_unit)
     h_e, from_out_e, dhnext_e, dh_e, tg_e, dhraw_e, handed_e = errs
     Why, Why_e = shown_table(Why_t)
     Whh, Whh_e = shown_table(Whh_t)
@@ -70,7 +69,7 @@ def test_backward_arithmetic_with_the_shown_numbers(tiny, t):
     if t == trace.T - 1:
         assert not dhnext.any()                         # shown as exact zeros
     if t > 0:                                           # handed to the step before
-        before = np.array(shown_table(tables.step_tables(trace, chars, t - 1)[1])[0]).T[2]
+        before = shown_table(tables.step_tables(trace, chars, t - 1)[1])[0][2]
         assert np.array_equal(before, handed)
     # x_t is the input's one-hot, p_t sums to 1 within rounding
     assert x[int(trace.inputs[t])] == 1 and x.sum() == 1

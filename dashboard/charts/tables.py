@@ -35,6 +35,7 @@ class Table:
     columns: list           # (header HTML, colour) per column
     values: np.ndarray      # (rows, columns)
     marked: np.ndarray | None = None    # bool (rows, columns): entries to highlight
+    row_colours: list | None = None     # rows that are quantities: each one's colour
 
 
 def step_tables(trace, chars, t):
@@ -52,17 +53,19 @@ def step_tables(trace, chars, t):
         [("x<sub>t</sub>", f), ("p<sub>t</sub> = ŷ<sub>t</sub>", f),
          ("onehot(target)", b), ("dy<sub>t</sub> = p<sub>t</sub> − onehot", style.DY)],
         np.column_stack([onehot_x, trace.ps[t], onehot_y, trace.dy[t]]))
+    # one row per quantity, read top to bottom like the dh chart; a column per unit
+    rows = [("h<sub>t</sub> = a<sub>t</sub>", f, trace.hs[t]),
+            ("Why<sup>T</sup>dy<sub>t</sub>", style.DH_FROM_OUTPUT, trace.dh_from_output[t]),
+            ("+ dhnext<sub>t</sub>", style.DHNEXT, trace.dhnext[t]),
+            ("= dh<sub>t</sub>", b, trace.dh[t]),
+            ("tanh'<sub>t</sub> = 1 − h<sub>t</sub><sup>2</sup>", style.TANH_GRAD,
+             trace.tanh_grad[t]),
+            ("dhraw<sub>t</sub> = tanh' · dh<sub>t</sub>", style.DHRAW, trace.dhraw[t]),
+            (f"Whh<sup>T</sup>dhraw<sub>t</sub> → {where}", style.DHNEXT, handed)]
     per_unit = Table(
-        f"Per hidden unit at t = {t}",
-        [str(i) for i in range(H)],
-        [("h<sub>t</sub> = a<sub>t</sub>", f),
-         ("Why<sup>T</sup>dy<sub>t</sub>", style.DH_FROM_OUTPUT),
-         ("+ dhnext<sub>t</sub>", style.DHNEXT), ("= dh<sub>t</sub>", b),
-         ("tanh'<sub>t</sub> = 1 − h<sub>t</sub><sup>2</sup>", style.TANH_GRAD),
-         ("dhraw<sub>t</sub> = tanh' · dh<sub>t</sub>", style.DHRAW),
-         (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}", style.DHNEXT)],
-        np.column_stack([trace.hs[t], trace.dh_from_output[t], trace.dhnext[t], trace.dh[t],
-                         trace.tanh_grad[t], trace.dhraw[t], handed]))
+        f"Per hidden unit at t = {t} (columns: units)", [r[0] for r in rows],
+        [(f"unit {i}", f) for i in range(H)], np.array([r[2] for r in rows]),
+        row_colours=[r[1] for r in rows])
     return per_char, per_unit
 
 
@@ -102,7 +105,11 @@ def table_html(table):
             mark = table.marked is not None and table.marked[i, j]
             cells.append(f"<td class='{'clipped' if mark else ''}'>{num(value)}"
                          f"{' ✂' if mark else ''}</td>")
-        body.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
+        if table.row_colours is None:
+            head_cell = f"<th>{html.escape(label)}</th>"
+        else:                   # a quantity's name, written in HTML by this module
+            head_cell = f"<th class='name' style='color:{table.row_colours[i]}'>{label}</th>"
+        body.append(f"<tr>{head_cell}{''.join(cells)}</tr>")
     return (f"<table class='bptt-numbers'><caption>{table.title}</caption>"
             f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
@@ -114,6 +121,7 @@ CSS = ("<style>.bptt-numbers{border-collapse:collapse;margin:4px 12px 10px 0;"
        ".bptt-numbers td{font-family:monospace;text-align:right;white-space:nowrap}"
        ".bptt-numbers thead th{font-weight:600;font-size:14px;background:#fafafa}"
        ".bptt-numbers tbody th{background:#fafafa;font-family:monospace}"
+       ".bptt-numbers tbody th.name{font-family:inherit;text-align:left;font-size:14px}"
        ".bptt-numbers td.clipped{background:#fde0dd;font-weight:700}</style>")
 
 
