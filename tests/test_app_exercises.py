@@ -124,3 +124,13 @@ def test_the_sidebar_lists_every_exercise_with_its_link():
     # changing the lesson closes the exercise
     at.sidebar.selectbox(key="preset").select("vanishing").run()
     assert sess(at).exercise is None
+
+
+def test_export_offers_the_handout_of_the_window():
+    at = start({"exercise": "dh-by-hand"})
+    at.session_state["view"] = "Export"
+    at.run()
+    assert not at.exception
+    buttons = [b for b in at.get("download_button") if b.proto.id.endswith("-handout")
+               or "handout" in b.proto.id]
+    assert len(buttons) == 1 and "Handout" in buttons[0].label

@@ -165,3 +165,12 @@ def test_opens_offline_from_file_and_the_slider_moves_the_charts(tmp_path, bundl
         browser.close()
     assert not errors, errors
     assert not refused, refused
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_cells_get_a_handout_too(cell):
+    tr = engine.Trainer("abcd" * 50, hidden_size=6, seq_length=5, cell=cell)
+    tr.step()
+    data = payload(handout.build(tr))
+    assert set(data["steps"][0]["figures"]) == {"h", "top", "dy"}        # no tanh' split
+    assert "tables_backward" not in data["steps"][0]                    # vanilla only
