@@ -133,6 +133,7 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     s.diverged, s.samples, s.gradcheck = {}, {}, None
     s.edited = s.playing = False
     s.exercise, s.exercise_status = None, {}        # new runs: an open exercise closes
+    s.exercise_problem = None
     s.rate_marks.clear()
     s.window_cache.clear()
     ss["preset"] = lesson if lesson in engine.PRESETS else CUSTOM

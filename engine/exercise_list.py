@@ -12,6 +12,7 @@ from .exercises import (
     NO_RUN,
     Exercise,
     clipped_entries,
+    diverged_at,
     first_run,
     first_to_diverge,
     steps_above,
@@ -24,6 +25,17 @@ ADAGRAD_AT, ADAGRAD_ENTRY = 10, (1, 1)
 DIVERGE_AT = 30
 
 
+def _blowups(runs):
+    """When each run blew up, in words (the evidence for diverge-first's answer)."""
+    last = max(tr.iteration for tr in runs.values())
+    said = []
+    for name, trainer in runs.items():
+        at = diverged_at(trainer, last)
+        said.append(f"{name}: " + ("never, up to iteration " + str(last - 1) if at is None
+                                   else f"iteration {at}"))
+    return "Loss above " + f"{BLOWUP:g}" + " times its first window's — " + "; ".join(said)
+
+
 def _dh(runs):
     return float(window_trace(runs).dh[DH_T, DH_INDEX])
 
@@ -32,10 +44,11 @@ def _dh_work(runs):
     trainer = first_run(runs)
     trace, Why = window_trace(runs), trainer.trace.params["Why"]
     t, i = DH_T, DH_INDEX
-    terms = " + ".join(f"({Why[k, i]:.4g})({trace.dy[t, k]:.4g})" for k in range(Why.shape[0]))
+    terms = " + ".join(f"({Why[k, i]:#.4g})({trace.dy[t, k]:#.4g})"
+                       for k in range(Why.shape[0]))
     return (f"dh_{t}[{i}] = Σ_k Why[k, {i}] · dy_{t}[k] + dhnext_{t}[{i}] = {terms} + "
-            f"({trace.dhnext[t, i]:.4g}) = {trace.dh_from_output[t, i]:.4g} + "
-            f"({trace.dhnext[t, i]:.4g}) = {trace.dh[t, i]:.4g}")
+            f"({trace.dhnext[t, i]:#.4g}) = {trace.dh_from_output[t, i]:#.4g} + "
+            f"({trace.dhnext[t, i]:#.4g}) = {trace.dh[t, i]:#.4g}")
 
 
 def _dy_target(runs, t=1):
@@ -147,7 +160,7 @@ EXERCISES = {e.name: e for e in [
         "weights far away and the loss jumps. Clipping each entry to ±5 caps each weight's "
         "step at lr·5, and clipping the global norm keeps the direction and caps the "
         "whole step's length.",
-        view="Training", predict=True, choices=lambda runs: [*runs, NO_RUN]),
+        view="Training", predict=True, choices=lambda runs: [*runs, NO_RUN], work=_blowups),
     Exercise(
         "adagrad-rate", f"What effective learning rate lr / sqrt(mem + 1e-8) does Adagrad "
         f"give Whh[{ADAGRAD_ENTRY[0]}, {ADAGRAD_ENTRY[1]}] now?",

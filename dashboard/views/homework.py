@@ -57,10 +57,14 @@ def _status(ex, status, s):
         elif verdict.correct:
             said = "Your prediction held" if status.get("prediction") else "Right"
             st.success(f"**{said}: {show(verdict.expected)}.** {ex.explanation}")
+            if status.get("prediction") and ex.work is not None:
+                st.caption(ex.work(s.runs))
         elif status.get("prediction"):
             st.warning(f"**Your prediction did not hold**: after training to iteration "
                        f"{s.trainer.iteration} the answer is **{show(verdict.expected)}**. "
                        f"{ex.explanation}")
+            if ex.work is not None:
+                st.caption(ex.work(s.runs))
         else:
             given = f" ({show(verdict.given)})" if ex.kind == "number" else ""
             st.warning(f"**Not quite{given}.** Hint: {ex.hint}")
@@ -87,4 +91,7 @@ def _missing(raw):
     st.warning("This link asks for an exercise that does not exist, so the default lesson "
                "is shown. The name it gave is below, as plain text. The exercises are: "
                + ", ".join(engine.EXERCISES) + " (also in the sidebar, under Exercises).")
-    st.text(raw if len(raw) <= 200 else raw[:200] + "…")
+    if not raw.strip():
+        st.text("(nothing: the link says exercise= with no name)")
+    else:
+        st.text(raw if len(raw) <= 200 else raw[:200] + "…")
