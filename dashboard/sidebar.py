@@ -81,10 +81,12 @@ def _exercises(sb):
     link (copy it from the box) opens the same for a student."""
     from dashboard.views import homework
     with sb.expander(f"Exercises ({len(engine.EXERCISES)}): homework with checked answers"):
+        st.caption("A button opens the exercise here; the link under it (copy button at "
+                   "its right) opens it for a student.")
         for name, ex in engine.EXERCISES.items():
             st.button(name, key=f"exercise_open_{name}", on_click=actions.on_exercise_open,
                       args=(name,), help=ex.question, width="stretch")
-            st.code(homework.link(name), language=None)
+            st.code(homework.link(name), language=None, wrap_lines=True)
 
 
 def _runs(sb, s):
