@@ -100,6 +100,7 @@ def test_cli_writes_the_handout(tmp_path):
     assert res.returncode == 0, res.stderr
     page = out.read_text(encoding="utf-8")
     assert len(payload(page)["steps"]) == 4 and "wrote" in res.stdout
+    assert "Lesson: tiny" in page            # found from the text and settings
     bad = subprocess.run([sys.executable, "-m", "engine", "handout", str(tmp_path / "no.npz"),
                           "-o", str(out)], capture_output=True, text=True, cwd=ROOT,
                          timeout=120)
@@ -174,3 +175,11 @@ def test_gated_cells_get_a_handout_too(cell):
     data = payload(handout.build(tr))
     assert set(data["steps"][0]["figures"]) == {"h", "top", "dy"}        # no tanh' split
     assert "tables_backward" not in data["steps"][0]                    # vanilla only
+
+
+def test_neither_engine_nor_the_handout_imports_what_it_does_not_need():
+    code = ("import sys, engine, engine.__main__; a = 'dashboard' in sys.modules; "
+            "import dashboard.handout; print(a, 'streamlit' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert res.stdout.split() == ["False", "False"], res.stderr
