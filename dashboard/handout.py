@@ -17,6 +17,7 @@ import base64
 import gzip
 import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from dashboard.views.cell_text import H_MATH
 
 MAX_BYTES = 5_000_000
 SCRIPT = Path(__file__).with_name("handout.js")
+PAGE = Path(__file__).with_name("handout.html")     # the page, with {placeholders}
 MAX_VALUES = 2_000_000      # floats of per-timestep data a handout carries at most
 CELL_LABEL = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 
@@ -202,18 +204,17 @@ def _page(trainer, trace, lesson, data, plotly_js):
                           f"{source}</script>",
                   "none": ""}[how]
     hand = "weights" in data
-    body = (TEMPLATE.replace("{title}", html.escape(title))
-            .replace("{model}", html.escape(model))
-            .replace("{lesson}", lesson_html)
-            .replace("{weights}", _weights_html(data)))     # (moves them out of data)
+    weights = _weights_html(data)           # (moves them out of data)
+    css = data.pop("css")
     payload = _script_safe(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width'><title>{html.escape(title)}"
-            f"</title><style>{PAGE_CSS}</style>{data['css']}"
-            f"{tables.CSS if hand else ''}{plotly_tag}"
-            f"<script type='application/json' id='bptt-data'>{payload}</script></head>"
-            f"<body>{body}<script>{_script_safe(SCRIPT.read_text(encoding='utf-8'))}"
-            "</script></body></html>")
+    head = (f"{css}{tables.CSS if hand else ''}{plotly_tag}"
+            f"<script type='application/json' id='bptt-data'>{payload}</script>")
+    fill = {"title": html.escape(title), "model": html.escape(model),
+            "lesson": lesson_html, "weights": weights, "head": head,
+            "script": _script_safe(SCRIPT.read_text(encoding="utf-8"))}
+    # one pass, so that nothing filled in is read again as a placeholder
+    return re.sub(r"\{(title|model|lesson|weights|head|script)\}",
+                  lambda m: fill[m.group(1)], PAGE.read_text(encoding="utf-8"))
 
 
 def _weights_html(data):
@@ -223,59 +224,3 @@ def _weights_html(data):
             + "</div><details><summary>The window's gradients, before clipping (✂: "
             "changed by the clip)</summary><div>" + data.pop("gradients")
             + "</div></details>")
-
-
-PAGE_CSS = (
-    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#31333f;"
-    "margin:24px auto;max-width:1280px;padding:0 16px;font-size:16px;line-height:1.45}"
-    "h1{font-size:26px;margin:0 0 4px}h2{font-size:21px;margin:18px 0 6px}"
-    ".model{color:#555}.lesson{background:#eef4fb;border-radius:8px;padding:4px 16px}"
-    ".controls{display:flex;align-items:center;gap:12px;margin:12px 0;flex-wrap:wrap;"
-    "position:sticky;top:0;background:#fff;padding:8px 0;z-index:5;"
-    "border-bottom:1px solid #eee}"
-    ".controls input[type=range]{flex:1;min-width:200px}"
-    ".controls button{font-size:15px;padding:5px 12px;border-radius:6px;"
-    "border:1px solid #bbb;background:#fafafa;cursor:pointer}"
-    ".controls button:disabled{opacity:.4;cursor:default}"
-    "#t-label{font-weight:700;font-size:18px;min-width:64px}"
-    ".cols{display:grid;grid-template-columns:1fr 1fr;gap:28px}"
-    ".fwd{color:#1f5fa8}.bwd{color:#a50026}.chart{min-height:220px}"
-    ".note{color:#666;font-size:14px}"
-    "@media (max-width:900px){.cols{grid-template-columns:1fr}}")
-
-TEMPLATE = """
-<h1>{title}</h1>
-<p class="model">{model}</p>
-{lesson}
-<div class="controls">
-  <label><input type="radio" name="direction" value="backward" checked> ← Backward</label>
-  <label><input type="radio" name="direction" value="forward"> Forward →</label>
-  <button id="prev">◀ Previous</button>
-  <input id="t-slider" type="range" min="0" step="1" aria-label="Timestep t">
-  <span id="t-label"></span>
-  <button id="next">Next ▶</button>
-</div>
-<p class="note">Backward follows the backward pass: it starts at the last step, where
-dhnext is zero, and Next goes to t−1. Top of each box: the input x_t (blue); bottom: the
-target (red); small number: loss_t.</p>
-<div id="strip"></div>
-<p id="plotly-missing" class="note" hidden>The charts need plotly.js, which this file
-does not contain: the numbers and sentences are all here.</p>
-<div class="cols">
-  <div><h2 class="fwd" id="forward-title">Forward</h2><p id="forward"></p>
-    <div id="tables-forward"></div>
-    <div id="chart-h" class="chart"></div><div id="chart-top" class="chart"></div></div>
-  <div><h2 class="bwd" id="backward-title">Backward</h2><p id="backward"></p>
-    <div id="tables-backward"></div>
-    <div id="chart-dy" class="chart"></div><div id="chart-dh" class="chart"></div></div>
-</div>
-{weights}
-<h2>The whole window</h2>
-<p class="note">Follow dhnext from right to left: zero at the last step, fed by each
-step's loss, then shrinking (vanishing) or growing (exploding) as it travels back. The
-outlined column is the selected t.</p>
-<div id="chart-norms" class="chart"></div>
-<div id="chart-heatmaps" class="chart"></div>
-<p class="note">Made by BPTT Scope (dashboard/handout.py): every number was computed by
-its engine from this model's window; nothing on this page needs a network.</p>
-"""
