@@ -253,3 +253,67 @@ def on_direction():
     choice = ss.get("direction_choice")
     if choice is not None:
         session.set_direction(ss, choice)
+
+
+# -- exercises (engine.EXERCISES) -----------------------------------------------------
+def on_exercise_open(name):
+    """Open exercise ``name``: its lesson trained to its iteration, its view and t."""
+    ss = _ss()
+    session.begin_action(ss)
+    session.halt(ss)
+    try:
+        runs, label, notes = models.from_exercise(name)
+    except (engine.CorpusError, ValueError) as err:
+        session.flash(ss, "error", f"{err} The runs you had are unchanged.")
+        return
+    session.open_exercise(ss, name, runs, label, notes)
+    _refresh_sidebar()
+
+
+def on_exercise_check():
+    """Judge the typed answer against the runs on screen. A predict-then-run exercise
+    first takes the prediction, then trains the runs to its iteration; any other check
+    changes no model."""
+    ss = _ss()
+    s = get(ss)
+    ex = s.homework
+    if ex is None:
+        return
+    session.begin_action(ss)
+    text = ss.get("exercise_answer", "")
+    if ex.predict and not s.exercise_status.get("trained"):
+        with session.drawing(ss):
+            verdict = ex.judge(text, s.runs)
+        if verdict.correct is None:                 # not a run's name: nothing trains
+            session.exercise_note(ss, verdict=verdict, iteration=s.trainer.iteration)
+            return
+        _train_exercise(ss, ex)
+        session.exercise_note(ss, prediction=True)
+    with session.drawing(ss):
+        verdict = ex.judge(text, s.runs)
+    session.exercise_note(ss, verdict=verdict, iteration=s.trainer.iteration)
+
+
+def _train_exercise(ss, ex):
+    session.stop_running(ss)
+    session.step(ss, max(ex.iteration - get(ss).trainer.iteration, 0))
+    session.exercise_note(ss, trained=True)
+
+
+def on_exercise_hint():
+    session.exercise_note(_ss(), hint=True)
+
+
+def on_exercise_reveal():
+    """Show the answer and the explanation (a predict-then-run exercise trains first)."""
+    ss = _ss()
+    ex = get(ss).homework
+    if ex is None:
+        return
+    if ex.predict and not get(ss).exercise_status.get("trained"):
+        _train_exercise(ss, ex)
+    session.exercise_note(ss, revealed=True, iteration=get(ss).trainer.iteration)
+
+
+def on_exercise_close():
+    session.close_exercise(_ss())

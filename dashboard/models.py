@@ -73,6 +73,31 @@ def from_checkpoint(name, data):
     return trainer, notes
 
 
+def from_exercise(name):
+    """(runs, label, notes) for exercise ``name`` (engine.EXERCISES): its lesson built as
+    the sidebar builds it, trained to the exercise's iteration (a predict-then-run
+    exercise stays at the warm-up: it trains once the prediction is in)."""
+    ex = engine.EXERCISES[name]
+    if ex.lesson in engine.COMPARISONS:
+        runs, notes = from_comparison(ex.lesson)
+        corpus = engine.COMPARISONS[ex.lesson].corpus
+    else:
+        trainer, notes = from_preset(ex.lesson)
+        runs, corpus = {ex.lesson: trainer}, engine.PRESETS[ex.lesson].corpus
+    if not ex.predict:
+        train_to(runs, ex.iteration, notes)
+    return runs, f"sample {corpus}", notes
+
+
+def train_to(runs, iteration, notes):
+    """Train every run up to ``iteration``; a run that diverges stops there, noted."""
+    for name, trainer in runs.items():
+        err = advance(trainer, max(iteration - trainer.iteration, 0))
+        if err is not None:
+            notes.append(("warning", f"Run '{name}' diverged at iteration "
+                                     f"{trainer.iteration}: {err}"))
+
+
 def from_link(link, progress=None):
     """(runs, label, lesson, notes) rebuilt from a ``links.Link``: the lesson's fresh
     weights, then the same iterations again (training is deterministic, so the weights

@@ -48,7 +48,8 @@ WIDGETS = {
     "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
     "paste_text": "", "iters_per_refresh": ITERS_PER_REFRESH[-1], "temperature": 1.0, "play": None,
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
-    "tour_start": None,
+    "tour_start": None, "exercise_answer": "", "exercise_check": None, "exercise_hint": None,
+    "exercise_reveal": None,
     **{key: None for key in HP_KEY.values()},
 }
 
@@ -78,6 +79,14 @@ class Session:
     worker: BackgroundTraining | None = None   # trains the runs while running
     charts_sent: dict = field(default_factory=dict)  # chart key -> digests of the figures
                                         # this page was sent last (dashboard.plotly_element)
+    exercise: str | None = None         # the open exercise (engine.EXERCISES), if any
+    exercise_status: dict = field(default_factory=dict)  # its verdict, hint, reveal, ...
+    exercise_problem: str | None = None  # an ?exercise= name that does not exist (raw)
+
+    @property
+    def homework(self):
+        """The open exercise, or None."""
+        return engine.EXERCISES.get(self.exercise) if self.exercise else None
 
     @property
     def trainer(self):
@@ -123,6 +132,8 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     s.generation += 1
     s.diverged, s.samples, s.gradcheck = {}, {}, None
     s.edited = s.playing = False
+    s.exercise, s.exercise_status = None, {}        # new runs: an open exercise closes
+    s.exercise_problem = None
     s.rate_marks.clear()
     s.window_cache.clear()
     ss["preset"] = lesson if lesson in engine.PRESETS else CUSTOM
@@ -145,6 +156,37 @@ def open_link(ss, runs, label, lesson, notes, view=None, timestep=None, focus=No
         ss["view"] = view
     if timestep is not None:
         set_timestep(ss, timestep)
+
+
+def open_exercise(ss, name, runs, label, notes):
+    """Install an exercise's lesson (``runs``, built by models.from_exercise) and show
+    the exercise: its view, its timestep, walking backward, an empty answer box."""
+    ex = engine.EXERCISES[name]
+    get(ss).walk_direction = ss["direction_choice"] = "backward"
+    install(ss, runs, label, ex.lesson, notes)
+    s = get(ss)
+    s.exercise, s.exercise_status, s.exercise_problem = name, {}, None
+    ss["exercise_answer"] = ""
+    if label.removeprefix("sample ") in engine.sample_text_names():
+        ss["sample_text"] = label.removeprefix("sample ")     # the sidebar shows the text
+    ss["view"] = ex.view
+    if ex.t is not None:
+        set_timestep(ss, ex.t)
+
+
+def exercise_missing(ss, raw):
+    """Remember an ?exercise= value that names no exercise (shown as plain text)."""
+    get(ss).exercise_problem = raw
+
+
+def exercise_note(ss, **changes):
+    """Record what happened to the open exercise (verdict, hint, reveal, prediction)."""
+    get(ss).exercise_status.update(changes)
+
+
+def close_exercise(ss):
+    s = get(ss)
+    s.exercise, s.exercise_status, s.exercise_problem = None, {}, None
 
 
 def replace_focused(ss, trainer, notes=()):

@@ -17,6 +17,8 @@ def start(ss):
         return
     query = st.query_params.to_dict()
     session.init(ss)
+    if "exercise" in query:
+        return _open_exercise(ss, query)
     if not query:
         return
     link, problems = links.decode(query)
@@ -38,6 +40,31 @@ def start(ss):
                       + ("" if runs is not None else " Showing the default lesson."))
 
 
+def _open_exercise(ss, query):
+    """?exercise=NAME: the exercise's lesson, iteration, view and t (the link's other
+    parameters are ignored: the exercise sets them). A name that is not an exercise
+    keeps the default lesson and is shown as plain text."""
+    raw = query["exercise"]
+    name = (raw[-1] if raw else "") if isinstance(raw, list) else str(raw)
+    if name.strip() not in engine.EXERCISES:
+        session.exercise_missing(ss, name)
+        return
+    bar = st.progress(0.0, text=f"Opening exercise {name.strip()}…")
+    try:
+        runs, label, notes = models.from_exercise(name.strip())
+    except (engine.CorpusError, ValueError) as err:
+        session.flash(ss, "error", f"The exercise could not be opened: {err}")
+        return
+    finally:
+        bar.empty()
+    ignored = [k for k in query if k != "exercise"]
+    if ignored:                 # their names are not echoed: they could be markdown
+        notes.append(("info", f"The link's {len(ignored)} other parameter"
+                              f"{'s were' if len(ignored) > 1 else ' was'} ignored: an "
+                              "exercise sets its own lesson, iteration, view and timestep."))
+    session.open_exercise(ss, name.strip(), runs, label, notes)
+
+
 def mirror(ss):
     """Write the session into the address bar (only when it changed, and not on live
     refreshes)."""
@@ -45,6 +72,8 @@ def mirror(ss):
     if s.running:
         return
     params = links.encode(s, ss.get("view"), ss.get("timestep", 0))
+    if s.exercise is not None:          # reloading reopens the exercise as set
+        params = {"exercise": s.exercise}
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 

@@ -38,6 +38,7 @@ def render(ss):
     _train(sb, s)
     sb.divider()
     _lesson(sb)
+    _exercises(sb)
     _runs(sb, s)
     sb.divider()
     _text(sb)
@@ -73,6 +74,19 @@ def _lesson(sb):
                  key="comparison", on_change=actions.on_comparison,
                  help="Loads several runs of one model with one setting changed; they "
                       "train side by side and every chart draws them together.")
+
+
+def _exercises(sb):
+    """The exercises: each opens its lesson at the right iteration, view and t; its
+    link (copy it from the box) opens the same for a student."""
+    from dashboard.views import homework
+    with sb.expander(f"Exercises ({len(engine.EXERCISES)}): homework with checked answers"):
+        st.caption("A button opens the exercise here; the link under it (copy button at "
+                   "its right) opens it for a student.")
+        for name, ex in engine.EXERCISES.items():
+            st.button(name, key=f"exercise_open_{name}", on_click=actions.on_exercise_open,
+                      args=(name,), help=ex.question, width="stretch")
+            st.code(homework.link(name), language=None, wrap_lines=True)
 
 
 def _runs(sb, s):

@@ -9,7 +9,16 @@ through ``dashboard.session``.
 import streamlit as st
 
 from dashboard import live, server, session, share, sidebar
-from dashboard.views import code, explorer, export, flow, gradcheck, header, training
+from dashboard.views import (
+    code,
+    explorer,
+    export,
+    flow,
+    gradcheck,
+    header,
+    homework,
+    training,
+)
 from dashboard.views.common import safely
 
 server.freeze_imports()       # before any session's data exists: see server.py
@@ -52,6 +61,7 @@ def _draw_views():
                             "and timestep, for anyone."):
         share.link_box(ss)
     header.messages(ss)
+    homework.render(ss)
     header.lesson(ss)
     tabs = st.tabs(list(VIEWS), key="view", on_change="rerun", default=FIRST_VIEW)
     for tab, render in zip(tabs, VIEWS.values(), strict=False):

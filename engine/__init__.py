@@ -30,6 +30,8 @@ from .diagnostics import (
     whh_spectrum,
 )
 from .errors import CorpusError, DivergenceError
+from .exercise_list import EXERCISES
+from .exercises import Exercise, Verdict, parse_number
 from .gradcheck import gradient_check, gradient_check_summary
 from .limits import LIMITS, SAMPLE_LIMITS, Limit
 from .params import init_params
@@ -50,4 +52,5 @@ __all__ = [
     "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
     "whh_distance_norms", "whh_horizon_parts", "horizon_from_norms",
     "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
+    "EXERCISES", "Exercise", "Verdict", "parse_number",
 ]

@@ -92,6 +92,7 @@ def parser():
                       help="seed of the sampling (default: different every time)")
     sub.add_parser("texts", help="list the texts shipped with BPTT Scope",
                    description="List the shipped texts; train on one by its name.")
+    _add_handout_parser(sub)
     return p
 
 
@@ -100,6 +101,8 @@ def main(argv=None):
     try:
         if args.command == "texts":
             return _texts()
+        if args.command == "handout":
+            return _handout(args)
         return _train(args) if args.command == "train" else _sample(args)
     except ValueError as err:        # CorpusError is a ValueError
         print(f"error: {_one_line(err)}", file=sys.stderr)
@@ -373,6 +376,41 @@ def _sample(args):
     trainer = Trainer.load(path)
     print(trainer.sample(checked["n"], checked["temperature"], args.seed_text,
                          checked["rng_seed"]))
+    return 0
+
+
+def _add_handout_parser(sub):
+    handout = sub.add_parser("handout", help="write an offline HTML handout of a "
+                                             "checkpoint's next window")
+    handout.add_argument("checkpoint", type=Path, metavar="CHECKPOINT",
+                         help="a checkpoint.npz written by train, Trainer.save or the "
+                              "dashboard")
+    handout.add_argument("-o", "--output", type=Path, required=True,
+                         help="the HTML file to write (one self-contained page)")
+
+
+def _handout(args):
+    """The handout of the checkpoint's next window: one step is taken from it, as the
+    dashboard does when it resumes a checkpoint. The dashboard draws it, so it is
+    imported here only (the engine never needs it)."""
+    try:
+        from dashboard import handout
+    except ImportError as err:
+        print(f"error: the handout is drawn by BPTT Scope's dashboard package, which "
+              f"cannot be imported here ({_one_line(err)}). Install bpttscope with its "
+              "dependencies (pip install bpttscope).", file=sys.stderr)
+        return 2
+    if args.output.is_dir():
+        raise ValueError(f"-o {args.output} is a folder: give the HTML file to write.")
+    trainer = Trainer.load(args.checkpoint)
+    resumed = trainer.iteration
+    trainer.step()
+    page = handout.build(trainer)
+    part = args.output.with_name(args.output.name + ".partial")
+    part.write_text(page, encoding="utf-8")
+    part.replace(args.output)            # never half a page under its name
+    print(f"wrote {args.output} ({len(page.encode()) / 1e6:.1f} MB): the window of "
+          f"iteration {resumed} (one step from the checkpoint's iteration {resumed}).")
     return 0
 
 

@@ -149,3 +149,26 @@ GATED_PRESETS = {p.name: p for p in [
         "long_gap.txt", {"cell": "gru"}, steps=20),
 ]}
 PRESETS.update(GATED_PRESETS)
+
+# A model small enough to redo by hand (issue 23): Karpathy's own "hello" example, V = 4
+# (e, h, l, o), H = 3, T = 4. Weights drawn with std 1 instead of 0.01 and every gradient
+# entry clipped to [-1, 1], so that at the first window tanh' = 1 - h^2 reaches 0.01 on
+# some unit (the mask shows) and clipping changes 6 gradient entries (measured); with
+# min-char-rnn's 0.01 and ±5, h ~ 0.01 (tanh' ~ 1 everywhere) and nothing is clipped.
+PRESETS["tiny"] = Preset(
+    "tiny",
+    "Karpathy's 'hello' example: four characters (e, h, l, o), three hidden units, "
+    "windows of four characters ('hell' -> 'ello'). Every vector and matrix is printed "
+    "next to its chart with four significant digits, so each line of the backward pass "
+    "can be redone by hand: dy_t = p_t - onehot(target), dh_t = Why^T dy_t + dhnext_t, "
+    "dhraw_t = (1 - h_t^2) * dh_t, dhnext_(t-1) = Whh^T dhraw_t. The weights start "
+    "large (std 1), so some units saturate and tanh' masks them; gradient entries are "
+    "clipped to [-1, 1], so clipping changes a few of them.",
+    (("Timestep explorer", "walk backward from t = 3: dhnext_3 is exactly zero (nothing "
+                           "comes from the future), then check one entry of dh_t by "
+                           "hand from the tables"),
+     ("Timestep explorer", "the tanh' row: a unit with |h| near 1 has tanh' near 0 and "
+                           "passes almost none of dh_t on to dhraw_t"),
+     ("BPTT code", "the clip line: which gradient entries were outside [-1, 1]")),
+    "hello.txt",
+    {"hidden_size": 3, "seq_length": 4, "scale": 1.0, "clip": "value", "threshold": 1.0})

@@ -338,7 +338,7 @@ def test_each_view_renders(at, view):
     elif view == "Gradient check":
         assert at.button(key="gradcheck_run")
     elif view == "Export":
-        assert len(at.get("download_button")) == 3
+        assert len(at.get("download_button")) == 4          # + the handout
 
 
 def test_gradient_check_passes(at):
@@ -353,7 +353,8 @@ def test_downloads_exist_and_hold_the_data(at):
     at.button(key="step").click().run()
     show(at, "Export")
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["History (CSV)", "Current window (NPZ)", "Checkpoint (NPZ)"]
+    assert labels == ["History (CSV)", "Current window (NPZ)", "Checkpoint (NPZ)",
+                      "Handout of this window (HTML, works offline)"]
     tr = trainer(at)
     history = pd.read_csv(io.BytesIO(exports.history_csv(tr.history)))
     np.testing.assert_allclose(history["loss"], tr.history["loss"])

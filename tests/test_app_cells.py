@@ -71,7 +71,7 @@ def test_every_view_draws_a_gated_cell(cell):
             at.button(key="gradcheck_run").click().run()
             assert any(s.value.startswith("PASS") for s in at.success), errors(at)
         elif view == "Export":
-            assert len(at.get("download_button")) == 3
+            assert len(at.get("download_button")) == 4      # + the handout
 
 
 TAPE_WORDS = {"lstm": "The cell-state tape", "gru": "The copy tape"}

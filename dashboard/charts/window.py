@@ -142,7 +142,12 @@ def vector_chart(values, name, math, colour, labels=None, uirevision=None, heigh
     return go.Figure([trace], layout=style.layout(
         title, "hidden unit" if labels is None else "character",
         "value", uirevision or f"vec_{name}", height=height, showlegend=False,
-        bargap=0.05, margin=dict(l=50, r=10, t=45, b=40)))
+        bargap=0.05, margin=dict(l=50, r=10, t=45, b=40), xaxis=_unit_ticks(len(values))))
+
+
+def _unit_ticks(n):
+    """A tick per hidden unit on small models (plotly's own ticks fall on 0.5 there)."""
+    return dict(dtick=1) if n <= 20 else {}
 
 
 def stacked_vectors_chart(rows, title, uirevision="stacked_vectors", row_height=95):
@@ -174,7 +179,8 @@ def stacked_vectors_chart(rows, title, uirevision="stacked_vectors", row_height=
     lay = style.layout(title, "hidden unit", "", uirevision, height=row_height * n + 80,
                        showlegend=False, bargap=0.05, annotations=notes,
                        margin=dict(l=50, r=10, t=50, b=45),
-                       xaxis=dict(anchor="y" if n == 1 else f"y{n}"))
+                       xaxis=dict(anchor="y" if n == 1 else f"y{n}",
+                                  **_unit_ticks(len(rows[0][1]) if rows else 0)))
     lay.pop("yaxis")
     lay.update(axes)
     return go.Figure(traces, layout=lay)

@@ -5,15 +5,19 @@ import streamlit as st
 
 import engine
 from dashboard import actions, charts, live, window
-from dashboard.charts import style
+from dashboard.charts import step, style, tables
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
 from dashboard.views.common import fragment, plot, plots, rev, window_at
 
 VIEW = "Timestep explorer"
-NORM_COLOURS = {"dh": style.DH, "dhnext": style.DHNEXT, "dhraw": style.DHRAW,
-                "Why^T dy": style.DH_FROM_OUTPUT}
-NORM_COLUMNS = {"dh": "dh", "dhnext": "dhnext", "dhraw": "dhraw", "Why^T dy": "dh_from_output"}
+HAND_CAPTION = (
+    "A model small enough to check by hand: every number to 4 significant digits, with "
+    "the weights that produced this window. Redo a line: entry i of Why^T dy_t is column "
+    "i of Why times dy_t (sum over the characters); dh_t = Why^T dy_t + dhnext_t; "
+    "dhraw_t = (1 − h_t²) · dh_t; Whh^T dhraw_t is column i of Whh times dhraw_t, and "
+    "becomes dhnext one step back. Results agree with the rounded inputs to within "
+    "rounding.")
 
 
 def render(ss):
@@ -57,12 +61,27 @@ def _walk(ss):
                f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
                "target, the character to predict (red); small number: loss_t. "
                + _saliency_caption(ss, saliency, inputs, targets, t))
+    hand = tables.hand_sized(trace, len(vocab))
+    if hand:
+        per_char, per_unit = tables.step_tables(trace, vocab.chars, t)
+        Why, Whh = tables.weight_tables(trace, vocab.chars)
     left, right = st.columns(2, gap="large")
     with left:
         forward = _forward(ss, trace, t, vocab, inputs, targets)
+        if hand:
+            st.html(tables.tables_html([per_char, Why]))
     with right:
         backward = _backward(ss, trace, t, vocab)
+        if hand:
+            st.html(tables.tables_html([per_unit, Whh]))
+    if hand:
+        st.caption(HAND_CAPTION)
     plots(ss, "walk", [forward, backward])          # one element for the four charts
+    if hand:
+        with st.expander("The window's gradients, before clipping (✂: changed by the clip)"):
+            st.html(tables.tables_html(tables.gradient_tables(trace, vocab.chars)))
+            st.caption(f"Summed over the window's {trace.T} steps (dWhh = Σ_t dhraw_t "
+                       f"h_(t−1)^T, ...). Clip '{trace.clip}', θ = {trace.threshold:g}.")
     _window_charts(ss, trace, t, inputs)
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
@@ -144,9 +163,7 @@ def _forward(ss, trace, t, vocab, inputs, targets):
         (charts.vector_chart(trace.hs[t], "hs[t]", cell_text.H_MATH[trace.cell],
                              style.FORWARD, uirevision=rev(ss, "h_t")),
          cell_text.H_CAPTION[trace.cell]),
-        (charts.top_predictions_chart(trace.ps[t], vocab.chars, int(trace.targets[t]),
-                                      uirevision=rev(ss, "top")),
-         "What the model predicts from h_t; the dark bar is the true next character.")]
+        (step.top_figure(trace, vocab.chars, t, rev(ss, "top")), step.TOP_CAPTION)]
 
 
 def _backward(ss, trace, t, vocab):
@@ -160,36 +177,10 @@ def _backward(ss, trace, t, vocab):
         f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
         f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
         "h<sub>t</sub> comes from the future.", unsafe_allow_html=True)
-    dy = (charts.vector_chart(trace.dy[t], "dy[t]",
-                              "∂L<sub>t</sub>/∂y<sub>t</sub> = p<sub>t</sub> − onehot(target)",
-                              style.DY, labels=vocab.chars, uirevision=rev(ss, "dy_t")),
-          "Negative only at the target (push its score up), positive at every other "
-          "character in proportion to its probability (push down).")
+    dy = (step.dy_figure(trace, vocab.chars, t, rev(ss, "dy_t")), step.DY_CAPTION)
     if trace.cell != "rnn":
         return [dy, cell_tape.backward_parts(ss, trace, t)]
-    if t > 0:
-        handed_back, where = trace.dhnext[t - 1], f"dhnext<sub>{t - 1}</sub> → step {t - 1}"
-    else:
-        handed_back, where = trace.dhprev, "dhprev → discarded by truncation"
-    tanh_grad, dhraw = trace.tanh_grad[t], trace.dhraw[t]
-    rows = [
-        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={n(from_output):.3g}",
-         from_output, style.DH_FROM_OUTPUT),
-        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={n(dhnext_t):.3g}",
-         dhnext_t, style.DHNEXT),
-        (f"= dh<sub>t</sub>  ‖·‖={n(trace.dh[t]):.3g}", trace.dh[t], style.DH),
-        ("× tanh' = 1 − h<sub>t</sub><sup>2</sup> (the gate, 0 to 1)", tanh_grad,
-         style.TANH_GRAD, (0.0, 1.0)),
-        (f"= dhraw<sub>t</sub>  ‖·‖={n(dhraw):.3g}", dhraw, style.DHRAW),
-        (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}  ‖·‖={n(handed_back):.3g}",
-         handed_back, style.DHNEXT),
-    ]
-    return [dy, (charts.stacked_vectors_chart(
-        rows, f"dh at t={t} — ∂L/∂h<sub>t</sub>, split into its two sources, then "
-              "through tanh' and Whh<sup>T</sup>", uirevision=rev(ss, "dh_parts")),
-        "Read top to bottom: the two sources add up to dh_t; tanh' (grey) lets through "
-        "only unsaturated units; the last row is handed to the step before. At the last "
-        "step dhnext is zero.")]
+    return [dy, (step.dh_parts_figure(trace, t, rev(ss, "dh_parts")), step.DH_CAPTION)]
 
 
 def _window_charts(ss, trace, t, inputs):
@@ -226,20 +217,11 @@ def _norms(ss, trace):
 
 
 def _build_window_figures(ss, trace, inputs, ghost):
-    table = _norms(ss, trace)
-    norms = {label: table[column].to_numpy() for label, column in NORM_COLUMNS.items()}
-    panels = cell_tape.window_panels(trace) if trace.cell != "rnn" else [
-        ("hs", "h<sub>t</sub>, the hidden state (forward)", trace.hs, False),
-        ("dh", "∂L/∂h<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>",
-         trace.dh, True),
-        ("dhraw", "(1 − h<sub>t</sub><sup>2</sup>) ⊙ dh<sub>t</sub>, at the pre-activation",
-         trace.dhraw, True),
-        ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
+    panels = cell_tape.window_panels(trace) if trace.cell != "rnn" else \
+        step.rnn_window_panels(trace)
     return {"ghost": ghost,
-            "norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
-                                                 uirevision=rev(ss, "norms"), ghost=ghost),
-            "heatmaps": charts.window_heatmaps(panels, 0, inputs,
-                                               uirevision=rev(ss, "heatmaps"))}
+            "norms": step.norms_figure(_norms(ss, trace), inputs, rev(ss, "norms"), ghost),
+            "heatmaps": step.heatmaps_figure(panels, inputs, rev(ss, "heatmaps"))}
 
 
 def _runs_norms(ss, t, inputs):

@@ -1,7 +1,9 @@
 """Export what you saw; resume from a checkpoint."""
+import html
+
 import streamlit as st
 
-from dashboard import actions, exports
+from dashboard import actions, exports, handout
 from dashboard.session import get
 from engine.checkpoint import MAX_TOTAL_BYTES, to_bytes
 
@@ -41,6 +43,16 @@ def render(ss):
                          on_click="ignore")
     c[2].caption("Weights, Adagrad memory, text, settings and history: upload it below "
                  "(or in another session) to resume exactly here.")
+    if trace is not None:
+        st.download_button("Handout of this window (HTML, works offline)",
+                           lambda: _handout(trainer, s.lesson),
+                           file_name=f"bpttscope_handout_it{trace.iteration}.html",
+                           mime="text/html", key="handout", on_click="ignore",
+                           icon=":material/school:")
+        st.caption("One page a student opens in any browser with no server and no "
+                   "network: the character strip, every timestep's charts and numbers "
+                   "(Previous / Next and a slider), the window's heatmaps and the lesson's "
+                   "text. At most 5 MB.")
     st.markdown("#### Resume from a checkpoint")
     st.file_uploader("Upload a BPTT Scope checkpoint (.npz)", type=["npz"],
                      key="checkpoint_upload", on_change=actions.on_checkpoint,
@@ -51,6 +63,15 @@ def render(ss):
                           f"{MAX_TOTAL_BYTES / 1e9:.1f} GB once decompressed.")
     st.caption(f"Current model: {s.corpus_label}, iteration {trainer.iteration}. Loading "
                "a checkpoint replaces every run with the resumed one.")
+
+
+def _handout(trainer, lesson):
+    """The handout's bytes, or a page saying why there is none (a too-large window)."""
+    try:
+        return handout.build(trainer, lesson=lesson).encode("utf-8")
+    except ValueError as err:
+        return (f"<!doctype html><meta charset='utf-8'><p>No handout: "
+                f"{html.escape(str(err))}</p>").encode()
 
 
 def _runs(s):
