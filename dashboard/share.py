@@ -8,7 +8,6 @@ import engine
 from dashboard import actions, links, models, session
 from dashboard.session import get
 
-
 CHUNK_SECONDS = 0.25    # training per script run while a link replays: a Stop lands
                         # within about this long (by the engine's estimate)
 

@@ -283,7 +283,8 @@ def check_analysis(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=
         most = _largest(lambda n: fits(steps=n), 1, int(steps or T))
         lower = (f"fewer windows (at most {most // T - 1:,} here)" if what == "beyond_window"
                  else f"an earlier character (at most {most - 1:,} read before it)")
-        lower = lower if most and (what != "beyond_window" or most >= 2 * T) else             "a smaller model"
+        if not most or (what == "beyond_window" and most < 2 * T):
+            lower = "a smaller model"
     elif what == "gradient_check":
         most = _largest(lambda c: fits(checks=c), 1, int(checks))
         lower = f"checks_per_param to {most:,} or less" if most else "a smaller model"

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 
 from .bptt import bptt, forward
-from .limits import Limit
 from .cost import check_analysis
+from .limits import Limit
 from .params import NAMES, cell_of, check_cell
 from .threads import single_threaded
 

@@ -125,10 +125,11 @@ def sample_saliency(params, text_ids, hprev, target_index, temperature=1.0):
             f"sample_saliency supports the vanilla rnn (square Whh); got Whh of shape "
             f"{Whh.shape}, a gated cell's. Use cell='rnn' for sample attribution.")
     V = Why.shape[0]
-    ids, h = _checked_reading(text_ids, hprev, V, H)
+    ids = _checked_ids(text_ids)
     target_index = check_int("target_index", target_index, 1, len(ids) - 1)
     temperature = SAMPLE_LIMITS["temperature"].check("temperature", temperature)
     check_analysis("sample_saliency", 1, H, V, steps=target_index)
+    ids, h = _checked_reading(ids, hprev, V, H)
     bh, by = params["bh"][:, 0], params["by"][:, 0]
     n = target_index                      # steps read before the chosen character
     hs = np.empty((n, H))
@@ -151,10 +152,8 @@ def sample_saliency(params, text_ids, hprev, target_index, temperature=1.0):
                           hprev_saliency=float(np.linalg.norm(dh)))
 
 
-def _checked_reading(text_ids, hprev, V, H):
-    """(ids, hprev) for sample_saliency as arrays, or ValueError saying what is wrong:
-    ids are whole numbers from 0 to V-1 (-1 is not "the last one" here), at least two
-    of them (one read, one drawn); hprev has H finite entries."""
+def _checked_ids(text_ids):
+    """text_ids as a 1-D integer array of at least two ids (one read, one drawn)."""
     try:
         ids = np.asarray(text_ids)
     except (TypeError, ValueError) as err:
@@ -168,6 +167,13 @@ def _checked_reading(text_ids, hprev, V, H):
     if len(ids) < 2:
         raise ValueError(f"text_ids must hold at least 2 ids (the characters read, then "
                          f"the one drawn); got {len(ids)}.")
+    return ids
+
+
+def _checked_reading(ids, hprev, V, H):
+    """(ids, hprev) for sample_saliency, or ValueError saying what is wrong: ids are
+    character ids from 0 to V-1 (-1 is not "the last one" here); hprev has H finite
+    entries, as (H,) or (H, 1)."""
     bad = np.flatnonzero((ids < 0) | (ids >= V))
     if bad.size:
         i = int(bad[0])
