@@ -225,8 +225,13 @@ def on_gradcheck():
     session.halt(ss)                  # the weights must not move while they are checked
     trainer = get(ss).trainer
     trace = trainer.trace
-    table = engine.gradient_check(trainer.params, trace.inputs, trace.targets, trace.hprev,
-                                  cell=trace.cell, cprev=trace.cprev)
+    try:
+        table = engine.gradient_check(trainer.params, trace.inputs, trace.targets,
+                                      trace.hprev, cell=trace.cell, cprev=trace.cprev)
+    except ValueError as err:         # refused by the engine's cost model: say why
+        session.begin_action(ss)
+        session.flash(ss, "warning", str(err))
+        return
     session.set_gradcheck(ss, {"iteration": trainer.iteration, "run": get(ss).focus,
                                "table": table})
 

@@ -82,7 +82,8 @@ def from_checkpoint(name, data):
 class Replay:
     """A link's lesson rebuilt from fresh weights, on its way to the iteration the link
     asks for: trained a chunk at a time (``replay_some``), so that the page can show
-    progress and a Stop between chunks."""
+    progress and a Stop between chunks. How far it got is read from the runs
+    themselves, so an interrupted chunk can never be counted wrong."""
 
     runs: dict                  # run name -> Trainer
     label: str
@@ -93,9 +94,25 @@ class Replay:
     view: str | None = None
     timestep: int | None = None
     focus: str | None = None
-    done: int = 0
     stopped: bool = False
     diverged: set = field(default_factory=set)
+    start: int = 0              # the first run's iteration before the replay
+
+    def __post_init__(self):
+        self.start = max(tr.iteration for tr in self.runs.values())
+
+    @property
+    def _first(self):
+        return next(iter(self.runs.values()))
+
+    @property
+    def target(self):
+        """The iteration the link asks for (every run trains up to it)."""
+        return self.start + self.total
+
+    @property
+    def done(self):
+        return max(tr.iteration for tr in self.runs.values()) - self.start
 
     @property
     def finished(self):
@@ -104,10 +121,9 @@ class Replay:
     def stop(self):
         """End the replay where it is (the lesson opens at the iteration reached)."""
         if not self.finished:
-            first = next(iter(self.runs.values()))
             self.stopped = True
-            self.notes.append(("info", f"Replay stopped at iteration {first.iteration:,} of "
-                                       f"{first.iteration + self.total - self.done:,}, as "
+            self.notes.append(("info", f"Replay stopped at iteration "
+                                       f"{self._first.iteration:,} of {self.target:,}, as "
                                        "asked. Press Run to train on from here."))
 
 
@@ -139,12 +155,15 @@ def link_replay(link):
     if link.timestep is not None and link.timestep >= T:
         notes.append(("info", f"The link asks for t = {link.timestep:,}, past the last step "
                               f"of the window (t = {T - 1}): showing t = {T - 1}."))
+    if link.lesson in engine.COMPARISONS:      # diverged in the warm-up: stopped there
+        steps = engine.COMPARISONS[link.lesson].steps
+        replay.diverged = {n for n, tr in runs.items() if tr.iteration < steps}
     if link.iteration is None:
         return replay
     first = next(iter(runs.values()))
-    todo = link.iteration - first.iteration
+    todo = link.iteration - replay.start
     if todo < 0:
-        notes.append(("info", f"This lesson starts at iteration {first.iteration} (its "
+        notes.append(("info", f"This lesson starts at iteration {replay.start} (its "
                               f"warm-up), after the {link.iteration} the link asks for."))
         return replay
     seconds = links.replay_seconds(runs, todo)
@@ -168,20 +187,20 @@ def link_replay(link):
 
 def replay_some(replay, seconds):
     """Train every run of ``replay`` that has not diverged about ``seconds`` more (by
-    the estimate), at least one iteration. A run that diverges stops there, as it
-    would have in the shared session."""
+    the estimate), at least one iteration, never past the target. A run that diverges
+    stops there, as it would have in the shared session."""
     if replay.finished:
         return
     per_iteration = replay.seconds / max(replay.total, 1)
-    k = min(replay.total - replay.done, max(1, int(seconds / max(per_iteration, 1e-9))))
+    k = max(1, int(seconds / max(per_iteration, 1e-9)))
+    goal = min(replay.target, replay.start + replay.done + k)
     for name, trainer in replay.runs.items():
-        if name in replay.diverged:
+        if name in replay.diverged or trainer.iteration >= goal:
             continue
-        err = advance(trainer, k)
+        err = advance(trainer, goal - trainer.iteration)
         if err is not None:
             replay.diverged.add(name)
             replay.notes.append(("warning", f"Run '{name}' diverged while replaying: {err}"))
-    replay.done += k
 
 
 def from_link(link, progress=None):

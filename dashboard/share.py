@@ -42,23 +42,25 @@ def start(ss):
 
 
 def replay(ss):
-    """While a link's lesson is replayed: train one chunk, show the progress and a Stop
-    button, and run the script again (nothing else is drawn meanwhile). Returns once the
-    replay is finished or stopped, with its lesson open."""
+    """While a link's lesson is replayed: show the progress and a Stop button, train one
+    chunk, and run the script again (nothing else is drawn meanwhile; the button stays
+    on the page while the chunk trains, so a press lands within a chunk). Returns once
+    the replay is finished or stopped, with its lesson open."""
     s = get(ss)
     r = s.replay
     if r is None:
         return
-    models.replay_some(r, CHUNK_SECONDS)
     if r.finished:
         session.finish_replay(ss)
         return
     left = r.seconds * (1 - r.done / r.total)
     st.progress(r.done / r.total, text=f"Replaying the shared lesson: iteration "
-                f"{r.done:,} of {r.total:,} (about {left:.0f} s left). Training is "
-                "deterministic, so it arrives at the shared weights bit for bit.")
+                f"{r.done:,} of {r.total:,} (about {left:.0f} s left by the engine's "
+                "estimate). Training is deterministic, so it arrives at the shared "
+                "weights bit for bit.")
     st.button("Stop replaying", key="replay_stop", on_click=actions.on_stop_replay,
               icon=":material/stop:", help="Open the lesson at the iteration reached so far.")
+    models.replay_some(r, CHUNK_SECONDS)
     _next_chunk()
 
 

@@ -77,7 +77,7 @@ def test_a_replay_runs_in_chunks_and_the_stop_button_ends_it(monkeypatch):
     s = sess(at)
     assert s.replay is not None and s.replay.done == 1
     assert at.button(key="replay_stop") is not None
-    assert "Replaying the shared lesson" in at.get("progress")[0].proto.text
+    assert "Replaying the shared lesson: iteration 0 of 39" in at.get("progress")[0].proto.text
     at.run()
     assert sess(at).replay.done == 2
     at.button(key="replay_stop").click().run()
