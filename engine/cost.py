@@ -177,20 +177,27 @@ def check_cost(cost, vocab_size, hidden_size, seq_length, cell="rnn"):
 
 
 # -- diagnostics and attribution (engine/attribution.py, diagnostics.py, sampling.py) --
-# Each costs what its loops multiply, weighed by constants measured with
-# timings of the functions themselves (single-threaded, on the project's busy
-# 2-core VM, so on the slow side, which suits a guard): the single-loss backward's
-# batched products about 1.7e-10 s per multiply-add and 2.5e-5 s of Python per step
-# (a gated cell's step about 1e-4 s: its gates are a dozen elementwise passes); the
-# horizon's T batched T x kH Gram products 4e-10; the slices of the Whh gradient by
-# distance, a strided batched product that writes T kH H floats, 9e-10; the Jacobian's
-# products and spectral norms 8e-10 per H^3 (T = 25..300, H = 64..512 gave 4.4e-10 to
-# 1.2e-9; bench/diagnostics_speed.py 4.5e-10 when quiet).
+# Each costs what its loops multiply, weighed by constants from timings of the functions
+# themselves (single-threaded, H 64..512, T 25..300, rnn, lstm and gru, on the project's
+# 2-core VM while other jobs shared it: on the slow side, which suits a guard; estimate
+# over measured ran from 0.3 to 4.6, median 0.9, the extremes at a few milliseconds).
+# The single-loss backward's batched products: about 1.7e-10 s per multiply-add and
+# 2.5e-5 s of Python per step (a gated step 1e-4 s, plus 3e-8 per entry of its (B, kH)
+# arrays: a dozen elementwise passes over the gates); the saliency's per-step
+# (B, kH) x (kH, V) products 1e-9; the horizon's T batched T x kH Gram products 1e-9;
+# the Whh slices by distance, a strided batched product writing T kH H floats, 1.5e-9;
+# the Jacobian 8e-10 per H^3 and 6e-8 per H^2 of each (t, s) pair (the spectral norm's
+# fixed cost dominates at small H).
 SECONDS_PER_BATCHED_FLOP = 1.7e-10
-SECONDS_PER_GRAM_FLOP = 4.0e-10
-SECONDS_PER_SLICE_FLOP = 9.0e-10
+SECONDS_PER_SALIENCY_FLOP = 1.0e-9
+SECONDS_PER_GRAM_FLOP = 1.0e-9
+SECONDS_PER_SLICE_FLOP = 1.5e-9
 SECONDS_PER_JACOBIAN_FLOP = 8.0e-10     # per H^3 of one (t, s) pair
+SECONDS_PER_JACOBIAN_ENTRY = 6.0e-8     # per H^2 of one (t, s) pair
 SECONDS_PER_BACK_STEP = {"rnn": 2.5e-5, "gru": 1e-4, "lstm": 1e-4}
+SECONDS_PER_GATED_ENTRY = 3e-8          # a gated back_step's elementwise work, per (B, kH)
+SECONDS_PER_GHOST_STEP = 1e-4           # beyond_window's Python loop, per step
+GRADCHECK_STEPS_PER_ENTRY = 1.5         # two forward passes and their Python, in steps
 
 # name -> what its work is, in words, for the sentence that refuses it
 ANALYSES = {
@@ -224,10 +231,11 @@ def analysis_cost(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=N
     P = parameter_count(V, H, cell)
     rows = T * (T + 1) / 2                  # the single-loss backward: T - s rows at s
     backward = (SECONDS_PER_BATCHED_FLOP * rows * k * H * H
+                + (SECONDS_PER_GATED_ENTRY * rows * k * H if k > 1 else 0.0)
                 + SECONDS_PER_BACK_STEP[cell] * T)
     small = 8 * (T * T + 2 * T * V + 6 * k * T * H)
     if what == "input_saliency":
-        return Work(backward + SECONDS_PER_MATMUL_FLOP * rows * k * H * V, small)
+        return Work(backward + SECONDS_PER_SALIENCY_FLOP * rows * k * H * V, small)
     if what == "whh_gradient_by_distance":
         return Work(backward + SECONDS_PER_SLICE_FLOP * T * T * k * H * H,
                     small + 8 * (T * T * k * H + T * k * H * H))
@@ -237,12 +245,14 @@ def analysis_cost(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=N
     if what == "loss_to_state":
         return Work(backward, small)
     if what == "jacobian_norms":
-        return Work(SECONDS_PER_JACOBIAN_FLOP * T * (T - 1) / 2 * H ** 3
+        pairs = T * (T - 1) / 2
+        return Work(pairs * (SECONDS_PER_JACOBIAN_FLOP * H ** 3
+                             + SECONDS_PER_JACOBIAN_ENTRY * H * H)
                     + SECONDS_PER_TIMESTEP * T, 8 * (5 * T * H * H + T * T))
     if what == "beyond_window":
         N = T if steps is None else int(steps)
         window = estimate_cost(V, H, N, cell)
-        return Work(window.seconds_per_step + N * (SECONDS_PER_BACK_STEP[cell]
+        return Work(window.seconds_per_step + N * (SECONDS_PER_GHOST_STEP
                                                    + _recurrent_rate(k * H * H) * k * H * H),
                     8 * (2 * P + OUTPUT_COPIES * N * V + (STATE_COPIES + 2) * k * N * H))
     if what == "sample_saliency":
@@ -251,8 +261,8 @@ def analysis_cost(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=N
                     8 * (n * H * 2 + 4 * V))
     if what == "gradient_check":
         step = estimate_cost(V, H, T, cell).seconds_per_step
-        # each entry: two forward passes, about one step
-        return Work(step * (1 + int(checks) * NAMES_PER_MODEL),
+        entries = int(checks) * NAMES_PER_MODEL
+        return Work(step * (1 + GRADCHECK_STEPS_PER_ENTRY * entries),
                     8 * (2 * P + OUTPUT_COPIES * T * V + STATE_COPIES * k * T * H))
     raise ValueError(f"Unknown analysis {what!r}; known: {', '.join(ANALYSES)}.")
 
