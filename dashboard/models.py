@@ -147,6 +147,11 @@ def link_replay(link):
         else:
             trainer, notes = build(engine.read_sample(corpus), settings)
             lesson, name = session.CUSTOM, "run"
+            if preset is not None:      # the lesson's sentences would not hold: say so
+                notes.append(("info", f"The link changes the lesson '{link.lesson}' (its "
+                                      f"{'text' if corpus != preset.corpus else 'settings'}"
+                                      "), so it opens as your own settings, without the "
+                                      "lesson's notes."))
         runs = {name: trainer}
     replay = Replay(runs, f"sample {corpus}", lesson, notes, 0, 0.0, link.view,
                     link.timestep, link.focus)

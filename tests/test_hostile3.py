@@ -18,7 +18,7 @@ import streamlit as st
 from apptest import sess, start
 
 import engine
-from dashboard import links, models, share
+from dashboard import links, models, session, share
 from dashboard.literal import literal
 from engine import cost
 from engine.checkpoint import to_bytes
@@ -171,6 +171,15 @@ def test_what_a_link_drops_is_said(kind):
     _, problems = links.decode(query)
     said = " ".join(problems)
     assert all(w in said for w in words), (words, problems)
+
+
+def test_a_lesson_link_with_other_settings_says_it_opens_as_custom():
+    link, _ = links.decode({"lesson": "min-char-rnn", "hidden_size": "12"})
+    replay = models.link_replay(link)
+    assert replay.lesson == session.CUSTOM
+    assert any("opens as your own settings" in text for _, text in replay.notes)
+    link, _ = links.decode({"lesson": "min-char-rnn", "hidden_size": "100"})   # its own
+    assert not models.link_replay(link).notes
 
 
 def test_dropped_settings_are_not_used_and_a_timestep_past_the_window_is_named():
