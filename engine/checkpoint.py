@@ -15,6 +15,7 @@ import numpy as np
 
 from . import cost
 from .corpus import DEFAULT_MAX_BYTES, load_corpus
+from .corpus import _check_size as check_size
 from .errors import CorpusError
 from .history import COLUMNS
 from .limits import LIMITS, Limit
@@ -161,11 +162,7 @@ def _text(npz, max_text_bytes):
     """The checkpoint's text, checked by the one function every text goes through
     (engine.load_corpus); its declared size is checked before it is inflated."""
     limit = min(MAX_TEXT_BYTES, int(max_text_bytes))
-    declared = npz.sizes.get("text_utf8", 0) - _HEADER
-    if declared > limit:
-        raise CorpusError(f"The text is larger than the limit of {limit:,} bytes "
-                          f"({declared:,} bytes or more). Use an excerpt: a few hundred KB "
-                          "is plenty for a character model.")
+    check_size(npz.data_bytes("text_utf8"), limit)   # from its header: nothing inflated
     raw = npz.read("text_utf8", limit + 1, 1)
     if raw.dtype != np.uint8:
         raise ValueError(f"its text is stored as {raw.dtype}, not as UTF-8 bytes.")
