@@ -95,7 +95,7 @@ def decode(query):
         link.lesson = lesson
     else:
         problems.append(f"there is no lesson or comparison called '{_short(lesson)}'")
-        return Link(), problems
+        return Link(), problems + _rest_ignored(values, "lesson")
     comparison = engine.COMPARISONS.get(link.lesson)
     if comparison is not None:
         _comparison_ignores(comparison, values, problems)
@@ -106,7 +106,7 @@ def decode(query):
             problems.append(f"there is no sample text called '{_short(values['text'])}'")
     if link.lesson == CUSTOM and link.text is None:
         problems.append("a custom lesson needs a shipped sample text ('text')")
-        return Link(), problems
+        return Link(), problems + _rest_ignored(values, "lesson", "text")
     for key in session.HYPER:
         if key in values:
             value, problem = _setting(key, values[key])
@@ -132,6 +132,13 @@ def decode(query):
                             f"run called '{_short(values['focus'])}' (its runs: "
                             f"{', '.join(comparison.runs)})")
     return link, problems
+
+
+def _rest_ignored(values, *used):
+    """The sentence for a link that cannot be followed at all: what else it carried."""
+    rest = [key for key in KEYS if key in values and key not in used]
+    return [f"so {', '.join(rest)} in the link {'is' if len(rest) == 1 else 'are'} "
+            "ignored"] if rest else []
 
 
 def _comparison_ignores(comparison, values, problems):

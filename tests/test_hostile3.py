@@ -160,6 +160,10 @@ IGNORED = {
                             ["'focus'", "T 99", "T 10, T 25, T 50"]),
     "focus without a comparison": ({"lesson": "min-char-rnn", "focus": "min-char-rnn"},
                                    ["'focus'", "ignored"]),
+    "everything after an unknown lesson": ({"lesson": "nope", "it": "5", "view": "Training"},
+                                           ["it, view", "ignored"]),
+    "everything after a custom lesson without text": ({"lesson": "custom", "seed": "3"},
+                                                      ["seed", "ignored"]),
     "a key given twice": ({"lesson": "min-char-rnn", "it": ["3", "4"]},
                           ["'it'", "2 times"]),
 }
