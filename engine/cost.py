@@ -18,6 +18,8 @@ work by its number of gate blocks (``GATES``); that scaling is counted, not meas
 """
 from dataclasses import dataclass
 
+from .errors import CostError
+
 # Measured with bench/cost_calibration.py on the project's 2-core VM (OpenBLAS on one
 # thread, numpy 2.4): a relative-error least-squares fit of step time and tracemalloc's
 # peak over 18 configurations (V 50..3000, H 32..1024, T 25..200), checked on 3 more
@@ -272,7 +274,7 @@ NAMES_PER_MODEL = 5     # Wxh, Whh, Why, bh, by: gradient_check perturbs entries
 
 def check_analysis(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=None,
                    checks=10):
-    """The :class:`Work` of ``analysis_cost``, or ValueError, saying the estimate and
+    """The :class:`Work` of ``analysis_cost``, or CostError (a ValueError), saying the estimate and
     what to lower, when it is over ANALYSIS_SECONDS or ANALYSIS_BYTES: refused before
     anything the size of the work is allocated, as the Trainer refuses a model."""
     T, H, V = int(seq_length), int(hidden_size), int(vocab_size)
@@ -291,10 +293,12 @@ def check_analysis(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=
         "checks": checks, **kw}))
     if what in ("beyond_window", "sample_saliency"):
         most = _largest(lambda n: fits(steps=n), 1, int(steps or T))
-        lower = (f"fewer windows (at most {most // T - 1:,} here)" if what == "beyond_window"
-                 else f"an earlier character (at most {most - 1:,} read before it)")
         if not most or (what == "beyond_window" and most < 2 * T):
             lower = "a smaller model"
+        elif what == "beyond_window":
+            lower = f"fewer windows (at most {most // T - 1:,} here)"
+        else:
+            lower = f"an earlier character (at most {most - 1:,} read before it)"
     elif what == "gradient_check":
         most = _largest(lambda c: fits(checks=c), 1, int(checks))
         lower = f"checks_per_param to {most:,} or less" if most else "a smaller model"
@@ -304,7 +308,7 @@ def check_analysis(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=
         lower = " or ".join(x for x in (
             f"seq_length {fits_t} or less" if fits_t else None,
             f"hidden_size {fits_h} or less" if fits_h else None) if x) or "a smaller model"
-    raise ValueError(f"Computing {ANALYSES[what]} would take "
+    raise CostError(f"Computing {ANALYSES[what]} would take "
                      f"{' and '.join(over)} for a window of seq_length {T} at hidden_size "
                      f"{H} with {V:,} characters ({cell}). It is refused rather than left "
                      f"to run; use {lower}.")

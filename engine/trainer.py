@@ -11,7 +11,7 @@ from .bptt import bptt
 from .clip import l2
 from .cost import check_cost, estimate_cost
 from .diagnostics import reach, saturation, whh_spectrum
-from .errors import CorpusError, DivergenceError
+from .errors import CorpusError, CostError, DivergenceError
 from .history import History
 from .limits import LIMITS, OPTIMIZERS
 from .params import A_CELL, NAMES, check_int, init_params
@@ -264,7 +264,10 @@ class Trainer:
             row["reach"] = reach(trace, self.params)
             H = trace.hs.shape[1]
             if horizon_affordable(trace.T, H, trace.dhraw.shape[1] // H):   # else NaN
-                row["horizon"] = gradient_horizon(trace, self.params)
+                try:
+                    row["horizon"] = gradient_horizon(trace, self.params)
+                except CostError:       # the one cost model's limits: NaN, as above
+                    pass
         return row
 
     def _divergence(self, trace):

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import streamlit as st
-from apptest import sess, start
+from apptest import VIEWS, sess, show, start
 
 import engine
 from dashboard import links, models, session, share
@@ -483,3 +483,25 @@ def test_a_regular_checkpoint_still_loads_from_a_path(tmp_path):
     tr.save(tmp_path / "c.npz")
     back = engine.Trainer.load(tmp_path / "c.npz")
     assert back.iteration == 3 and np.array_equal(back._flat, tr._flat)
+
+
+def test_every_view_draws_when_the_cost_model_refuses_every_analysis(monkeypatch):
+    """A refusal is a sentence on the page, never an error box or a lost view."""
+    monkeypatch.setattr(cost, "ANALYSIS_SECONDS", 1e-9)
+    at = start()
+    said = {}
+    for view in VIEWS:
+        show(at, view, no_errors=True)
+        said[view] = " ".join(m.value for m in at.info)
+    assert "refused rather than left to run" in said["Gradient flow"], said
+    assert "skipped" in said["Training"], said
+
+
+def test_names_from_outside_are_escaped_in_upload_and_checkpoint_messages():
+    name = "[x](http://evil.example).txt"
+    with pytest.raises(engine.CorpusError) as info:
+        models.from_upload(name, b"\x00\x01" * 100, {})
+    assert literal(name) in str(info.value) and name not in str(info.value)
+    with pytest.raises(ValueError) as info:
+        models.from_checkpoint(name, b"not a zip")
+    assert literal(name) in str(info.value) and name not in str(info.value)
