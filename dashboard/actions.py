@@ -5,6 +5,7 @@ import streamlit as st
 
 import engine
 from dashboard import models, session
+from dashboard.literal import literal
 from dashboard.session import get
 
 
@@ -92,7 +93,7 @@ def on_upload():
     settings = session.widget_settings(ss)
     data = upload.getvalue()
     if _replace(_one_run(lambda: models.from_upload(upload.name, data, settings), "run"),
-                f"upload {upload.name}"):
+                f"upload {literal(upload.name)}"):
         ss["sample_text"] = session.OWN_TEXT
 
 
@@ -112,7 +113,7 @@ def on_checkpoint():
         return
     data = upload.getvalue()
     if _replace(_one_run(lambda: models.from_checkpoint(upload.name, data), "resumed"),
-                f"checkpoint {upload.name}"):
+                f"checkpoint {literal(upload.name)}"):
         ss["sample_text"] = session.OWN_TEXT
     _refresh_sidebar()
 
@@ -224,8 +225,13 @@ def on_gradcheck():
     session.halt(ss)                  # the weights must not move while they are checked
     trainer = get(ss).trainer
     trace = trainer.trace
-    table = engine.gradient_check(trainer.params, trace.inputs, trace.targets, trace.hprev,
-                                  cell=trace.cell, cprev=trace.cprev)
+    try:
+        table = engine.gradient_check(trainer.params, trace.inputs, trace.targets,
+                                      trace.hprev, cell=trace.cell, cprev=trace.cprev)
+    except ValueError as err:         # refused by the engine's cost model: say why
+        session.begin_action(ss)
+        session.flash(ss, "warning", str(err))
+        return
     session.set_gradcheck(ss, {"iteration": trainer.iteration, "run": get(ss).focus,
                                "table": table})
 
@@ -233,6 +239,10 @@ def on_gradcheck():
 def on_tour(k):
     """Go to stop ``k`` of the guided tour; None leaves it."""
     session.tour_go(_ss(), k)
+
+
+def on_stop_replay():
+    session.stop_replay(_ss())
 
 
 def on_play():

@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 
 import engine
 from dashboard import session
+from dashboard.literal import literal
 
 VIEWS = ("Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
          "Export")
 CUSTOM = "custom"
-# Replay budget: 20,000 iterations of min-char-rnn's size (H 100, T 25, one run). The
-# cost of an iteration grows with H^2 * T (the recurrence) and with the number of runs.
-REPLAY_BUDGET = 20_000
+# Replay budget, in seconds of training as the engine's cost model estimates them
+# (engine.cost: every run, its cell and size, Whh's spectrum at diagnostic iterations):
+# about 20,000 iterations of min-char-rnn's default model. A link asking for more is
+# refused with a sentence; a replay within it trains in chunks that a Stop can end.
+REPLAY_SECONDS = 15.0
 MAX_VALUE_LENGTH = 200
 INT_SETTINGS = ("hidden_size", "seq_length", "seed")
 FLOAT_SETTINGS = ("learning_rate", "threshold", "gain")
@@ -37,9 +40,12 @@ class Link:
     focus: str | None = None
 
 
-def replay_cost(iterations, hidden_size, seq_length, runs=1):
-    """Iterations of min-char-rnn's size (H 100, T 25) the replay is worth."""
-    return iterations * runs * (hidden_size / 100) ** 2 * seq_length / 25
+def replay_seconds(runs, iterations):
+    """Estimated seconds to train every Trainer of ``runs`` (name -> Trainer) ``iterations``
+    more steps (engine.cost: each run's own cost per step and diagnostics)."""
+    return sum(engine.cost.training_seconds(tr.cost, tr.iteration, iterations,
+                                            tr.config.diagnostics_every)
+               for tr in runs.values())
 
 
 def encode(s, view, timestep):
@@ -66,11 +72,16 @@ def encode(s, view, timestep):
 
 def decode(query):
     """(Link, problems): a Link built from whatever in ``query`` (key -> str or list of
-    str) makes sense, and a message per thing that did not. Never raises."""
+    str) makes sense, and a message per thing that did not, or that the link carries
+    but cannot be used (each says it is ignored). Never raises. The messages are
+    markdown in which every value quoted from the query is escaped (``_short``)."""
     problems, link = [], Link()
     values = {}
     for key, value in query.items():
         if isinstance(value, (list, tuple)):
+            if len(value) > 1 and key in KEYS:
+                problems.append(f"'{key}' is given {len(value)} times; only the last one "
+                                "is used")
             value = value[-1] if value else ""
         value = str(value)
         if key not in KEYS:
@@ -84,7 +95,10 @@ def decode(query):
         link.lesson = lesson
     else:
         problems.append(f"there is no lesson or comparison called '{_short(lesson)}'")
-        return Link(), problems
+        return Link(), problems + _rest_ignored(values, "lesson")
+    comparison = engine.COMPARISONS.get(link.lesson)
+    if comparison is not None:
+        _comparison_ignores(comparison, values, problems)
     if "text" in values:
         if values["text"] in engine.sample_text_names():
             link.text = values["text"]
@@ -92,7 +106,7 @@ def decode(query):
             problems.append(f"there is no sample text called '{_short(values['text'])}'")
     if link.lesson == CUSTOM and link.text is None:
         problems.append("a custom lesson needs a shipped sample text ('text')")
-        return Link(), problems
+        return Link(), problems + _rest_ignored(values, "lesson", "text")
     for key in session.HYPER:
         if key in values:
             value, problem = _setting(key, values[key])
@@ -108,8 +122,39 @@ def decode(query):
         else:
             problems.append(f"there is no view called '{_short(values['view'])}'")
     if "focus" in values:
-        link.focus = values["focus"]
+        if comparison is None:
+            problems.append(f"'focus' ('{_short(values['focus'])}') is ignored: only a "
+                            "comparison has several runs to choose from")
+        elif values["focus"] in comparison.runs:
+            link.focus = values["focus"]
+        else:
+            problems.append(f"'focus' is ignored: the comparison '{comparison.name}' has no "
+                            f"run called '{_short(values['focus'])}' (its runs: "
+                            f"{', '.join(comparison.runs)})")
     return link, problems
+
+
+def _rest_ignored(values, *used):
+    """The sentence for a link that cannot be followed at all: what else it carried."""
+    rest = [key for key in KEYS if key in values and key not in used]
+    return [f"so {', '.join(rest)} in the link {'is' if len(rest) == 1 else 'are'} "
+            "ignored"] if rest else []
+
+
+def _comparison_ignores(comparison, values, problems):
+    """A comparison's runs have their own settings and text: a link's are dropped, and
+    said to be (before they are read, so none of them is used)."""
+    settings = [key for key in session.HYPER if key in values]
+    if settings:
+        problems.append(f"the comparison '{comparison.name}' sets its runs' settings itself, "
+                        f"so {', '.join(settings)} in the link "
+                        f"{'is' if len(settings) == 1 else 'are'} ignored")
+    if "text" in values and values["text"] != comparison.corpus:
+        problems.append(f"the comparison '{comparison.name}' trains on "
+                        f"{comparison.corpus}, so 'text' ('{_short(values['text'])}') is "
+                        "ignored")
+    for key in settings + ["text"]:
+        values.pop(key, None)
 
 
 def _setting(key, text):
@@ -143,5 +188,7 @@ def _whole(values, key, low, high, problems):
 
 
 def _short(text, n=40):
+    """A value from the query string, shortened and escaped (dashboard.literal): quoted
+    in a message, it shows as written and never becomes a link, an image or HTML."""
     text = str(text)
-    return text if len(text) <= n else text[:n] + "…"
+    return literal(text) if len(text) <= n else literal(text[:n]) + "…"

@@ -48,8 +48,8 @@ WIDGETS = {
     "sample_text": None, "corpus_upload": None, "checkpoint_upload": None,
     "paste_text": "", "iters_per_refresh": ITERS_PER_REFRESH[-1], "temperature": 1.0, "play": None,
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
-    "tour_start": None, "exercise_answer": "", "exercise_check": None, "exercise_hint": None,
-    "exercise_reveal": None,
+    "tour_start": None, "replay_stop": None, "exercise_answer": "", "exercise_check": None,
+    "exercise_hint": None, "exercise_reveal": None,
     **{key: None for key in HP_KEY.values()},
 }
 
@@ -87,6 +87,7 @@ class Session:
     def homework(self):
         """The open exercise, or None."""
         return engine.EXERCISES.get(self.exercise) if self.exercise else None
+    replay: models.Replay | None = None  # a link's lesson being replayed, chunk by chunk
 
     @property
     def trainer(self):
@@ -134,6 +135,7 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     s.edited = s.playing = False
     s.exercise, s.exercise_status = None, {}        # new runs: an open exercise closes
     s.exercise_problem = None
+    s.tour_step = None              # the tour describes one lesson: new runs close it
     s.rate_marks.clear()
     s.window_cache.clear()
     ss["preset"] = lesson if lesson in engine.PRESETS else CUSTOM
@@ -187,6 +189,25 @@ def exercise_note(ss, **changes):
 def close_exercise(ss):
     s = get(ss)
     s.exercise, s.exercise_status, s.exercise_problem = None, {}, None
+def begin_replay(ss, replay):
+    """Replay a link's lesson (models.Replay) chunk by chunk over the next script runs;
+    the runs on screen stay until it is finished or stopped."""
+    get(ss).replay = replay
+
+
+def stop_replay(ss):
+    """The Stop button: the replay ends at the iteration it reached."""
+    replay = get(ss).replay
+    if replay is not None:
+        replay.stop()
+
+
+def finish_replay(ss):
+    """Open the replayed lesson (finished or stopped) with its notes."""
+    s = get(ss)
+    r, s.replay = s.replay, None
+    if r is not None:
+        open_link(ss, r.runs, r.label, r.lesson, r.notes, r.view, r.timestep, r.focus)
 
 
 def replace_focused(ss, trainer, notes=()):
@@ -201,6 +222,7 @@ def replace_focused(ss, trainer, notes=()):
     s.diverged.pop(s.focus, None)
     s.samples.pop(s.focus, None)
     s.lesson = CUSTOM
+    s.tour_step = None
     s.generation += 1
     ss["preset"], ss["comparison"] = CUSTOM, NO_COMPARISON
     _show_focus(ss)
@@ -260,6 +282,7 @@ def retune(ss, changes):
     s.diverged.pop(s.focus, None)
     if s.preset is not None:            # a comparison's lesson still holds for its runs
         s.lesson = ss["preset"] = CUSTOM
+        s.tour_step = None
     _show_focus(ss)
 
 

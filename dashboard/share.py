@@ -5,14 +5,18 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import engine
-from dashboard import links, models, session
+from dashboard import actions, links, models, session
 from dashboard.session import get
+
+CHUNK_SECONDS = 0.25    # training per script run while a link replays: a Stop lands
+                        # within about this long (by the engine's estimate)
 
 
 def start(ss):
     """First script run of a browser session: the state of the link it was opened with,
     or the default lesson. A link that cannot be followed gets a message, never an
-    exception, and the default lesson."""
+    exception, and the default lesson; a link that asks for iterations is replayed over
+    the next script runs (see ``replay``)."""
     if "session" in ss:
         return
     query = st.query_params.to_dict()
@@ -22,22 +26,48 @@ def start(ss):
     if not query:
         return
     link, problems = links.decode(query)
-    bar = st.progress(0.0, text="Opening the shared lesson…")
     try:
-        runs, label, lesson, notes = models.from_link(
-            link, progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+        replay = models.link_replay(link)
     except (engine.CorpusError, ValueError) as err:
         problems.append(str(err))
-        runs = None
-    finally:
-        bar.empty()
-    if runs is not None:
-        session.open_link(ss, runs, label, lesson, notes, link.view, link.timestep,
-                          link.focus)
+        replay = None
     if problems:
-        session.flash(ss, "warning", "This link could not be followed completely: "
-                      + "; ".join(p.rstrip(".") for p in problems) + "."
-                      + ("" if runs is not None else " Showing the default lesson."))
+        note = ("warning", "This link could not be followed completely: "
+                + "; ".join(p.rstrip(".") for p in problems) + "."
+                + ("" if replay is not None else " Showing the default lesson."))
+        if replay is None:
+            session.flash(ss, *note)
+        else:
+            replay.notes.append(note)
+    if replay is not None:
+        session.begin_replay(ss, replay)
+
+
+def replay(ss):
+    """While a link's lesson is replayed: show the progress and a Stop button, train one
+    chunk, and run the script again (nothing else is drawn meanwhile; the button stays
+    on the page while the chunk trains, so a press lands within a chunk). Returns once
+    the replay is finished or stopped, with its lesson open."""
+    s = get(ss)
+    r = s.replay
+    if r is None:
+        return
+    if r.finished:
+        session.finish_replay(ss)
+        return
+    left = r.seconds * (1 - r.done / r.total)
+    st.progress(r.done / r.total, text=f"Replaying the shared lesson: iteration "
+                f"{r.done:,} of {r.total:,} (about {left:.0f} s left by the engine's "
+                "estimate). Training is deterministic, so it arrives at the shared "
+                "weights bit for bit.")
+    st.button("Stop replaying", key="replay_stop", on_click=actions.on_stop_replay,
+              icon=":material/stop:", help="Open the lesson at the iteration reached so far.")
+    models.replay_some(r, CHUNK_SECONDS)
+    _next_chunk()
+
+
+def _next_chunk():
+    st.rerun()
 
 
 def _open_exercise(ss, query):

@@ -28,6 +28,7 @@ st.set_page_config(page_title="BPTT Scope", page_icon="🔁", layout="wide")
 ss = st.session_state
 with session.drawing(ss):     # while live, the background training waits meanwhile
     share.start(ss)           # first visit: the link's lesson, or min-char-rnn on prose.txt
+    share.replay(ss)          # a link's replay: one chunk per script run, with a Stop
     sidebar.render(ss)
 
 VIEWS = {

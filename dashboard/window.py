@@ -4,17 +4,16 @@ The engine computes; this module only decides when, and remembers the result unt
 run trains on a new window (a new Trace object) or is replaced.
 """
 import engine
-from engine.attribution import horizon_elements
 from engine.cells import tape as cell_tape
+from engine.cost import analysis_cost
 
 JACOBIAN_LIMIT = 2.0    # seconds per window above which jacobian_norms is not drawn
 
 
 def jacobian_seconds(T, H):
-    """Rough time jacobian_norms takes for a window: T(T-1)/2 products and spectral
-    norms of H x H matrices, about 0.12 s at T = 25, H = 100 and 0.5 s at T = 50
-    (bench/diagnostics_speed.py)."""
-    return T * (T - 1) / 2 * H ** 3 * 4.5e-10
+    """Time jacobian_norms takes for a window by the engine's cost model: T(T-1)/2
+    products and spectral norms of H x H matrices (engine.cost.analysis_cost)."""
+    return analysis_cost("jacobian_norms", T, H, 1).seconds
 
 
 def cached(session, run, name, build):
@@ -59,23 +58,24 @@ LIVE_ATTRIBUTION_LIMIT = 0.1  # ... while training runs live: every refresh is a
 HORIZON_MEMORY_LIMIT = 256 * 2 ** 20   # bytes the horizon may hold at once (T^3 Gram)
 
 
-def attribution_seconds(what, T, H, windows=GHOST_WINDOWS):
-    """Rough seconds for one window (bench/attribution_speed.py; measured single-threaded:
-    T = 25, H = 100 takes about 1 ms for the first two, 6 ms for beyond). The per-loss
-    backward is T^2/2 products (B, H) x (H, H); the horizon adds T x T Gram matrices;
+ANALYSIS = {"saliency": "input_saliency", "horizon": "gradient_horizon",
+            "beyond": "beyond_window"}
+
+
+def attribution_seconds(what, T, H, windows=GHOST_WINDOWS, V=100, cell="rnn"):
+    """Seconds for one window by the engine's cost model (engine.cost.analysis_cost):
+    the single-loss backward for the saliency, plus the T x T x T Gram for the horizon;
     beyond_window is a plain BPTT over (windows + 1) T steps."""
-    backward = T * 1e-4 + T * T * H * H * 1e-10
-    return {"saliency": backward,
-            "horizon": backward + T ** 3 * H * 1.5e-10,   # one pass: whh_horizon_parts
-            "beyond": (windows + 1) * T * (3e-5 + H * H * 2e-9)}[what]
+    return analysis_cost(ANALYSIS[what], T, H, V, cell, steps=(windows + 1) * T).seconds
 
 
 def attribution_bytes(what, trace, H):
     """Bytes a piece holds at once, where that can be large: the horizon's (T, T, T) Gram
-    and (T, T, kH) single-loss gradients (engine.attribution.horizon_elements)."""
+    and (T, T, kH) single-loss gradients (engine.cost.analysis_cost)."""
     if what != "horizon":
         return 0
-    return 8 * horizon_elements(trace.T, H, trace.dhraw.shape[1] // H)
+    return analysis_cost("gradient_horizon", trace.T, H, trace.ps.shape[1],
+                         trace.cell).peak_bytes
 
 
 def _affordable(session, run, name, what, build):
@@ -86,18 +86,27 @@ def _affordable(session, run, name, what, build):
     if name in entry:
         return entry[name]
     H = trainer.config.hidden_size
-    seconds = attribution_seconds(what, trainer.trace.T, H)
+    seconds = _seconds(what, trainer)
     if seconds > (LIVE_ATTRIBUTION_LIMIT if session.running else ATTRIBUTION_LIMIT) \
             or attribution_bytes(what, trainer.trace, H) > HORIZON_MEMORY_LIMIT:
         return None
-    return cached(session, run, name, build)
+    try:
+        return cached(session, run, name, build)
+    except ValueError:          # the engine's own guard refused it: skipped, as above
+        return None
+
+
+def _seconds(what, trainer):
+    trace = trainer.trace
+    return attribution_seconds(what, trace.T, trainer.config.hidden_size,
+                               V=trace.ps.shape[1], cell=trace.cell)
 
 
 def skipped_note(session, run, what):
     """Why a piece is not drawn (see _affordable), for a person."""
     trainer = session.runs[run]
     T, H = trainer.trace.T, trainer.config.hidden_size
-    seconds, size = attribution_seconds(what, T, H), attribution_bytes(what, trainer.trace, H)
+    seconds, size = _seconds(what, trainer), attribution_bytes(what, trainer.trace, H)
     if size > HORIZON_MEMORY_LIMIT:
         return (f"is skipped at seq_length {T} and hidden_size {H}: it would hold about "
                 f"{size / 1e9:.1f} GB at once. Use a shorter window to see it.")

@@ -29,7 +29,7 @@ from .diagnostics import (
     saturation,
     whh_spectrum,
 )
-from .errors import CorpusError, DivergenceError
+from .errors import CorpusError, CostError, DivergenceError
 from .exercise_list import EXERCISES
 from .exercises import Exercise, Verdict, parse_number
 from .gradcheck import gradient_check, gradient_check_summary
@@ -42,7 +42,7 @@ from .trainer import Config, Trainer
 from .vocab import DEFAULT_MAX_BYTES, Vocab, load_corpus
 
 __all__ = [
-    "Vocab", "load_corpus", "CorpusError", "DEFAULT_MAX_BYTES", "init_params", "bptt",
+    "Vocab", "load_corpus", "CorpusError", "CostError", "DEFAULT_MAX_BYTES", "init_params", "bptt",
     "Trace", "Trainer", "Config", "LIMITS", "SAMPLE_LIMITS", "Limit", "DivergenceError",
     "gradient_check", "gradient_check_summary", "loss_to_state", "jacobian_norms",
     "whh_spectrum", "saturation", "reach", "reach_by_lag", "effective_learning_rate",

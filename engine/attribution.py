@@ -28,6 +28,7 @@ import numpy as np
 
 from . import cells
 from .bptt import bptt
+from .cost import check_analysis
 from .params import check_int
 from .threads import single_threaded
 
@@ -37,6 +38,13 @@ def _cell_of(obj, params):
     else read from Whh's (kH, H) shape, so that a gated trace is never taken for rnn."""
     cell = getattr(obj, "cell", None)
     return cells.cell_of(params) if cell is None else cell
+
+
+def _guard(what, trace, params):
+    """Refuse (ValueError, engine.cost.check_analysis) work on this window that would
+    take too long or hold too much, before any of it is allocated."""
+    check_analysis(what, trace.T, trace.hs.shape[1], params["Why"].shape[0],
+                   _cell_of(trace, params))
 
 
 def _single_loss_backward(trace, params):
@@ -70,6 +78,7 @@ def input_saliency(trace, params):
 
     x_s is the whole one-hot input vector: dL_t/dx_s = Wxh^T (the gradient at the
     pre-activation of step s that comes from L_t), a V-vector."""
+    _guard("input_saliency", trace, params)
     T, Wxh = trace.T, params["Wxh"]
     S = np.full((T, T), np.nan)
     for s, dx_pre, _ in _single_loss_backward(trace, params):
@@ -82,6 +91,7 @@ def whh_gradient_by_distance(trace, params):
     """(T, kH, H): slice d is the part of the unclipped Whh gradient that comes from
     losses d steps after the step where it is applied,
     ``sum_s dh_pre_s^(from L_{s+d}) h_{s-1}^T``. The slices sum to trace.grads["Whh"]."""
+    _guard("whh_gradient_by_distance", trace, params)
     D = _dh_pre_by_distance(trace, params)
     return np.matmul(D.transpose(0, 2, 1), _states_before(trace))
 
@@ -138,6 +148,7 @@ def horizon_affordable(T, H, k=1):
 def whh_distance_norms(trace, params):
     """(T,) ``||slice_d||_F`` of whh_gradient_by_distance, d = 0..T-1, without forming
     the (T, kH, H) slices (T x T Gram matrices instead)."""
+    _guard("gradient_horizon", trace, params)
     return _distance_norms(trace, params)
 
 
@@ -158,6 +169,7 @@ def gradient_horizon(trace, params):
     ``sum_d d ||slice_d||_F / sum_d ||slice_d||_F``. 0 when all of dWhh comes from the
     loss at the same step; near (T-1)/2 when every distance counts alike; NaN when the
     Whh gradient is zero. Norms, not the signed sum, so slices that cancel still count."""
+    _guard("gradient_horizon", trace, params)
     return horizon_from_norms(_distance_norms(trace, params))
 
 
@@ -166,6 +178,7 @@ def whh_piece_norms(trace, params):
     """(T, T) ``C[t, s] = ||dh_pre_s^(from L_t) h_{s-1}^T||_F`` for s <= t, NaN above the
     diagonal: the size of the rank-one piece of dWhh that loss t applies at step s (a
     bar per step s, stacked by distance t - s)."""
+    _guard("gradient_horizon", trace, params)
     return _piece_norms_of(*_grams(trace, params))
 
 
@@ -173,6 +186,7 @@ def whh_piece_norms(trace, params):
 def whh_horizon_parts(trace, params):
     """``(whh_distance_norms, whh_piece_norms)`` from one single-loss backward pass
     instead of two (the Gradient flow view draws both)."""
+    _guard("gradient_horizon", trace, params)
     grams = _grams(trace, params)
     return _distance_norms_of(*grams), _piece_norms_of(*grams)
 
@@ -225,10 +239,11 @@ def beyond_window(trainer, windows=4, params=None):
     back_step, n_state = cells.back_step, len(cells.STATE[cell])
     T, p = trace.T, trace.position
     used = min(windows, p // T)
+    H = params["Whh"].shape[1]
+    check_analysis("beyond_window", T, H, params["Why"].shape[0], cell, steps=(used + 1) * T)
     start, first = p - used * T, used * T      # first: index of the window's first step
     inputs = trainer.data[start: p + T]
     targets = trainer.data[start + 1: p + T + 1]
-    H = params["Whh"].shape[1]
     extra = {} if cell == "rnn" else {"cell": cell}
     long = bptt(params, inputs, targets, np.zeros(H), clip="none", **extra)
     N = len(inputs)

@@ -16,7 +16,9 @@ import numpy as np
 
 from . import cost
 from .atomic import write_atomic
-from .corpus import DEFAULT_MAX_BYTES
+from .corpus import DEFAULT_MAX_BYTES, load_corpus
+from .corpus import _check_size as check_size
+from .errors import CorpusError
 from .history import COLUMNS
 from .limits import LIMITS, Limit
 from .npz import Npz
@@ -91,9 +93,14 @@ def to_arrays(state):
     return arrays
 
 
-def load(cls, source, max_bytes=None):
+def load(cls, source, max_bytes=None, max_text_bytes=DEFAULT_MAX_BYTES):
     """A Trainer resumed from ``source`` (path or binary file object). ValueError with
-    a message for a person on anything that is not our own, intact checkpoint."""
+    a message for a person on anything that is not our own, intact checkpoint.
+
+    A path must name a regular file (a device, FIFO or folder is refused before it is
+    opened). The checkpoint's text obeys the text rules of an upload
+    (``engine.load_corpus``, ``max_text_bytes``: 5 MB unless raised), checked from the
+    zip's declared size before it is inflated."""
     total = MAX_TOTAL_BYTES if max_bytes is None else min(MAX_TOTAL_BYTES, int(max_bytes))
     try:
         npz = Npz(source, MAX_MEMBERS, MAX_MEMBER_BYTES, total)
@@ -101,16 +108,19 @@ def load(cls, source, max_bytes=None):
         raise ValueError(f"This is not a readable BPTT Scope checkpoint: {err}.") from None
     with npz:
         try:
-            state = _read_state(npz)
+            state = _read_state(npz, max_text_bytes)
+        except CorpusError as err:
+            raise ValueError(f"This checkpoint's text is refused, as an upload of it would "
+                             f"be: {err}") from None
         except ValueError as err:
             raise ValueError(f"This checkpoint cannot be loaded: {_lower(err)}") from None
     try:
-        return cls.from_state(state)
+        return cls.from_state(state, max_bytes=max_text_bytes)
     except ValueError as err:
         raise ValueError(f"This checkpoint cannot be resumed: {_lower(err)}") from None
 
 
-def _read_state(npz):
+def _read_state(npz, max_text_bytes=DEFAULT_MAX_BYTES):
     files = set(npz.files)
     if "format" not in files or _word(npz, "format") != FORMAT:
         raise ValueError("this file is not a BPTT Scope checkpoint (no format marker). "
@@ -124,7 +134,7 @@ def _read_state(npz):
                          f"reads version {VERSION}.")
     state = {"settings": {k[len("hyper_"):]: _scalar(npz, k)
                           for k in sorted(files) if k.startswith("hyper_")}}
-    text = _text(npz)
+    text = _text(npz, max_text_bytes)
     state["text"] = text
     if "vocab" in files:
         vocab = npz.read("vocab", max_bytes=4 * 2 * len(text) + 64, max_ndim=0)
@@ -160,14 +170,15 @@ def _read_state(npz):
     return state
 
 
-def _text(npz):
-    raw = npz.read("text_utf8", MAX_TEXT_BYTES, 1)
+def _text(npz, max_text_bytes):
+    """The checkpoint's text, checked by the one function every text goes through
+    (engine.load_corpus); its declared size is checked before it is inflated."""
+    limit = min(MAX_TEXT_BYTES, int(max_text_bytes))
+    check_size(npz.data_bytes("text_utf8"), limit)   # from its header: nothing inflated
+    raw = npz.read("text_utf8", limit + 1, 1)
     if raw.dtype != np.uint8:
         raise ValueError(f"its text is stored as {raw.dtype}, not as UTF-8 bytes.")
-    try:
-        return raw.tobytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("its text is not valid UTF-8.") from None
+    return load_corpus(raw.tobytes(), max_bytes=limit)
 
 
 def _scalar(npz, key):

@@ -12,6 +12,7 @@ import pandas as pd
 from .adagrad import ADAGRAD_EPS
 from .cells import ARTICLE as A_CELL
 from .cells import GATES, SIGMOID_GATES, cell_of, flow
+from .cost import check_analysis
 from .threads import single_threaded
 
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing
@@ -22,6 +23,7 @@ def loss_to_state(trace, params):
     """(T, T) ``G[t, s] = ||dL_t / dh_s||`` for s <= t, NaN above the diagonal.
 
     For an LSTM, h_s is varied with c_s held fixed; every path from h_s to L_t counts."""
+    _guard("loss_to_state", trace, params)
     if trace.cell != "rnn":
         return flow.loss_to_state(trace, params)
     Whh, Why = params["Whh"], params["Why"]
@@ -53,6 +55,7 @@ def jacobian_norms(trace, params):
                          f"this trace is from {A_CELL[trace.cell]}, whose gradient also "
                          f"travels through {path}. Use loss_to_state, which follows every "
                          f"path.")
+    _guard("jacobian_norms", trace, params)
     Whh = params["Whh"]
     T = trace.T
     J = np.full((T, T), np.nan)
@@ -67,6 +70,11 @@ def jacobian_norms(trace, params):
         # one lag at a time: memory stays O(T H^2), not O(T^2 H^2)
         J[np.arange(k, T), np.arange(0, T - k)] = spectral_norms(P)
     return J
+
+
+def _guard(what, trace, params):
+    """Refuse work that would take too long or hold too much (engine.cost)."""
+    check_analysis(what, trace.T, trace.hs.shape[1], params["Why"].shape[0], trace.cell)
 
 
 def spectral_norms(P):

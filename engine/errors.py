@@ -1,8 +1,13 @@
-"""The two errors the engine raises for a person to read."""
+"""The errors the engine raises for a person to read."""
 
 
 class CorpusError(ValueError):
     """The text cannot be trained on; the message says why and what to do."""
+
+
+class CostError(ValueError):
+    """Work refused before it starts because the cost model (engine/cost.py) puts it
+    over its time or memory limit; the message gives the estimate and what to lower."""
 
 
 class DivergenceError(FloatingPointError):

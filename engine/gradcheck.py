@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 
 from .bptt import bptt, window_loss
-from .cells import cell_of
+from .cells import cell_of, check_cell
+from .cost import check_analysis
 from .limits import Limit
 from .params import NAMES
 from .threads import single_threaded
@@ -37,6 +38,9 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
     params = {n: np.array(params[n], dtype=np.float64) for n in NAMES}
     inputs, targets = np.asarray(inputs, dtype=np.intp), np.asarray(targets, dtype=np.intp)
     cell = cell_of(params) if cell is None else cell
+    H, V = params["Whh"].shape[1], params["Why"].shape[0]
+    check_analysis("gradient_check", max(len(inputs), 1), H, V, check_cell(cell),
+                   checks=checks_per_param)
     trace = bptt(params, inputs, targets, hprev, clip="none", cell=cell, cprev=cprev)
     rng = np.random.default_rng(seed)
     rows = []

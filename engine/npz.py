@@ -9,6 +9,8 @@ a member's declared size, so the declared sizes bound the memory.
 Never unpickles: object arrays are refused from their header.
 """
 import math
+import os
+import stat
 import zipfile
 
 import numpy as np
@@ -25,7 +27,17 @@ class Npz:
     ``total_bytes`` (all). ValueError for anything beyond them, or not a plain .npz."""
 
     def __init__(self, source, members, member_bytes, total_bytes):
-        self._zip = _open_zip(source)
+        try:
+            self._zip, self._owned = _open_zip(source, total_bytes)
+        except ValueError:
+            raise
+        except FileNotFoundError:
+            raise ValueError("there is no such file") from None
+        except IsADirectoryError:
+            raise ValueError("it is a folder, not a file") from None
+        except Exception as err:      # unreadable, not a zip, truncated
+            raise ValueError(f"it is not a readable .npz (zip) file ({type(err).__name__}: "
+                             f"{err})") from None
         try:
             infos = self._zip.infolist()
             if len(infos) > members:
@@ -45,12 +57,24 @@ class Npz:
                 raise ValueError(f"its members declare {total:,} bytes uncompressed in "
                                  f"all; the limit is {total_bytes:,}")
         except Exception:
-            self._zip.close()
+            self.close()
             raise
 
     @property
     def files(self):
         return list(self.sizes)
+
+    def data_bytes(self, key):
+        """The size of array ``key``'s data as its header declares it (only the header
+        is read)."""
+        try:
+            with self._zip.open(key + ".npy") as f:
+                shape, dtype, _ = _header(f, key)
+        except ValueError:
+            raise
+        except Exception as err:
+            raise ValueError(f"{key} cannot be read ({type(err).__name__}: {err})") from None
+        return math.prod(shape) * dtype.itemsize
 
     def read(self, key, max_bytes=None, max_ndim=None):
         """The array ``key``, after checking from its header that its data is at most
@@ -58,14 +82,7 @@ class Npz:
         limit = self.sizes[key] if max_bytes is None else min(max_bytes, self.sizes[key])
         try:
             with self._zip.open(key + ".npy") as f:
-                version = np.lib.format.read_magic(f)
-                reader = _HEADER_READERS.get(version)
-                if reader is None:
-                    raise ValueError(f"{key} uses .npy format {version}, which is not read")
-                shape, fortran, dtype = reader(f)
-                if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None:
-                    raise ValueError(f"{key} holds Python objects or records, which are "
-                                     "never loaded")
+                shape, dtype, fortran = _header(f, key)
                 if max_ndim is not None and len(shape) > max_ndim:
                     raise ValueError(f"{key} has {len(shape)} axes; expected at most "
                                      f"{max_ndim}")
@@ -86,6 +103,8 @@ class Npz:
 
     def close(self):
         self._zip.close()
+        if self._owned is not None:     # the file this object opened from a path
+            self._owned.close()
 
     def __enter__(self):
         return self
@@ -94,15 +113,53 @@ class Npz:
         self.close()
 
 
-def _open_zip(source):
+def _header(f, key):
+    """(shape, dtype, fortran order) from the .npy header at the start of ``f``."""
+    version = np.lib.format.read_magic(f)
+    reader = _HEADER_READERS.get(version)
+    if reader is None:
+        raise ValueError(f"{key} uses .npy format {version}, which is not read")
+    shape, fortran, dtype = reader(f)
+    if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None:
+        raise ValueError(f"{key} holds Python objects or records, which are never loaded")
+    return shape, dtype, fortran
+
+
+def _open_zip(source, total_bytes):
+    """A ZipFile on ``source``. A path is opened here, and only if it names a regular
+    file no larger than ``total_bytes`` (os.stat before opening, fstat after: a device
+    such as /dev/zero, a FIFO or a folder would be read without end, or block); an
+    open file is checked the same way through its descriptor."""
+    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        _check_regular(os.stat(source), total_bytes + _MAX_DIRECTORY_BYTES)
+        f = open(source, "rb")
+    else:
+        f = source
     try:
-        _check_directory_size(source)
-        return zipfile.ZipFile(source)
-    except ValueError:
+        fileno = getattr(f, "fileno", None)
+        try:
+            fd = fileno() if fileno is not None else None
+        except (OSError, ValueError):     # io.BytesIO and friends: bounded in memory
+            fd = None
+        if fd is not None:
+            _check_regular(os.fstat(fd), total_bytes + _MAX_DIRECTORY_BYTES)
+        _check_directory_size(f)
+        return zipfile.ZipFile(f), (f if f is not source else None)
+    except BaseException:
+        if f is not source:
+            f.close()
         raise
-    except Exception as err:      # not a zip, truncated, unreadable
-        raise ValueError(f"it is not a readable .npz (zip) file ({type(err).__name__}: "
-                         f"{err})") from None
+
+
+def _check_regular(info, total_bytes):
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError("it is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("it is not a regular file (a device, a FIFO or a socket); a "
+                         "checkpoint is a .npz file saved by BPTT Scope")
+    if info.st_size > total_bytes:
+        raise ValueError(f"it is {info.st_size:,} bytes; a checkpoint is at most "
+                         f"{total_bytes:,}")
 
 
 def _check_directory_size(source):
@@ -111,13 +168,9 @@ def _check_directory_size(source):
     end_record = getattr(zipfile, "_EndRecData", None)
     if end_record is None:      # a Python without it: the member count is checked after
         return
-    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
-        with open(source, "rb") as f:
-            rec = end_record(f)
-    else:
-        start = source.tell()
-        rec = end_record(source)
-        source.seek(start)
+    start = source.tell()
+    rec = end_record(source)
+    source.seek(start)
     if rec is None:
         raise ValueError("it is not a zip file (no end-of-directory record)")
     if rec[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES:

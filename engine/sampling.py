@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import cells
-from .cost import SAMPLE_SECONDS, sample_seconds
+from .cost import check_analysis, sample_cost_message
 from .limits import SAMPLE_LIMITS
 from .params import check_int
 from .threads import single_threaded
@@ -28,15 +28,10 @@ def check_sample_args(trainer, n, temperature, seed_text, rng_seed):
             raise ValueError(f"seed_text contains {shown}, not in the vocabulary of this "
                              "model. Use characters of its training text.")
         seed = trainer.vocab.encode(seed_text)
-    V, H = len(trainer.vocab), trainer.config.hidden_size
-    seconds = sample_seconds(n + (0 if seed is None else len(seed)), V, H,
-                             trainer.config.cell)
-    if seconds > SAMPLE_SECONDS:
-        most = int(n * SAMPLE_SECONDS / seconds)
-        raise ValueError(f"Sampling n={n:,} characters from this model (hidden_size {H}, "
-                         f"{V:,} characters) would take about {seconds:.0f} s; the limit is "
-                         f"{SAMPLE_SECONDS:.0f} s of work, about {most:,} characters here. "
-                         "Ask for fewer characters.")
+    refused = sample_cost_message(n, 0 if seed is None else len(seed), len(trainer.vocab),
+                                  trainer.config.hidden_size, trainer.config.cell)
+    if refused:
+        raise ValueError(refused)
     return n, temperature, seed, rng_seed
 
 
@@ -123,13 +118,15 @@ def sample_saliency(params, text_ids, hprev, target_index, temperature=1.0):
         raise NotImplementedError(
             f"sample_saliency supports the vanilla rnn (square Whh); got Whh of shape "
             f"{Whh.shape}, a gated cell's. Use cell='rnn' for sample attribution.")
-    ids = np.asarray(text_ids, dtype=np.intp).ravel()
-    check_int("target_index", target_index, 1, len(ids) - 1)
+    V = Why.shape[0]
+    ids = _checked_ids(text_ids)
+    target_index = check_int("target_index", target_index, 1, len(ids) - 1)
     temperature = SAMPLE_LIMITS["temperature"].check("temperature", temperature)
+    check_analysis("sample_saliency", 1, H, V, steps=target_index)
+    ids, h = _checked_reading(ids, hprev, V, H)
     bh, by = params["bh"][:, 0], params["by"][:, 0]
     n = target_index                      # steps read before the chosen character
     hs = np.empty((n, H))
-    h = np.asarray(hprev, dtype=float).reshape(H)
     with np.errstate(all="ignore"):
         for s in range(n):
             h = hs[s] = np.tanh(Wxh[:, ids[s]] + Whh @ h + bh)
@@ -147,3 +144,42 @@ def sample_saliency(params, text_ids, hprev, target_index, temperature=1.0):
             dh = Whh.T @ dhraw           # on to h_{s-1}; hprev's gradient after s = 0
     return SampleSaliency(saliency=saliency, prob=float(p[chosen]),
                           hprev_saliency=float(np.linalg.norm(dh)))
+
+
+def _checked_ids(text_ids):
+    """text_ids as a 1-D integer array of at least two ids (one read, one drawn)."""
+    try:
+        ids = np.asarray(text_ids)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"text_ids must be a sequence of character ids; {err}.") from None
+    if ids.ndim != 1:
+        raise ValueError(f"text_ids must be one sequence of character ids (1-D); got "
+                         f"shape {ids.shape}.")
+    if ids.size and ids.dtype.kind not in "iu":
+        raise ValueError(f"text_ids must hold whole-number character ids; got values of "
+                         f"type {ids.dtype}.")
+    if len(ids) < 2:
+        raise ValueError(f"text_ids must hold at least 2 ids (the characters read, then "
+                         f"the one drawn); got {len(ids)}.")
+    return ids
+
+
+def _checked_reading(ids, hprev, V, H):
+    """(ids, hprev) for sample_saliency, or ValueError saying what is wrong: ids are
+    character ids from 0 to V-1 (-1 is not "the last one" here); hprev has H finite
+    entries, as (H,) or (H, 1)."""
+    bad = np.flatnonzero((ids < 0) | (ids >= V))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"text_ids[{i}] is {int(ids[i])}, not a character id of this "
+                         f"model: ids run from 0 to {V - 1} (V = {V}).")
+    try:
+        h = np.asarray(hprev, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"hprev must be an array of {H} numbers; {err}.") from None
+    if h.size != H or h.ndim > 2 or (h.ndim == 2 and 1 not in h.shape):
+        raise ValueError(f"hprev must hold the model's {H} hidden units, as (H,) or "
+                         f"(H, 1); got shape {h.shape}.")
+    if not np.isfinite(h).all():
+        raise ValueError("hprev holds NaN or infinite values.")
+    return ids.astype(np.intp), h.reshape(H)

@@ -21,6 +21,7 @@ import numbers
 
 import numpy as np
 
+from .corpus import DEFAULT_MAX_BYTES
 from .history import COLUMNS, MAY_BE_NAN, History
 from .limits import Limit
 
@@ -70,8 +71,8 @@ def from_state(cls, state, max_bytes=None):
                              f"number or word, got {type(value).__name__}.")
     params = {n: real_array(f"the weights {n}", a)
               for n, a in _mapping(state, "params").items()}
-    if max_bytes is None:       # the text is in memory already; its own size is allowed
-        max_bytes = max(len(text.encode("utf-8", "surrogatepass")), 1)
+    if max_bytes is None:       # the rules of every other text (engine.load_corpus)
+        max_bytes = DEFAULT_MAX_BYTES
     trainer = cls(text, params=params, max_bytes=max_bytes, **settings)
     mem = _mapping(state, "mem")
     for name, live in trainer.mem.items():

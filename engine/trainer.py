@@ -13,7 +13,7 @@ from .cells import ARTICLE as A_CELL
 from .clip import l2
 from .cost import check_cost, estimate_cost
 from .diagnostics import reach, saturation, whh_spectrum
-from .errors import CorpusError, DivergenceError
+from .errors import CorpusError, CostError, DivergenceError
 from .history import History
 from .limits import LIMITS, OPTIMIZERS
 from .params import NAMES, check_int, init_params
@@ -74,7 +74,7 @@ class Trainer:
                  max_bytes=DEFAULT_MAX_BYTES, **extra):
         unknown = sorted(set(extra) - set(Config.names()))
         if unknown:
-            raise ValueError(f"Unknown setting {', '.join(map(repr, unknown))}; the settings "
+            raise ValueError(f"Unknown setting {', '.join(map(_shown, unknown))}; the settings "
                              f"are {', '.join(Config.names())}.")
         self.config = c = Config(hidden_size, seq_length, learning_rate, clip, threshold,
                                  optimizer, seed, **extra)
@@ -89,6 +89,7 @@ class Trainer:
         self.cost = estimate_cost(V, H, T, cell=c.cell, text_length=len(self.text))
         self.warnings = corpus_warnings(self.text) + check_cost(self.cost, V, H, T, c.cell)
         self.data = self.vocab.encode(self.text)
+        self.data.flags.writeable = False   # read-only, so forks share it (8 bytes a char)
         self.layout = layout_for(V, H, c.cell)
         if params is None:
             params = init_params(V, H, seed=c.seed, scale=c.scale, whh_init=c.whh_init,
@@ -172,6 +173,9 @@ class Trainer:
         return trace
 
     LIVE_SETTINGS = ("learning_rate", "optimizer", "clip", "threshold")
+    # What a fork shares instead of copying: the text and its encoding never change (the
+    # encoding is read-only), and at the 5 MB limit the encoding alone is 40 MB.
+    SHARED = ("text", "data", "vocab")
 
     def retune(self, **changes):
         """Change learning_rate, optimizer, clip or threshold mid-training, keeping the
@@ -187,6 +191,8 @@ class Trainer:
         config = self._changed_config(changes)
         twin = copy.copy(self)
         for name, value in vars(self).items():
+            if name in self.SHARED:
+                continue
             if isinstance(value, np.ndarray):
                 setattr(twin, name, value.copy())
             elif isinstance(value, list):
@@ -202,10 +208,16 @@ class Trainer:
 
     def _changed_config(self, changes):
         allowed = self.LIVE_SETTINGS
-        unknown = sorted(set(changes) - set(allowed))
-        if unknown:
-            raise ValueError(f"{', '.join(unknown)} cannot change on a live model; "
-                             f"build a new Trainer. Changeable: {', '.join(allowed)}.")
+        unknown = sorted(set(changes) - set(Config.names()), key=str)
+        if unknown:     # a typo is not an architecture setting: say which it is
+            raise ValueError(f"Unknown setting {', '.join(_shown(k) for k in unknown)}; "
+                             f"the settings a live model can change are "
+                             f"{', '.join(allowed)}.")
+        fixed = sorted(set(changes) - set(allowed))
+        if fixed:
+            raise ValueError(f"{', '.join(fixed)} cannot change on a live model (the "
+                             f"weights were built for it); build a new Trainer. "
+                             f"Changeable: {', '.join(allowed)}.")
         return replace(self.config, **changes)     # checked and converted
 
     def _update(self, g, before):
@@ -255,7 +267,10 @@ class Trainer:
             row["reach"] = reach(trace, self.params)
             H = trace.hs.shape[1]
             if horizon_affordable(trace.T, H, trace.dhraw.shape[1] // H):   # else NaN
-                row["horizon"] = gradient_horizon(trace, self.params)
+                try:
+                    row["horizon"] = gradient_horizon(trace, self.params)
+                except CostError:       # the one cost model's limits: NaN, as above
+                    pass
         return row
 
     def _divergence(self, trace):
@@ -291,7 +306,8 @@ class Trainer:
     @classmethod
     def from_state(cls, state, max_bytes=None):
         """A Trainer resumed from ``state_dict()``'s output; ValueError, with a message
-        for a person, on anything malformed."""
+        for a person, on anything malformed. The text obeys the rules of any other text
+        (``load_corpus``): at most ``max_bytes`` (default 5 MB)."""
         from .state import from_state
         return from_state(cls, state, max_bytes=max_bytes)
 
@@ -306,11 +322,19 @@ class Trainer:
         save(self, path)
 
     @classmethod
-    def load(cls, path, max_bytes=None):
+    def load(cls, path, max_bytes=None, max_text_bytes=DEFAULT_MAX_BYTES):
         """Resume from a checkpoint file (path or binary file object). ``max_bytes``
-        lowers the cap on the checkpoint's declared uncompressed size."""
+        lowers the cap on the checkpoint's declared uncompressed size; its text obeys
+        the rules of any other text, at most ``max_text_bytes`` (5 MB unless raised, as
+        ``Trainer(text, max_bytes=...)`` raises it)."""
         from .checkpoint import load
-        return load(cls, path, max_bytes=max_bytes)
+        return load(cls, path, max_bytes=max_bytes, max_text_bytes=max_text_bytes)
+
+
+def _shown(key):
+    """A setting's name as given, quoted and shortened: it may be anything."""
+    text = repr(key)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _mean(x):

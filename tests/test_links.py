@@ -88,9 +88,12 @@ def test_a_replay_beyond_the_budget_is_refused_politely():
     assert sess(at).trainer.iteration == 1 and sess(at).lesson == "min-char-rnn"
 
 
-def test_replay_cost_scales_with_the_model():
-    assert links.replay_cost(20_000, 100, 25) == links.REPLAY_BUDGET
-    assert links.replay_cost(1000, 200, 25, runs=2) == 8000
+def test_replay_time_is_the_engines_estimate_for_every_run():
+    runs = engine.COMPARISONS["seq-length"].trainers()
+    each = [engine.cost.training_seconds(tr.cost, tr.iteration, 1000, 250)
+            for tr in runs.values()]
+    assert links.replay_seconds(runs, 1000) == pytest.approx(sum(each))
+    assert each[0] < each[1] < each[2]              # T 10 < T 25 < T 50
 
 
 def test_decode_never_raises_on_garbage():

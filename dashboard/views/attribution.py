@@ -142,9 +142,14 @@ def _sample_section(ss):
                        "shaded by ‖∂ log p(chosen)/∂x_s‖.")
     k = min(k, len(text) - 1)
     index = len(seed) + k
-    result = window.cached(
-        s, s.focus, f"sample_saliency/{temperature}/{k}",
-        lambda tr, trace: engine.sample_saliency(tr.params, ids, hprev, index, temperature))
+    try:
+        result = window.cached(
+            s, s.focus, f"sample_saliency/{temperature}/{k}",
+            lambda tr, trace: engine.sample_saliency(tr.params, ids, hprev, index,
+                                                     temperature))
+    except engine.CostError as err:
+        st.info(f"Sample attribution is skipped for this model: {err}")
+        return
     chars = trainer.vocab.decode(ids)
     st.html(charts.sample_strip_html(chars, result.saliency, index, len(seed)))
     st.caption(_sample_caption(chars, result, index, len(seed), temperature))

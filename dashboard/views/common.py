@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+import engine
 from dashboard import session
 from dashboard.plotly_element import plotly_chart, plotly_charts
 from dashboard.session import get
@@ -81,6 +82,8 @@ def safely(render, ss):
     never to the screen). The model is not touched by drawing, so it keeps working."""
     try:
         render(ss)
+    except engine.CostError as err:     # not a bug: the engine refused work this large
+        st.info(f"This view is not drawn for this model: {err}")
     except Exception as err:      # a bug in one view must not take the app down
         logging.getLogger("bpttscope").exception("view failed")
         st.error(f"This view could not be drawn ({type(err).__name__}: {err}). The model "

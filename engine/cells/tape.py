@@ -88,6 +88,9 @@ def loss_to_cell(trace, params):
     if trace.cell != "lstm":
         raise ValueError(f"loss_to_cell needs the LSTM's cell state c; this trace is from "
                          f"cell={trace.cell!r}, which has none. Use loss_to_state for h.")
+    from ..cost import check_analysis  # a backward pass per loss, as loss_to_state's
+    check_analysis("loss_to_state", trace.T, trace.hs.shape[1], params["Why"].shape[0],
+                   trace.cell)
     C = np.full((trace.T, trace.T), np.nan)
     for s, _, dc in walk_back(trace, params):
         C[s:, s] = np.linalg.norm(dc, axis=1)
