@@ -17,6 +17,7 @@ from .attribution import (
 )
 from .bptt import Trace, bptt
 from .cells import CELLS, back_step
+from .claims import Check, Claim, ClaimResult, lesson_claims
 from .comparisons import COMPARISONS, Comparison
 from .cost import Cost, estimate_cost
 from .diagnostics import (
@@ -50,4 +51,5 @@ __all__ = [
     "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
     "whh_distance_norms", "whh_horizon_parts", "horizon_from_norms",
     "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
+    "lesson_claims", "Claim", "Check", "ClaimResult",
 ]
