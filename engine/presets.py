@@ -71,7 +71,7 @@ PRESETS = {p.name: p for p in [
          claim(FLOW, "one loss at a time does fade: in the loss-to-state heatmap, five "
                      "steps left of the diagonal less than half of it is left",
                "lag5", ("<", 0.5))),
-        "prose.txt", {}, pace=50),
+        "prose.txt", {}, pace=200),
     Preset(
         "vanishing",
         "Whh starts as 0.5 times an orthogonal matrix: sigma_max(Whh) = 0.5 < 1, so each "
@@ -94,7 +94,7 @@ PRESETS = {p.name: p for p in [
                          "adds (median over t), for the first 2,000 iterations",
                "dhnext_vs_output", ("<", 1.0), until=2000)),
         "brackets.txt", {"whh_init": "orthogonal", "gain": 0.5, "optimizer": "sgd",
-                         "learning_rate": 0.005}, steps=20, pace=2),
+                         "learning_rate": 0.005}, steps=20, pace=10),
     Preset(
         "exploding",
         "Whh starts as 3 times an orthogonal matrix and plain SGD applies the gradient "
@@ -125,8 +125,9 @@ PRESETS = {p.name: p for p in [
                          "(thousands at first)", "grad_norm", (">", 5.0)),
          claim(TRAINING, "the norm after clipping sits on the line: every update is "
                          "scaled to exactly 5", "clipped_norm", ("≈", 5.0)),
-         claim(TRAINING, "the loss never jumps up: every window's loss so far stays below "
-                         "1.1 × ln(V)·T", "peak_loss_vs_uniform", ("<", 1.1)),
+         claim(TRAINING, "the smooth loss never climbs: it stays below 1.01 × ln(V)·T, "
+                         "where it starts (the unclipped 'exploding' model's climbs to the "
+                         "thousands)", "smooth_vs_uniform", ("<", 1.01)),
          claim(FLOW, "the gradient still grows as it travels back (reach > 1) for the "
                      "first 500 iterations: clipping caps the update, not the gradient",
                "reach", (">", 1.0), until=500),
