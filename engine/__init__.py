@@ -3,7 +3,7 @@
 Pure computation: no plotting, no UI. See README.md for a tour and
 docs/architecture.md for how the pieces fit.
 """
-from . import cells
+from . import cells, quantities, tour
 from .attribution import (
     BeyondWindow,
     beyond_window,
@@ -51,5 +51,5 @@ __all__ = [
     "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
     "whh_distance_norms", "whh_horizon_parts", "horizon_from_norms",
     "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
-    "lesson_claims", "Claim", "Check", "ClaimResult",
+    "lesson_claims", "Claim", "Check", "ClaimResult", "quantities", "tour",
 ]
