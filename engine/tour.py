@@ -31,7 +31,7 @@ _TANH = ("The grey row is **tanh' = 1 − h<sub>t</sub>²**, a gate between 0 an
          "unit is saturated (|h| near 1) it is near 0, and dhraw<sub>t</sub> = tanh' ⊙ "
          "dh<sub>t</sub> loses that unit's gradient.")
 _TRUNC = ("At t = 0, Whh<sup>T</sup>dhraw<sub>0</sub> would be the gradient for the step "
-          "before the window: truncation **throws it away** (dhprev, not zero). In the "
+          "before the window: truncation **throws it away** (dhprev). In the "
           "norms chart below, follow dhnext from right to left: it **does not fade**, "
           "because every step adds its own loss's gradient to it: ||dhnext<sub>0</sub>|| "
           "stays above a tenth of ||dhnext<sub>T−2</sub>||.")
@@ -46,13 +46,13 @@ _CODE = ("The code that computed all of this: min-char-rnn's backward loop line 
 
 STOPS = (
     Stop("Timestep explorer", 0, _DH0,
-         _claim("Timestep explorer", _DH0, "dhnext_last", Check("=", 0.0)), "bptt-dh"),
+         _claim("Timestep explorer", _DH0, "dhnext_last", Check("=", 0.0)), "bptt-dh-end"),
     Stop("Timestep explorer", 1, _DH1,
          _claim("Timestep explorer", _DH1, "dhnext_before_last", Check(">", 0.0)),
-         "bptt-dh"),
+         "bptt-dh-end"),
     Stop("Timestep explorer", 1, _TANH,
          _claim("Timestep explorer", _TANH, "tanh_prime_outside", Check("=", 0.0)),
-         "bptt-dh"),
+         "bptt-dh-end"),
     Stop("Timestep explorer", -1, _TRUNC,
          _claim("Timestep explorer", _TRUNC, "dhnext_kept", Check(">", 0.1)),
          "bptt-norms"),

@@ -63,6 +63,7 @@ def _walk(ss):
     with right:
         backward = _backward(ss, trace, t, vocab)
     plots(ss, "walk", [forward, backward])          # one element for the four charts
+    st.markdown(scroll.anchor("bptt-dh-end"), unsafe_allow_html=True)  # the tour's mark
     _window_charts(ss, trace, t, inputs)
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:

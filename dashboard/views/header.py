@@ -6,6 +6,7 @@ from dashboard.session import get
 from dashboard.views import claims
 
 CELL_LABEL = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
+TOUR_TOP = "3.75rem"    # below Streamlit's own header bar
 ALERTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
 
@@ -89,12 +90,18 @@ def _tour(ss):
     k = s.tour_step
     stop = tour.STOPS[k]
     result = stop.claim.evaluate(s.runs, f"tour stop {k + 1}")
-    with st.container(border=True):
+    # the stop stays in sight while the page scrolls to what it names
+    # (the wrapper Streamlit puts around the box is as tall as the box: it must stick)
+    st.html(f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-tour_box) {{position: "
+            f"sticky; top: {TOUR_TOP}; z-index: 990;}} .st-key-tour_box {{background: "
+            "var(--st-background-color, #fff);}</style>")
+    with st.container(border=True, key="tour_box"):
         st.markdown(f"**Guided tour, stop {k + 1} of {len(tour.STOPS)}** · {stop.view}, "
                     f"t = {ss['timestep']}<br>{claims.line(result, with_view=False)}",
                     unsafe_allow_html=True)
-        scroll.to(stop.anchor, f"{s.generation}-{k}")
-        c = st.columns([2, 2, 2, 8])
+        scroll.to(stop.anchor, f"{s.generation}-{k}", below=".st-key-tour_box",
+                  align="end" if stop.anchor.endswith("-end") else "start")
+        c = st.columns([2, 2, 3, 7])
         c[0].button("◀ Back", key="tour_back", on_click=actions.on_tour, args=(k - 1,),
                     disabled=k == 0)
         last = k == len(tour.STOPS) - 1
