@@ -67,10 +67,11 @@ def lesson(ss):
     kind = "Lesson" if s.preset else "Comparison"
     results = session.lesson_claims(ss)
     claims.lapses(ss)
-    held = sum(r.holds for r in results if r.source == "look for")
-    total = sum(r.source == "look for" for r in results)
-    with st.expander(f"{kind}: **{lesson.name}** — what you will see ({held} of {total} "
-                     "sentences hold now)", expanded=True):
+    mine = [r for r in results if r.source == "look for"]
+    held, ended = sum(r.holds for r in mine), sum(r.ended for r in mine)
+    with st.expander(f"{kind}: **{lesson.name}** — what you will see ({held} of "
+                     f"{len(mine)} sentences hold now"
+                     + (f", {ended} ended as said" if ended else "") + ")", expanded=True):
         st.markdown(lesson.description)
         st.caption(f"Each sentence below is measured on the runs at every refresh and "
                    f"marked {claims.HOLDS}, {claims.BROKEN} or {claims.ENDED} (when it "
