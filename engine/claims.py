@@ -11,7 +11,7 @@ promises); after that it is shown as ended, not hidden.
 import math
 from dataclasses import dataclass, field
 
-from .quantities import QUANTITIES
+from .quantities import QUANTITIES, measure
 
 OPS = ("<", ">", "=", "≈", "<run", ">run")
 CLOSE = 0.01       # "≈": within 1% of the bound
@@ -44,7 +44,7 @@ class Claim:
 
     def evaluate(self, runs, source="look for"):
         """The claim on ``runs`` (run name -> Trainer) now, as a ClaimResult."""
-        label, measure = QUANTITIES[self.quantity]
+        label = QUANTITIES[self.quantity][0]
         names = [c.run for c in self.checks] + [c.bound for c in self.checks
                                                   if c.op.endswith("run")]
         wanted = [n for n in dict.fromkeys(names) if n is not None] or list(runs)
@@ -56,7 +56,7 @@ class Claim:
         values = {}
         for n in wanted:
             tr = runs[n]
-            values[n] = measure(tr) if tr.trace is not None else math.nan
+            values[n] = measure(self.quantity, tr) if tr.trace is not None else math.nan
         holds = all(self._passes(c, values) for c in self.checks)
         shown = _values_text(values, several=len(runs) > 1)
         wanted_text = "; ".join(_check_text(c, several=len(runs) > 1) for c in self.checks)

@@ -178,6 +178,18 @@ def dots_loss(trainer):
     return float(np.median(picked)) if len(picked) else math.nan
 
 
+def measure(quantity, trainer):
+    """QUANTITIES[quantity] on ``trainer``, computed once per window: every quantity
+    depends only on state that changes when a step makes a new Trace."""
+    trace = trainer.trace
+    memo = getattr(trace, "_claims_memo", None)
+    if memo is None:
+        memo = trace._claims_memo = {}
+    if quantity not in memo:
+        memo[quantity] = QUANTITIES[quantity][1](trainer)
+    return memo[quantity]
+
+
 # name -> (label shown with the value, function)
 QUANTITIES = {
     "sigma_max": ("σ_max(Whh)", sigma_max),
