@@ -47,8 +47,9 @@ class Claim:
         label = QUANTITIES[self.quantity][0]
         names = [c.run for c in self.checks] + [c.bound for c in self.checks
                                                   if c.op.endswith("run")]
-        wanted = [n for n in dict.fromkeys(names) if n is not None] or list(runs)
-        missing = [n for n in wanted if n not in runs]
+        named = {n for n in names if n is not None}
+        missing = sorted(named - set(runs))
+        wanted = [n for n in runs if n in named] or list(runs)    # the session's order
         iteration = max((tr.iteration for tr in runs.values()), default=0)
         if missing:
             return self._result(False, f"run {', '.join(map(repr, missing))} is not "
