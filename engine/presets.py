@@ -84,17 +84,17 @@ PRESETS = {p.name: p for p in [
         (claim(TRAINING, "σ_max(Whh) starts at 0.5 and stays below 1 for the first 500 "
                          "iterations; after that SGD has grown Whh: watch reach rise",
                "sigma_max", ("<", 1.0), until=500),
-         claim(TRAINING, "the 'reach' curve stays below 1e-6 for the first 200 "
-                         "iterations", "reach", ("<", 1e-6), until=200),
+         claim(TRAINING, "the 'reach' curve stays below 1e-6 for the first 300 "
+                         "iterations", "reach", ("<", 1e-6), until=300),
          claim(FLOW, "the loss-to-state heatmap goes dark left of the diagonal: five "
                      "steps back less than a tenth is left (0.5⁵ = 0.03), for the first "
-                     "200 iterations", "lag5", ("<", 0.1), until=200),
+                     "300 iterations", "lag5", ("<", 0.1), until=300),
          claim(EXPLORER, "in the norms chart dhnext stays below Why^T dy: what arrives "
                          "from the future is smaller than what each step's own loss "
                          "adds (median over t), for the first 2,000 iterations",
                "dhnext_vs_output", ("<", 1.0), until=2000)),
         "brackets.txt", {"whh_init": "orthogonal", "gain": 0.5, "optimizer": "sgd",
-                         "learning_rate": 0.005}, steps=20, pace=10),
+                         "learning_rate": 0.005}, steps=20, pace=5),
     Preset(
         "exploding",
         "Whh starts as 3 times an orthogonal matrix and plain SGD applies the gradient "
