@@ -66,7 +66,7 @@ class History:
         twin._n = self._n
         return twin
 
-    def column(self, name):
+    def recorded(self, name):
         """One column's recorded values (a read-only view, no copy)."""
         view = self._cols[name][: self._n]
         view.flags.writeable = False

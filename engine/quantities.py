@@ -30,12 +30,12 @@ def uniform_loss(trainer):
 
 
 def _first(trainer, column):
-    h = trainer.history_store.column(column)
+    h = trainer.history_store.recorded(column)
     return float(h[0]) if len(h) else math.nan
 
 
 def _recent(trainer, column, n=RECENT):
-    col = trainer.history_store.column(column)[-n:]
+    col = trainer.history_store.recorded(column)[-n:]
     return float(np.mean(col)) if len(col) else math.nan
 
 
@@ -112,7 +112,7 @@ def recent_loss_vs_uniform(trainer):
 
 
 def peak_loss_vs_uniform(trainer):
-    h = trainer.history_store.column("loss")
+    h = trainer.history_store.recorded("loss")
     return float(h.max()) / uniform_loss(trainer) if len(h) else math.nan
 
 
