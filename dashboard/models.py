@@ -83,7 +83,12 @@ def from_exercise(name):
     the sidebar builds it, trained to the exercise's iteration (a predict-then-run
     exercise stays at the warm-up: it trains once the prediction is in)."""
     ex = engine.EXERCISES[name]
-    if ex.lesson in engine.COMPARISONS:
+    if ex.lesson in engine.COMPARISONS and ex.predict:
+        # the prediction comes before anything happens: one step, not the warm-up
+        # (in which a run may already blow up)
+        runs, notes = engine.COMPARISONS[ex.lesson].trainers(steps=1), []
+        corpus = engine.COMPARISONS[ex.lesson].corpus
+    elif ex.lesson in engine.COMPARISONS:
         runs, notes = from_comparison(ex.lesson)
         corpus = engine.COMPARISONS[ex.lesson].corpus
     else:

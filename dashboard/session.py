@@ -19,7 +19,9 @@ from dashboard import models
 from dashboard.background import BackgroundTraining
 
 MAX_RUNS = 4
-MAX_SAMPLES = 6                 # samples kept per run: the latest plus a short history
+LATEST_SAMPLES = 3              # samples kept per run besides the log-spaced ones
+SAMPLE_MARKS = (1, 10, 100, 1000, 10000, 100000)   # the first sample at or after each is kept:
+                                # the noise-to-words story survives a long run
 SAMPLE_LENGTH = 200
 CUSTOM = "custom (your own settings)"
 NO_COMPARISON = "(none: one run)"
@@ -65,7 +67,7 @@ class Session:
     generation: int = 0                 # bumps when the runs are replaced: resets zoom
     messages: list = field(default_factory=list)         # (level, text) until next action
     diverged: dict = field(default_factory=dict)         # run name -> why it stopped
-    samples: dict = field(default_factory=dict)          # run name -> deque of samples
+    samples: dict = field(default_factory=dict)          # run name -> [(iteration, temp, text)]
     rate_marks: deque = field(default_factory=lambda: deque(maxlen=12))
     gradcheck: dict | None = None       # last gradient check of the focused run
     window_cache: dict = field(default_factory=dict)     # see dashboard.window
@@ -73,6 +75,8 @@ class Session:
     edited: bool = False                # runs changed by hand (fork, retune, ...): a link
                                         # replays the lesson, not those changes
     tour_step: int | None = None        # the guided tour's step, None when not touring
+    lapses: dict = field(default_factory=dict)   # claim text -> (iteration, measured) when
+                                        # it stopped holding before its promised end
     playing: bool = False               # the explorer's walk plays by itself
     render_seconds: float = 0.0         # drawing time of the last live refresh
     refreshes: int = 0                  # views drawn so far (numbers the live refreshes)
@@ -131,7 +135,7 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     s.lesson, s.corpus_label = lesson, label
     s.running = False
     s.generation += 1
-    s.diverged, s.samples, s.gradcheck = {}, {}, None
+    s.diverged, s.samples, s.gradcheck, s.lapses = {}, {}, None, {}
     s.edited = s.playing = False
     s.exercise, s.exercise_status = None, {}        # new runs: an open exercise closes
     s.exercise_problem = None
@@ -140,11 +144,34 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     s.window_cache.clear()
     ss["preset"] = lesson if lesson in engine.PRESETS else CUSTOM
     ss["comparison"] = lesson if lesson in engine.COMPARISONS else NO_COMPARISON
+    taught = engine.PRESETS.get(lesson) or engine.COMPARISONS.get(lesson)
+    if taught is not None:              # a pace the class can follow
+        ss["iters_per_refresh"] = pace_choice(taught.pace)
     _show_focus(ss)
     for level, text in notes:
         flash(ss, level, text)
     T = s.trainer.config.seq_length
     set_timestep(ss, 0 if s.walk_direction == "forward" else T - 1)
+
+
+def pace_choice(pace):
+    """The largest choice of iterations per refresh not above ``pace``."""
+    return max([n for n in ITERS_PER_REFRESH if n <= pace] or [ITERS_PER_REFRESH[0]])
+
+
+def lesson_claims(ss):
+    """The active lesson's claims on the runs now (engine.lesson_claims), [] without a
+    lesson. A claim that stopped holding before the end it promised is remembered (the
+    first iteration it was seen false) until the lesson is rebuilt."""
+    s = get(ss)
+    if s.lesson not in engine.PRESETS and s.lesson not in engine.COMPARISONS:
+        return []
+    results = engine.lesson_claims(s.lesson, s.runs)
+    iteration = max(tr.iteration for tr in s.runs.values())
+    for r in results:
+        if not r.holds and not r.ended and r.text not in s.lapses:
+            s.lapses[r.text] = (iteration, r.measured)
+    return results
 
 
 def open_link(ss, runs, label, lesson, notes, view=None, timestep=None, focus=None):
@@ -528,10 +555,11 @@ def iterations_per_second(ss):
 
 def latest_samples(ss, name, temperature):
     """Samples of run ``name`` at its current iteration and ``temperature`` (generated
-    once), newest first, with a few earlier ones."""
+    once), newest first: the latest few and the first at or after each of
+    SAMPLE_MARKS (10, 100, 1,000, 10,000 iterations), so a long run keeps its start."""
     s = get(ss)
     trainer = s.runs[name]
-    samples = s.samples.setdefault(name, deque(maxlen=MAX_SAMPLES))
+    samples = s.samples.setdefault(name, [])
     key = (trainer.iteration, round(float(temperature), 4))
     if not samples or samples[-1][:2] != key:
         try:
@@ -542,7 +570,19 @@ def latest_samples(ss, name, temperature):
         if samples and samples[-1][0] == key[0]:
             samples.pop()                 # same iteration, new temperature: replace
         samples.append((*key, text))
+        samples[:] = kept_samples(samples)
     return list(reversed(samples))
+
+
+def kept_samples(samples):
+    """Of ``samples`` (iteration, temperature, text) in order: the first at or after each
+    of SAMPLE_MARKS, and the last LATEST_SAMPLES."""
+    keep = set(range(max(0, len(samples) - LATEST_SAMPLES), len(samples)))
+    for mark in SAMPLE_MARKS:
+        first = next((i for i, x in enumerate(samples) if x[0] >= mark), None)
+        if first is not None:
+            keep.add(first)
+    return [x for i, x in enumerate(samples) if i in keep]
 
 
 def set_gradcheck(ss, result):

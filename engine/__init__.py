@@ -3,7 +3,7 @@
 Pure computation: no plotting, no UI. See README.md for a tour and
 docs/architecture.md for how the pieces fit.
 """
-from . import cells
+from . import cells, quantities, tour
 from .attribution import (
     BeyondWindow,
     beyond_window,
@@ -17,6 +17,7 @@ from .attribution import (
 )
 from .bptt import Trace, bptt
 from .cells import CELLS, back_step
+from .claims import Check, Claim, ClaimResult, lesson_claims
 from .comparisons import COMPARISONS, Comparison
 from .cost import Cost, estimate_cost
 from .diagnostics import (
@@ -53,4 +54,5 @@ __all__ = [
     "whh_distance_norms", "whh_horizon_parts", "horizon_from_norms",
     "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
     "EXERCISES", "Exercise", "Verdict", "parse_number",
+    "lesson_claims", "Claim", "Check", "ClaimResult", "quantities", "tour",
 ]

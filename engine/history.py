@@ -66,6 +66,12 @@ class History:
         twin._n = self._n
         return twin
 
+    def recorded(self, name):
+        """One column's recorded values (a read-only view, no copy)."""
+        view = self._cols[name][: self._n]
+        view.flags.writeable = False
+        return view
+
     def to_arrays(self):
         return {c: col[: self._n].copy() for c, col in self._cols.items()}
 

@@ -125,9 +125,9 @@ def test_gated_preset_in_the_lesson_list_and_its_views(name):
     assert at.selectbox(key="hp_cell").value == preset.settings["cell"]
     for view in ("Timestep explorer", "Gradient flow"):
         show(at, view)
-        for where, what in preset.look_for:
-            if where == view:
-                assert what in text(at)
+        for claim in preset.look_for:
+            if claim.view == view:
+                assert claim.text in text(at)
 
 
 @pytest.mark.parametrize("focus", ["rnn", "lstm", "gru"])

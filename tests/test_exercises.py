@@ -18,8 +18,8 @@ SEED_CONCEPTS = ("dhnext-last", "dh-by-hand", "dy-target", "tanh-mask", "clipped
 
 def lesson_runs(ex):
     """The exercise's lesson trained to its iteration, as the dashboard builds it."""
-    if ex.lesson in engine.COMPARISONS:
-        runs = engine.COMPARISONS[ex.lesson].trainers()
+    if ex.lesson in engine.COMPARISONS:    # a prediction is taken after one step
+        runs = engine.COMPARISONS[ex.lesson].trainers(steps=1 if ex.predict else None)
     else:
         preset = engine.PRESETS[ex.lesson]
         runs = {ex.lesson: engine.Trainer(preset.text, **preset.settings)}
@@ -154,7 +154,7 @@ def test_diverge_first_against_reference_training():
     runs = lesson_runs(ex)
     assert ex.answer(runs) == expected
     # before the runs train (the prediction is taken then) nothing has happened yet
-    warm = engine.COMPARISONS[ex.lesson].trainers()
+    warm = engine.COMPARISONS[ex.lesson].trainers(steps=1)
     assert ex.answer(warm) == engine.exercises.NO_RUN
 
 
@@ -245,7 +245,7 @@ def test_checking_changes_no_model(tiny):
 
 def test_a_prediction_must_name_a_run():
     ex = engine.EXERCISES["diverge-first"]
-    warm = engine.COMPARISONS[ex.lesson].trainers()
+    warm = engine.COMPARISONS[ex.lesson].trainers(steps=1)
     verdict = ex.judge("the red one", warm)
     assert verdict.correct is None and all(name in verdict.problem for name in warm)
     assert ex.judge("NONE", warm).correct                   # nothing diverged yet

@@ -17,7 +17,7 @@ def test_required_presets_exist_and_are_described():
     for name in REQUIRED:
         preset = engine.PRESETS[name]
         assert len(preset.description) > 80
-        assert preset.look_for and all(len(pair) == 2 for pair in preset.look_for)
+        assert preset.look_for and all(isinstance(c, engine.Claim) for c in preset.look_for)
         assert preset.corpus in engine.sample_text_names()
 
 

@@ -108,8 +108,9 @@ def test_clipping_comparison_phenomenon():
     none, norm = runs["clip none"], runs["clip norm 5"]
     seen = list(none.history["grad_norm_global"]) + _norms_before(none, 99)
     assert None in seen or max(seen) > 1e3
+    start = norm.iteration                             # the comparison's warm-up
     _norms_before(norm, 299)
-    assert norm.iteration == 300                       # no divergence
+    assert norm.iteration == start + 299               # no divergence
     loss = norm.history["loss"].to_numpy()
     assert loss[-50:].mean() < loss[:50].mean() - 1.0  # and it learns
     # the clipped update never exceeds the threshold

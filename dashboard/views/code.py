@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import engine
-from dashboard import charts
+from dashboard import charts, scroll
 from dashboard.charts import style
 from dashboard.views import code_cells
 from dashboard.views.common import plot, rev, window_at
@@ -71,9 +71,11 @@ def render(ss):
     whose = {"rnn": "our rewrite of min-char-rnn's loop", "lstm": "the LSTM's backward, "
              "written for this app in the engine's names", "gru": "the GRU's backward, "
              "written for this app in the engine's names"}[trace.cell]
-    st.caption(f"The backward pass of the window of iteration {trace.iteration}, at "
+    st.caption(f"{scroll.anchor('bptt-code')}The backward pass of the window of "
+               f"iteration {trace.iteration}, at "
                f"t = {t}. Left: the code ({whose}). Middle: "
-               "the math. Right: the live values this line produced.")
+               "the math. Right: the live values this line produced.",
+               unsafe_allow_html=True)
     for code, latex, what in code_cells.blocks(trace.cell, BLOCKS):
         c = st.columns([6, 4, 4], vertical_alignment="center")
         c[0].code(code, language="python")

@@ -43,15 +43,9 @@ def fragment(draw, run_every=None):
 
 
 def look_for(ss, view):
-    """The active lesson's hints for this view, next to its charts."""
-    s = get(ss)
-    lesson = s.preset or s.comparison
-    if lesson is None:
-        return
-    hints = [what for where, what in lesson.look_for if where == view]
-    if hints:
-        st.info(f"**{'Lesson' if s.preset else 'Comparison'} '{lesson.name}': look for** "
-                + "; ".join(hints) + ".", icon=":material/visibility:")
+    """The active lesson's claims about this view, measured now, next to its charts."""
+    from dashboard.views import claims
+    claims.for_view(ss, view)
 
 
 def no_window():

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import engine
-from dashboard import actions, charts, live, window
+from dashboard import actions, charts, live, scroll, window
 from dashboard.charts import step, style, tables
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
@@ -82,6 +82,7 @@ def _walk(ss):
             st.html(tables.tables_html(tables.gradient_tables(trace, vocab.chars)))
             st.caption(f"Summed over the window's {trace.T} steps (dWhh = Σ_t dhraw_t "
                        f"h_(t−1)^T, ...). Clip '{trace.clip}', θ = {trace.threshold:g}.")
+    st.markdown(scroll.anchor("bptt-dh-end"), unsafe_allow_html=True)  # the tour's mark
     _window_charts(ss, trace, t, inputs)
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
@@ -172,7 +173,7 @@ def _backward(ss, trace, t, vocab):
     n = np.linalg.norm
     share = _norms(ss, trace)["future_share"].iloc[t]
     st.markdown(
-        f"#### :red[Backward at t = {t}]\n\n"
+        f"#### :red[Backward at t = {t}]\n\n{scroll.anchor('bptt-dh')}"
         f"dh<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>, with "
         f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
         f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
@@ -184,12 +185,13 @@ def _backward(ss, trace, t, vocab):
 
 
 def _window_charts(ss, trace, t, inputs):
-    st.markdown("#### The whole window")
+    st.markdown(f"#### The whole window {scroll.anchor('bptt-norms')}",
+                unsafe_allow_html=True)
     figs = _window_figures(ss, trace, inputs)
     norms_caption, heatmaps_caption = cell_tape.WINDOW_CAPTIONS.get(trace.cell, (
-        "Follow dhnext from right to left: zero at the last step, fed by each step's "
-        "loss, then shrinking (vanishing) or growing (exploding) as it travels back. "
-        "Gaps are exact zeros.",
+        "Follow dhnext from right to left: zero at the last step, then fed by each "
+        "step's loss; whether it shrinks or grows as it travels back depends on Whh "
+        "and tanh' (the lesson's measured sentences say which). Gaps are exact zeros.",
         "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
         "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
         "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "

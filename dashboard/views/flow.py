@@ -1,7 +1,7 @@
 """Gradient flow: how far each loss's gradient reaches back, and why (Whh's spectrum)."""
 import streamlit as st
 
-from dashboard import charts, window
+from dashboard import charts, scroll, window
 from dashboard.session import get
 from dashboard.views import attribution, cell_text
 from dashboard.views.common import look_for, no_window, plot, rev
@@ -23,9 +23,10 @@ def render(ss):
         st.markdown(f"#### Run '{s.focus}' in detail")
     cell = trainer.trace.cell
     block = cell_text.BLOCK.get(cell, "Whh")
-    st.caption(f"Window of iteration {trainer.trace.iteration}, with the weights that "
-               "produced it (before that iteration's update). "
-               + cell_text.spectrum_line(cell, spectrum))
+    st.caption(f"{scroll.anchor('bptt-heatmap')}Window of iteration "
+               f"{trainer.trace.iteration}, with the weights that produced it (before "
+               "that iteration's update). " + cell_text.spectrum_line(cell, spectrum),
+               unsafe_allow_html=True)
     left, right = st.columns(2, gap="large")
     with left:
         plot(charts.loss_to_state_heatmap(flow["G"], uirevision=rev(ss, "l2s")),

@@ -1,10 +1,12 @@
 """Above the views: what model this is, what just happened, and the lesson."""
 import streamlit as st
 
-from dashboard import actions, session, tour
+from dashboard import actions, scroll, session, tour
 from dashboard.session import get
+from dashboard.views import claims
 from engine.cells import LABEL as CELL_LABEL
 
+TOUR_TOP = "3.75rem"    # below Streamlit's own header bar
 ALERTS = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
 
@@ -63,9 +65,20 @@ def lesson(ss):
     if lesson is None:
         return
     kind = "Lesson" if s.preset else "Comparison"
-    with st.expander(f"{kind}: **{lesson.name}** — what you will see", expanded=True):
+    results = session.lesson_claims(ss)
+    claims.lapses(ss)
+    mine = [r for r in results if r.source == "look for"]
+    held, ended = sum(r.holds for r in mine), sum(r.ended for r in mine)
+    with st.expander(f"{kind}: **{lesson.name}** — what you will see ({held} of "
+                     f"{len(mine)} sentences hold now"
+                     + (f", {ended} ended as said" if ended else "") + ")", expanded=True):
         st.markdown(lesson.description)
-        st.markdown("\n".join(f"- **{view}**: {what}" for view, what in lesson.look_for))
+        st.caption(f"Each sentence below is measured on the runs at every refresh and "
+                   f"marked {claims.HOLDS}, {claims.BROKEN} or {claims.ENDED} (when it "
+                   f"said it would not last). This lesson trains {lesson.pace:,} iteration"
+                   f"{'s' if lesson.pace > 1 else ''} per refresh, a pace a class can "
+                   "follow (sidebar: iterations per refresh).")
+        claims.listing([r for r in results if r.source == "look for"])
         if lesson.name == tour.LESSON and len(s.runs) == 1:
             st.button("Take the guided tour", key="tour_start", on_click=actions.on_tour,
                       args=(0,), icon=":material/tour:",
@@ -74,12 +87,22 @@ def lesson(ss):
 
 
 def _tour(ss):
-    k = get(ss).tour_step
+    s = get(ss)
+    k = s.tour_step
     stop = tour.STOPS[k]
-    with st.container(border=True):
+    result = stop.claim.evaluate(s.runs, f"tour stop {k + 1}")
+    # the stop stays in sight while the page scrolls to what it names
+    # (the wrapper Streamlit puts around the box is as tall as the box: it must stick)
+    st.html(f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-tour_box) {{position: "
+            f"sticky; top: {TOUR_TOP}; z-index: 990;}} .st-key-tour_box {{background: "
+            "var(--st-background-color, #fff);}</style>")
+    with st.container(border=True, key="tour_box"):
         st.markdown(f"**Guided tour, stop {k + 1} of {len(tour.STOPS)}** · {stop.view}, "
-                    f"t = {ss['timestep']}<br>{stop.say}", unsafe_allow_html=True)
-        c = st.columns([2, 2, 2, 8])
+                    f"t = {ss['timestep']}<br>{claims.line(result, with_view=False)}",
+                    unsafe_allow_html=True)
+        scroll.to(stop.anchor, f"{s.generation}-{k}", below=".st-key-tour_box",
+                  align="end" if stop.anchor.endswith("-end") else "start")
+        c = st.columns([2, 2, 3, 7])
         c[0].button("◀ Back", key="tour_back", on_click=actions.on_tour, args=(k - 1,),
                     disabled=k == 0)
         last = k == len(tour.STOPS) - 1

@@ -90,8 +90,9 @@ def _samples(ss):
         if i == 0:
             attribution.sample_section(ss)
     st.caption("200 characters sampled from the current hidden state, one new sample "
-               "per refresh (the last few are kept). Early samples are random "
-               "characters; watch spaces, then words appear.")
+               "per refresh. Kept: the latest three and the first sample at or after "
+               "iterations 1, 10, 100, 1,000 and 10,000, so the start stays on screen "
+               "however long the run.")
 
 
 # -- several runs -----------------------------------------------------------------------
