@@ -244,28 +244,30 @@ def _static_plotly():
     return plotly_bundle.chosen()
 
 
-def spec(fig):
-    """The figure as the JSON plotly.js reads, in the app's look (``style.TEMPLATE``
-    instead of Streamlit's chart theme). Figures are not changed once drawn (cached
-    ones are shared), so each one's JSON is made once."""
-    return _json(fig)[0]
+def spec(fig, present=False):
+    """The figure as the JSON plotly.js reads, in the app's look (``style.TEMPLATE``,
+    or ``style.PRESENT_TEMPLATE``'s larger labels in presentation mode, instead of
+    Streamlit's chart theme). Figures are not changed once drawn (cached ones are
+    shared), so each one's JSON is made once per look."""
+    return _json(fig, present)[0]
 
 
-def _json(fig):
-    """(JSON, digest of it) of a figure, made once per figure object."""
-    cached = _specs.get(id(fig))
+def _json(fig, present=False):
+    """(JSON, digest of it) of a figure, made once per figure object and look."""
+    cached = _specs.get((id(fig), present))
     if cached is not None and cached[0]() is fig:
         return cached[1:]
     figure = fig.to_plotly_json()
-    figure["layout"] = {**figure["layout"], "template": style.TEMPLATE}
+    figure["layout"] = {**figure["layout"],
+                        "template": style.PRESENT_TEMPLATE if present else style.TEMPLATE}
     text = plotly.io.json.to_json_plotly(figure)
     digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-    _specs[id(fig)] = (weakref.ref(fig), text, digest)
-    weakref.finalize(fig, _specs.pop, id(fig), None)
+    _specs[(id(fig), present)] = (weakref.ref(fig), text, digest)
+    weakref.finalize(fig, _specs.pop, (id(fig), present), None)
     return text, digest
 
 
-_specs = {}             # id(figure) -> (weak reference to it, its JSON, digest)
+_specs = {}             # (id(figure), presenting) -> (weak reference, its JSON, digest)
 
 
 def plotly_chart(fig, config, key, mark=None):
@@ -292,11 +294,12 @@ def plotly_charts(columns, config, key):
         return
     sent = session.charts_sent(st.session_state)
     before = () if sent is None else sent.get(key, ())
+    present = session.presenting(st.session_state)
     charts, digests = [], []
     for column in columns:
         charts.append([])
         for fig, caption, mark in column:
-            text, digest = _json(fig)
+            text, digest = _json(fig, present)
             known = len(digests) < len(before) and before[len(digests)] == digest
             digests.append(digest)
             charts[-1].append({"spec": None if known else text, "digest": digest,

@@ -49,6 +49,8 @@ WIDGETS = {
     "paste_text": "", "iters_per_refresh": ITERS_PER_REFRESH[-1], "temperature": 1.0, "play": None,
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
     "tour_start": None,
+    "present": False, "fixed_colour": True, "present_step": None, "present_run": None,
+    "present_exit": None, "present_keys": None,
     **{key: None for key in HP_KEY.values()},
 }
 
@@ -127,6 +129,8 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     s.window_cache.clear()
     ss["preset"] = lesson if lesson in engine.PRESETS else CUSTOM
     ss["comparison"] = lesson if lesson in engine.COMPARISONS else NO_COMPARISON
+    if lesson != CUSTOM:
+        ss["fixed_colour"] = True       # lessons compare colours across views and runs
     _show_focus(ss)
     for level, text in notes:
         flash(ss, level, text)
@@ -327,6 +331,31 @@ def _walk_next(ss):
     s = get(ss)
     t = ss["timestep"] + (-1 if s.walk_direction == "backward" else 1)
     return t if 0 <= t < s.trainer.config.seq_length else None
+
+
+# -- presentation mode and colour -------------------------------------------------------
+def presenting(ss):
+    """Presentation mode: no sidebar, no long texts, larger fonts, one chart enlarged,
+    keys for Step, t and Run/Pause (the toggle in the sidebar, or ?present=1)."""
+    return bool(ss.get("present", False))
+
+
+def set_presenting(ss, on):
+    """Turn presentation mode on or off (call before its toggle is drawn: from a
+    callback, or the first script run of a link with ?present=1)."""
+    ss["present"] = bool(on)
+
+
+def fixed_colour(ss):
+    """Magnitude heatmaps on one fixed log colour scale (style.FIXED_DECADES), the
+    same in every view and run, instead of each from its own smallest to largest."""
+    return bool(ss.get("fixed_colour", True))
+
+
+def move_timestep(ss, delta):
+    """Move the selected timestep ``delta`` steps right (negative: left), within the
+    window."""
+    set_timestep(ss, ss.get("timestep", 0) + delta)
 
 
 # -- messages -------------------------------------------------------------------------

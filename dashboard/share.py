@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import engine
-from dashboard import links, models, session
+from dashboard import links, models, present, session
 from dashboard.session import get
 
 
@@ -17,6 +17,9 @@ def start(ss):
         return
     query = st.query_params.to_dict()
     session.init(ss)
+    presenting = present.from_query(query)
+    if presenting is not None:
+        session.set_presenting(ss, presenting)
     if not query:
         return
     link, problems = links.decode(query)
@@ -45,6 +48,8 @@ def mirror(ss):
     if s.running:
         return
     params = links.encode(s, ss.get("view"), ss.get("timestep", 0))
+    if session.presenting(ss):
+        params[present.QUERY] = "1"
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 

@@ -8,7 +8,7 @@ through ``dashboard.session``.
 """
 import streamlit as st
 
-from dashboard import live, server, session, share, sidebar
+from dashboard import live, present, server, session, share, sidebar
 from dashboard.views import code, explorer, export, flow, gradcheck, header, training
 from dashboard.views.common import safely
 
@@ -44,6 +44,7 @@ def main_views():
 
 
 def _draw_views():
+    present.bar(ss)           # presentation mode only: its keys and buttons
     left, right = st.columns([12, 2], vertical_alignment="center")
     with left:
         header.status(ss)

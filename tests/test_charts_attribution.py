@@ -43,7 +43,7 @@ def test_ramp_ends_and_middle():
 
 
 @pytest.mark.parametrize("share, text", [(0.0, "none"), (0.5, "50%"), (0.0123, "1.23%"),
-                                         (3e-10, "3e-08 %"), (np.nan, "n/a")])
+                                         (3e-10, "3e-8 %"), (np.nan, "n/a")])
 def test_share_text(share, text):
     assert style.share_text(share) == text
 
@@ -138,7 +138,7 @@ def test_horizon_over_training_uses_the_sparse_column(trainer):
     fig = charts.runs_history_chart({"one": h, "two": h}, "horizon")
     measured = h[["iteration", "horizon"]].dropna()
     assert len(fig.data) == 2 and len(measured) < len(h)
-    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"])
+    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"] + 1)
     np.testing.assert_allclose(fig.data[0].y, measured["horizon"])
     assert fig.data[0].line.dash != fig.data[1].line.dash
     assert "horizon" in fig.layout.title.text

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import engine
-from dashboard import actions, charts, live, window
+from dashboard import actions, charts, live, session, window
 from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
@@ -53,17 +53,20 @@ def _walk(ss):
     S = window.saliency(get(ss), get(ss).focus)
     saliency = None if S is None else S[t]
     st.html(charts.window_strip_html(inputs, targets, t, trace.losses, saliency))
-    st.caption(f"Window of iteration {trace.iteration} (characters {trace.position}–"
+    st.caption(f"Window of iteration {trace.iteration + 1} (characters {trace.position}–"
                f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
                "target, the character to predict (red); small number: loss_t. "
                + _saliency_caption(ss, saliency, inputs, targets, t))
+    presenting = session.presenting(ss)
+    if presenting:          # the one chart a room watches, enlarged, under the strip
+        _window_charts(ss, trace, t, inputs, heatmaps=False)
     left, right = st.columns(2, gap="large")
     with left:
         forward = _forward(ss, trace, t, vocab, inputs, targets)
     with right:
         backward = _backward(ss, trace, t, vocab)
     plots(ss, "walk", [forward, backward])          # one element for the four charts
-    _window_charts(ss, trace, t, inputs)
+    _window_charts(ss, trace, t, inputs, norms=not presenting)
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
         _runs_norms(ss, t, inputs)
@@ -192,7 +195,11 @@ def _backward(ss, trace, t, vocab):
         "step dhnext is zero.")]
 
 
-def _window_charts(ss, trace, t, inputs):
+def _window_charts(ss, trace, t, inputs, norms=True, heatmaps=True):
+    if not heatmaps:
+        figs = _window_figures(ss, trace, inputs)
+        plot(figs["norms"], None, mark=t)
+        return
     st.markdown("#### The whole window")
     figs = _window_figures(ss, trace, inputs)
     norms_caption, heatmaps_caption = cell_tape.WINDOW_CAPTIONS.get(trace.cell, (
@@ -203,8 +210,10 @@ def _window_charts(ss, trace, t, inputs):
         "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
         "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "
         "gate; dhnext is what arrives from later steps, a zero column at T−1."))
-    plot(figs["norms"], norms_caption + " " + attribution.ghost_note(get(ss), figs["ghost"]),
-         mark=t)
+    if norms:
+        plot(figs["norms"], norms_caption + " " + attribution.ghost_note(get(ss),
+                                                                           figs["ghost"]),
+             mark=t)
     plot(figs["heatmaps"], heatmaps_caption, mark=t)
 
 
@@ -213,9 +222,10 @@ def _window_figures(ss, trace, inputs):
     moves their current-t outline."""
     s = get(ss)
     ghost = attribution.ghost_for_explorer(s, trace)      # None while too slow to compute
-    return window.cached(s, s.focus, f"explorer_figures/{ghost is not None}",
+    tall = session.presenting(ss)
+    return window.cached(s, s.focus, f"explorer_figures/{ghost is not None}/{tall}",
                          lambda trainer, trace: _build_window_figures(ss, trace, inputs,
-                                                                      ghost))
+                                                                      ghost, tall))
 
 
 def _norms(ss, trace):
@@ -225,7 +235,7 @@ def _norms(ss, trace):
                          lambda trainer, trace: engine.timestep_norms(trace))
 
 
-def _build_window_figures(ss, trace, inputs, ghost):
+def _build_window_figures(ss, trace, inputs, ghost, tall=False):
     table = _norms(ss, trace)
     norms = {label: table[column].to_numpy() for label, column in NORM_COLUMNS.items()}
     panels = cell_tape.window_panels(trace) if trace.cell != "rnn" else [
@@ -237,7 +247,8 @@ def _build_window_figures(ss, trace, inputs, ghost):
         ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
     return {"ghost": ghost,
             "norms": charts.timestep_norms_chart(norms, 0, inputs, NORM_COLOURS,
-                                                 uirevision=rev(ss, "norms"), ghost=ghost),
+                                                 uirevision=rev(ss, "norms"), ghost=ghost,
+                                                 height=520 if tall else 340),
             "heatmaps": charts.window_heatmaps(panels, 0, inputs,
                                                uirevision=rev(ss, "heatmaps"))}
 
