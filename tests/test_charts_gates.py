@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import engine
-from dashboard.charts import style
 from dashboard import charts
 from dashboard.charts import gates, style
 from engine.cells import tape
