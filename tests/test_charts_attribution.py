@@ -97,12 +97,15 @@ def test_horizon_bars_stack_the_pieces_by_distance(trainer):
     C = engine.whh_piece_norms(tr, tr.params)
     h = engine.gradient_horizon(tr, tr.params)
     fig = charts.horizon_bars_chart(C, trainer.vocab.decode(tr.inputs), h)
-    bar, = fig.data                                   # one trace, a segment per (s, d)
+    bar, key = fig.data                    # one bar trace, a segment per (s, d); the key
     x, y, base = (np.asarray(v, dtype=float) for v in (bar.x, bar.y, bar.base))
     t, d = np.asarray(bar.customdata).T
     assert len(x) == tr.T * (tr.T + 1) // 2
     np.testing.assert_array_equal(t - x, d)
-    np.testing.assert_array_equal(np.asarray(bar.marker.color), d)   # colour = distance
+    colours = charts.attribution.distance_colours(tr.T)
+    assert list(bar.marker.color) == [colours[int(k)] for k in d]     # colour = distance
+    # as plain strings: numbers on a bar's colour scale made plotly.js warn on every bar
+    assert all(isinstance(c, str) for c in bar.marker.color)
     np.testing.assert_allclose(y, C[t.astype(int), x.astype(int)])
     for s in range(tr.T):                             # stacked from d = 0 upwards
         rows = np.flatnonzero(x == s)
@@ -111,9 +114,10 @@ def test_horizon_bars_stack_the_pieces_by_distance(trainer):
         assert base[rows][-1] + y[rows][-1] == pytest.approx(np.nansum(C[:, s]))
     # near distances darker than far ones (sum of the RGB channels) on the colour scale
     rgb = lambda c: sum(map(int, re.findall(r"\d+", c)))
-    scale = [c for _, c in bar.marker.colorscale]
+    scale = [c for _, c in key.marker.colorscale]
+    assert scale == colours and key.marker.showscale and list(key.x) == [None]
     assert rgb(scale[0]) < rgb(scale[3]) < rgb(scale[-1])
-    assert f"{h:.3g}" in fig.layout.title.text
+    assert style.num(h) in fig.layout.title.text
 
 
 def test_distance_profile_one_run_and_several(trainer):

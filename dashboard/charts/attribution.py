@@ -32,18 +32,20 @@ def horizon_bars_chart(pieces, chars, horizon, uirevision="horizon_bars"):
     first = np.searchsorted(s, s)                     # index of each bar's first segment
     base = total - y - (total[first] - y[first])
     scale = [[k / max(T - 1, 1), colours[k]] for k in range(T)]
+    # Each segment gets its colour as a string, and the colour bar comes from an empty
+    # trace: numbers with a colour scale on the bars themselves made plotly.js warn
+    # "Invalid color specifier" in the console for every bar on every render.
     traces = [go.Bar(
         x=s, y=y, base=base, customdata=np.stack([t, d], axis=1), showlegend=False,
-        # a plain list: plotly.py sends a numpy array as a typed array (Int8Array here),
-        # which plotly.js's bar colouring then read as one colour, warning "Invalid color
-        # specifier" in the console for every bar on every render
-        marker=dict(color=d.tolist(), colorscale=scale, cmin=0, cmax=max(T - 1, 1),
-                    line=dict(width=0),
-                    colorbar=dict(title=dict(text="distance d<br>= t − s"), thickness=12)),
+        marker=dict(color=[colours[k] for k in d], line=dict(width=0)),
         hovertemplate="step s=%{x}, from the loss at t=%{customdata[0]} "
                       "(d = %{customdata[1]})<br>‖piece‖<sub>F</sub> = %{y:"
-                      + style.HOVER + "}"
-                      "<extra></extra>")]
+                      + style.HOVER + "}<extra></extra>"),
+        go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                   marker=dict(color=[0, max(T - 1, 1)], colorscale=scale, cmin=0,
+                               cmax=max(T - 1, 1), showscale=True,
+                               colorbar=dict(title=dict(text="distance d<br>= t − s"),
+                                             thickness=12)))]
     shown = "n/a" if horizon is None or not np.isfinite(horizon) else style.num(horizon)
     return go.Figure(traces, layout=style.layout(
         "dWhh by step and distance — which loss sent the Whh gradient at step s"

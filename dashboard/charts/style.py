@@ -120,6 +120,13 @@ def num(x, digits=3):
     return f"{mantissa}e{int(exponent)}"
 
 
+def plural(n, word, many=None):
+    """"1 row", "2 rows", "1,234 iterations": a count with its noun in the right number
+    (``many``: the plural when it is not word + "s")."""
+    shown = f"{n:,.0f}" if isinstance(n, float) else f"{n:,}"
+    return f"{shown} {word if round(n) == 1 else many or word + 's'}"
+
+
 def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
     """A layout dict: title with code name and math, labelled axes, zoom kept across
     updates (``uirevision``)."""

@@ -245,7 +245,7 @@ def training(ss, trainer):
     plot(gates.gate_saturation_chart(shares, None, inputs,
                                      uirevision=rev(ss, "gate_saturation")),
          f"{'LSTM' if trace.cell == 'lstm' else 'GRU'} gates on the last window "
-         f"(iteration {trace.iteration}): the share of units at each step whose gate is "
+         f"(iteration {trace.iteration + 1}): the share of units at each step whose gate is "
          "pinned near 0 or 1 (sigmoid gates) or ±1 (tanh). A pinned gate learns slowly, "
          "but it still passes what it multiplies: "
          + ("f pinned near 1 is the cell state remembering, not a blocked gradient."

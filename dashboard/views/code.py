@@ -71,7 +71,7 @@ def render(ss):
     whose = {"rnn": "our rewrite of min-char-rnn's loop", "lstm": "the LSTM's backward, "
              "written for this app in the engine's names", "gru": "the GRU's backward, "
              "written for this app in the engine's names"}[trace.cell]
-    st.caption(f"The backward pass of the window of iteration {trace.iteration}, at "
+    st.caption(f"The backward pass of the window of iteration {trace.iteration + 1}, at "
                f"t = {t}. Left: the code ({whose}). Middle: "
                "the math. Right: the live values this line produced.")
     for code, latex, what in code_cells.blocks(trace.cell, BLOCKS):

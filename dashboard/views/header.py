@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import actions, session, tour
+from dashboard.charts import style
 from dashboard.session import get
 
 CELL_LABEL = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -20,11 +21,12 @@ def status(ss):
             f"T = {c.seq_length}, "
             f"{c.optimizer} lr {c.learning_rate:g}, clip {c.clip}"
             + (f" {c.threshold:g}" if c.clip != "none" else "")
-            + f" · iteration **{trainer.iteration}** · loss {loss} · smooth loss "
+            + f" · iteration **{trainer.iteration:,}** · loss {loss} · smooth loss "
             f"{trainer.smooth_loss:.2f}")
     if s.running:
         rate = session.iterations_per_second(ss)
-        line += " · ▶ training live" + (f": **{rate:,.0f} iterations/s**" if rate else "")
+        line += " · ▶ training live" + (f": **{style.plural(rate, 'iteration')}/s**" if rate
+                                        else "")
     st.markdown(line)
 
 
