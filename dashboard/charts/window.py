@@ -180,11 +180,10 @@ def stacked_vectors_chart(rows, title, uirevision="stacked_vectors", row_height=
                              + label + "</extra>"))
         key = "yaxis" if i == 0 else f"yaxis{i + 1}"
         lo, hi = yrange[0] if yrange else shared
+        ticks = [0, hi] if lo < 0 else [lo, hi]    # none at the bottom: the next row's top
         axes[key] = dict(domain=[max(top - height, 0.0), top], zeroline=True,
-                         zerolinecolor="#999", range=[lo, hi], tickvals=[lo, 0, hi]
-                         if lo < 0 else [lo, hi], ticktext=[style.num(v, 2) for v in
-                                                            ([lo, 0, hi] if lo < 0 else
-                                                             [lo, hi])])
+                         zerolinecolor="#999", range=[lo, hi], tickvals=ticks,
+                         ticktext=[style.num(v, 2) for v in ticks])
         notes.append(dict(xref="paper", x=0.0, xanchor="left", yref="paper", y=top,
                           yanchor="bottom", yshift=1, showarrow=False, text=label,
                           align="left", font=dict(color=colour)))

@@ -83,12 +83,12 @@ def _saliency_caption(ss, saliency, inputs, targets, t):
     text = (f"Shading (engine.input_saliency): how strongly the loss at t = {t} depends on "
             "each input x_s; boxes after t are faded, the future cannot affect it. ")
     if oldest == t:
-        text += (f"Only x_{t} itself is shaded: every earlier input is below 10⁻⁶ of it, so "
+        text += (f"Only x_{t} itself is shaded: every earlier input is below 1e-6 of it, so "
                  "the gradient through the recurrence has vanished.")
     else:
         text += (f"Shaded back to s = {oldest}, {t - oldest} step"
                  f"{'s' if t - oldest != 1 else ''} before t; further back the gradient is "
-                 "below 10⁻⁶ of the strongest input.")
+                 "below 1e-6 of the strongest input.")
     return text + _long_gap_note(s.trainer.config.cell, saliency, levels, inputs, targets, t)
 
 
@@ -107,10 +107,10 @@ def _long_gap_note(cell, saliency, levels, inputs, targets, t):
     model = "vanilla RNN" if cell == "rnn" else cell.upper()
     said = f" **The target here repeats the letter '{style.show_char(letter)}' at s = 0"
     if np.isnan(levels[0]):
-        return (f"{said}, and its box stays blank ({ratio:.0e} of the strongest): no "
+        return (f"{said}, and its box stays blank ({style.num(ratio, 1)} of the strongest): no "
                 f"gradient reaches it, so the {model} cannot learn to remember it.**")
-    return (f"{said}, and its box is shaded ({ratio:.0e} of the strongest): the {model}'s "
-            f"gates carry the gradient back {gap} steps, so it can learn to remember the "
+    return (f"{said}, and its box is shaded ({style.num(ratio, 1)} of the strongest): the "
+            f"{model}'s gates carry the gradient back {gap} steps, so it can learn to remember the "
             "letter (a vanilla RNN's box stays blank).**")
 
 
@@ -160,8 +160,8 @@ def _backward(ss, trace, t, vocab):
     st.markdown(
         f"#### :red[Backward at t = {t}]\n\n"
         f"dh<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>, with "
-        f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
-        f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
+        f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {style.num(n(from_output))} and "
+        f"‖dhnext<sub>t</sub>‖ = {style.num(n(dhnext_t))}: **{share:.0%}** of the gradient at "
         "h<sub>t</sub> comes from the future.", unsafe_allow_html=True)
     dy = (charts.vector_chart(trace.dy[t], "dy[t]",
                               "∂L<sub>t</sub>/∂y<sub>t</sub> = p<sub>t</sub> − onehot(target)",
@@ -176,20 +176,21 @@ def _backward(ss, trace, t, vocab):
         handed_back, where = trace.dhprev, "dhprev → discarded by truncation"
     tanh_grad, dhraw = trace.tanh_grad[t], trace.dhraw[t]
     rows = [
-        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={n(from_output):.3g}",
+        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={style.num(n(from_output))}",
          from_output, style.DH_FROM_OUTPUT),
-        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={n(dhnext_t):.3g}",
+        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={style.num(n(dhnext_t))}",
          dhnext_t, style.DHNEXT),
-        (f"= dh<sub>t</sub>  ‖·‖={n(trace.dh[t]):.3g}", trace.dh[t], style.DH),
+        (f"= dh<sub>t</sub>  ‖·‖={style.num(n(trace.dh[t]))}", trace.dh[t], style.DH),
         ("× tanh' = 1 − h<sub>t</sub><sup>2</sup> (the gate, 0 to 1)", tanh_grad,
          style.TANH_GRAD, (0.0, 1.0)),
-        (f"= dhraw<sub>t</sub>  ‖·‖={n(dhraw):.3g}", dhraw, style.DHRAW),
-        (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}  ‖·‖={n(handed_back):.3g}",
+        (f"= dhraw<sub>t</sub>  ‖·‖={style.num(n(dhraw))}", dhraw, style.DHRAW),
+        (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}  ‖·‖={style.num(n(handed_back))}",
          handed_back, style.DHNEXT),
     ]
     return [dy, (charts.stacked_vectors_chart(
-        rows, f"dh at t={t} — ∂L/∂h<sub>t</sub>, split into its two sources, then "
-              "through tanh' and Whh<sup>T</sup>", uirevision=rev(ss, "dh_parts")),
+        rows, f"dh at t={t} — its two sources, then tanh' and Whh<sup>T</sup>"
+              "<br><sup>one y scale for every row but tanh' (0 to 1)</sup>",
+        uirevision=rev(ss, "dh_parts")),
         "Read top to bottom: the two sources add up to dh_t; tanh' (grey) lets through "
         "only unsaturated units; the last row is handed to the step before. At the last "
         "step dhnext is zero.")]
