@@ -1,5 +1,6 @@
 """Links in the browser: open the session a link describes, keep the address bar in
 step with the session, and offer the link to copy."""
+from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -7,6 +8,9 @@ import streamlit as st
 import engine
 from dashboard import links, models, present, session
 from dashboard.session import get
+
+_link = st.components.v2.component(
+    "bptt_link", js=(Path(__file__).resolve().parent / "web" / "link.js").read_text())
 
 
 def start(ss):
@@ -63,7 +67,11 @@ def link_box(ss):
         st.caption("Links carry the shipped sample texts only: this text was uploaded or "
                    "pasted. Share a checkpoint (Export tab) instead.")
         return
-    st.code(f"{base}?{urlencode(params)}", language=None, wrap_lines=True)
+    if session.presenting(ss):
+        params[present.QUERY] = "1"
+    # the box shows the address bar (kept equal to this link by mirror), so it follows
+    # t when only the explorer's walk reran; while live, this link
+    _link(key="link_box", data={"link": f"{base}?{urlencode(params)}", "live": s.running})
     note = ("Opening it rebuilds this lesson from fresh weights and replays "
             f"{get(ss).trainer.iteration:,} iterations: the same weights, bit for bit.")
     if s.edited:

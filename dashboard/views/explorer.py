@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import engine
-from dashboard import actions, charts, live, session, window
+from dashboard import actions, charts, live, session, share, window
 from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
@@ -70,6 +70,7 @@ def _walk(ss):
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
         _runs_norms(ss, t, inputs)
+    share.mirror(ss)     # this fragment may rerun alone: the address bar follows t
 
 
 def _saliency_caption(ss, saliency, inputs, targets, t):
