@@ -27,7 +27,7 @@ def history(trainer):
 
 
 def title(fig):
-    return fig.layout.title.text
+    return fig.layout.title.text + " " + (fig.layout.title.subtitle.text or "")
 
 
 def assert_log_y(fig):

@@ -117,7 +117,7 @@ def test_horizon_bars_stack_the_pieces_by_distance(trainer):
     scale = [c for _, c in key.marker.colorscale]
     assert scale == colours and key.marker.showscale and list(key.x) == [None]
     assert rgb(scale[0]) < rgb(scale[3]) < rgb(scale[-1])
-    assert style.num(h) in fig.layout.title.text
+    assert style.num(h) in full_title(fig)
 
 
 def test_distance_profile_one_run_and_several(trainer):
@@ -145,7 +145,7 @@ def test_horizon_over_training_uses_the_sparse_column(trainer):
     np.testing.assert_array_equal(fig.data[0].x, measured["iteration"] + 1)
     np.testing.assert_allclose(fig.data[0].y, measured["horizon"])
     assert fig.data[0].line.dash != fig.data[1].line.dash
-    assert "horizon" in fig.layout.title.text
+    assert "horizon" in full_title(fig)
 
 
 # -- the truncation ghost ----------------------------------------------------------------
@@ -163,7 +163,7 @@ def test_ghost_chart(trainer):
     np.testing.assert_allclose(np.asarray(full.y, dtype=float)[shown], want[shown])
     assert (want[~shown] < floor).all()
     np.testing.assert_allclose(trained.y, dh)
-    assert style.share_text(b.share) in fig.layout.title.text
+    assert style.share_text(b.share) in full_title(fig)
     cuts = [s.x0 for s in fig.layout.shapes if s.type == "line"]
     assert cuts == [-0.5, -tr.T - 0.5, -2 * tr.T - 0.5]
     assert fig.layout.xaxis.range[1] == tr.T - 0.5
@@ -198,3 +198,8 @@ def test_builders_accept_a_history_without_horizon_values():
     frame = pd.DataFrame({"iteration": [0, 1], "horizon": [np.nan, np.nan]})
     fig = charts.runs_history_chart({"run": frame}, "horizon")
     assert len(fig.data[0].x) == 0
+
+
+def full_title(fig):
+    """The title and its subtitle (style.layout puts a chart's note there)."""
+    return fig.layout.title.text + " " + (fig.layout.title.subtitle.text or "")

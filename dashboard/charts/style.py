@@ -84,7 +84,7 @@ def template(size=FONT):
     return {"layout": dict(
         font=dict(family='"Source Sans", "Source Sans Pro", sans-serif', color="#31333f",
                   size=size),
-        title=dict(font=dict(size=size + 2)),
+        title=dict(font=dict(size=size + 2), subtitle=dict(font=dict(size=size))),
         legend=dict(font=dict(size=size)),
         annotationdefaults=dict(font=dict(size=size)),
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
@@ -127,11 +127,24 @@ def plural(n, word, many=None):
     return f"{shown} {word if round(n) == 1 else many or word + 's'}"
 
 
+def split_title(title):
+    """(title, subtitle or None): a title's trailing "<br><sup>…</sup>" or
+    " <sup>(…)</sup>" note becomes plotly's subtitle, drawn at the template's label size
+    (as <sup> it shrank to 11 px)."""
+    for start, end in (("<br><sup>", "</sup>"), (" <sup>(", ")</sup>")):
+        if title.endswith(end) and start in title:
+            head, _, tail = title.rpartition(start)
+            return head, tail[: -len(end)]
+    return title, None
+
+
 def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
     """A layout dict: title with code name and math, labelled axes, zoom kept across
     updates (``uirevision``)."""
+    title, subtitle = split_title(title)
     base = dict(
-        title=dict(text=title, x=0.0, xanchor="left"),
+        title=dict(text=title, x=0.0, xanchor="left",
+                   **({"subtitle": dict(text=subtitle)} if subtitle else {})),
         xaxis=dict(title=dict(text=xaxis_title)),
         yaxis=dict(title=dict(text=yaxis_title)),
         uirevision=uirevision, height=height,
@@ -143,6 +156,8 @@ def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
             base[key] = {**base[key], **value}
         else:
             base[key] = value
+    if subtitle:                        # room for the second line above the plot
+        base["margin"] = {**base["margin"], "t": max(base["margin"].get("t", 55), 85)}
     return base
 
 

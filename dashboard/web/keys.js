@@ -27,9 +27,14 @@ function onKey(event) {
 
 export default function ({ parentElement, setTriggerValue }) {
   const mount = window.__bpttKeys || (window.__bpttKeys = { count: 0 });
-  mount.root = parentElement;
+  let root = parentElement.querySelector("div.bptt-keys");
+  if (!root) {                   // a marker the listener checks is still on the page
+    root = document.createElement("div");
+    root.className = "bptt-keys";
+    parentElement.appendChild(root);
+  }
+  mount.root = root;
   mount.send = setTriggerValue;
-  parentElement.dataset.bpttKeys = "on";
   if (!window.__bpttKeysListening) {
     document.addEventListener("keydown", onKey);
     window.__bpttKeysListening = true;
