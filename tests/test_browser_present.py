@@ -4,15 +4,20 @@ Copy link box following t. Screenshots go to tests/screenshots/."""
 import re
 
 import pytest
-from test_browser import (  # noqa: F401  (server: a fixture)
+from test_browser import (  # noqa: F401  (pytestmark: the same marks)
     ARGS,
     CHROMIUM,
     SHOTS,
     assert_no_exception,
     pytestmark,
-    server,
     settle,
 )
+
+
+@pytest.fixture(scope="module")
+def url(_server):
+    """The address of `streamlit run dashboard` (test_browser's server fixture)."""
+    return _server
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +53,10 @@ def press(page, key):
     settle(page)
 
 
-def test_console_has_no_errors_and_no_colour_warnings(browser, server):
+def test_console_has_no_errors_and_no_colour_warnings(browser, url):
     """Every view after a Step: no console error, and none of the 'Invalid color
     specifier' warnings plotly.js gave for the horizon bars (hundreds per render)."""
-    page = open_page(browser, server)
+    page = open_page(browser, url)
     page.get_by_role("button", name="Step", exact=True).click()
     settle(page)
     tabs = page.get_by_role("tab")
@@ -67,8 +72,8 @@ def test_console_has_no_errors_and_no_colour_warnings(browser, server):
     page.close()
 
 
-def test_presentation_keys_step_move_t_run_pause_and_leave(browser, server):
-    page = open_page(browser, server + "/?present=1")
+def test_presentation_keys_step_move_t_run_pause_and_leave(browser, url):
+    page = open_page(browser, url + "/?present=1")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "20_presentation_mode.png"))
     assert not page.locator('section[data-testid="stSidebar"]').is_visible()
@@ -98,10 +103,10 @@ def test_presentation_keys_step_move_t_run_pause_and_leave(browser, server):
     page.close()
 
 
-def test_copy_link_follows_t(browser, server):
+def test_copy_link_follows_t(browser, url):
     """Moving t reruns only the explorer's walk; the Copy link box still shows the new
     t (it used to keep the old one until the tab changed)."""
-    page = open_page(browser, server)
+    page = open_page(browser, url)
     page.get_by_role("tab", name="Timestep explorer").click()
     settle(page)
     thumb = page.locator(".st-key-timestep input[type='range']")
