@@ -220,3 +220,13 @@ def test_typed_arrays_never_carry_colours(figures):
         for trace in json.loads(plotly.io.to_json(fig))["data"]:
             colour = (trace.get("marker") or {}).get("color")
             assert not (isinstance(colour, dict) and "bdata" in colour), name
+
+
+def test_guide_notes_sit_on_their_line_on_log_axes(figures):
+    """A note on a log axis is placed at log10 of its value (plotly's rule for
+    annotations, not for shapes): the note of the line at 1 used to sit at 10."""
+    for name in ("lag", "singular_values", "reach", "grad_norms"):
+        fig = figures[name]
+        shape, note = fig.layout.shapes[0], fig.layout.annotations[0]
+        assert fig.layout.yaxis.type == "log"
+        assert note.y == pytest.approx(math.log10(shape.y0)), name

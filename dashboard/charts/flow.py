@@ -69,7 +69,7 @@ def reach_by_lag_chart(ratios, uirevision="reach_by_lag"):
     trace = go.Scatter(x=np.arange(len(ratios)), y=style.positive(ratios),
                        mode="lines+markers", name="median ratio",
                        line=dict(color=style.DH, width=2.5))
-    shape, note = style.hline(1.0, "1: nothing lost")
+    shape, note = style.hline(1.0, "1: nothing lost", log=True)
     return go.Figure([trace], layout=style.layout(
         "reach_by_lag — gradient reaching back k steps: median<sub>t</sub> "
         "‖∂L<sub>t</sub>/∂h<sub>t−k</sub>‖ / ‖∂L<sub>t</sub>/∂h<sub>t</sub>‖",
@@ -104,7 +104,7 @@ def singular_value_chart(singular_values, uirevision="singular_values", name="Wh
     trace = go.Bar(x=np.arange(1, len(sv) + 1), y=style.positive(sv), name="σ_i",
                    marker=dict(color=style.SIGMA_MAX, line=dict(width=0)),
                    hovertemplate="σ_%{x} = %{y:" + style.HOVER + "}<extra></extra>")
-    shape, note = style.hline(1.0, "1")
+    shape, note = style.hline(1.0, "1", log=True)
     return go.Figure([trace], layout=style.layout(
         f"{name} singular values — σ<sub>1</sub> = σ<sub>max</sub> ≥ σ<sub>2</sub> ≥ …",
         "index i (largest first)", "σ_i (log scale)", uirevision, height=360,

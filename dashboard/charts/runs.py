@@ -70,7 +70,7 @@ def runs_history_chart(histories, column, threshold=None, uirevision=None):
             values.append(y2)
     shapes, notes = [], []
     if threshold is not None:
-        shape, note = style.hline(threshold, f"clip threshold {threshold:g}")
+        shape, note = style.hline(threshold, f"clip threshold {threshold:g}", log=log)
         shapes, notes = [shape], [note]
     extra_layout = {}
     if log:

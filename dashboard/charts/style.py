@@ -161,13 +161,16 @@ def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
     return base
 
 
-def hline(y, text=None, colour=GUIDE, dash="dash", yref="y"):
-    """A horizontal guide across the whole plot (a layout shape: cheaper than add_hline)."""
+def hline(y, text=None, colour=GUIDE, dash="dash", yref="y", log=False):
+    """A horizontal guide across the whole plot (a layout shape: cheaper than add_hline).
+    ``log``: the axis is a log axis, where a note's y is log10 of the value (a shape's
+    is the value itself): the note at 1 sat at 10."""
     shape = dict(type="line", xref="paper", x0=0, x1=1, yref=yref, y0=y, y1=y,
                  line=dict(color=colour, width=1.5, dash=dash))
     note = None
     if text:
-        note = dict(xref="paper", x=1.0, xanchor="right", yref=yref, y=y, yanchor="bottom",
+        note = dict(xref="paper", x=1.0, xanchor="right", yref=yref,
+                    y=float(np.log10(y)) if log else y, yanchor="bottom",
                     text=text, showarrow=False, font=dict(color=colour))
     return shape, note
 

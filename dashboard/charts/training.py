@@ -55,7 +55,7 @@ def grad_norm_chart(history, threshold, clip, uirevision="grad_norms"):
     shapes, notes = [], []
     if clip != "none":
         what = "each entry" if clip == "value" else "global norm"
-        shape, note = style.hline(threshold, f"threshold {threshold:g} ({what})")
+        shape, note = style.hline(threshold, f"threshold {threshold:g} ({what})", log=True)
         shapes, notes = [shape], [note]
     return go.Figure(traces, layout=style.layout(
         "grad norms — ‖∂L/∂W‖<sub>2</sub> per parameter<br><sup>solid: before "
@@ -126,7 +126,7 @@ def reach_chart(history, uirevision="reach"):
                    name="‖dh<sub>0</sub>‖ / ‖dh<sub>T−1</sub>‖",
                    line=dict(color=style.DY, width=1.5, dash="dot")),
     ]
-    shape, note = style.hline(1.0, "1: arrives undiminished")
+    shape, note = style.hline(1.0, "1: arrives undiminished", log=True)
     return go.Figure(traces, layout=style.layout(
         "reach — share of ∂L<sub>T−1</sub>/∂h that survives T−1 steps back",
         "iteration", "ratio (log scale)", uirevision, height=300,
