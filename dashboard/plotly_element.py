@@ -152,7 +152,7 @@ function fitTitle(fig, width) {
     const sub = title.subtitle.font?.size ?? look.title?.subtitle?.font?.size ?? 14;
     const [subText] = wrapped(title.subtitle.text, sub, width - 10);
     title.subtitle.text = subText;
-    top += subText.split("<br>").length * sub * 1.3;
+    top += subText.split("<br>").length * sub * 1.3 + sub;
   }
   const legendSize = layout.legend?.font?.size ?? look.legend?.font?.size ?? 14;
   top += legendRows(fig, width, legendSize) * legendSize * 1.6 + 6;

@@ -85,3 +85,18 @@ def test_fixed_colour_scale_is_on_in_lessons_and_can_be_turned_off():
     assert "zmin" not in loss_to_state(at)
     at.selectbox(key="preset").set_value("vanishing").run()      # a lesson: on again
     assert at.session_state["fixed_colour"] is True
+
+
+def test_runs_table_after_run_then_pause_says_paused_not_none():
+    import time
+    at = start({"lesson": "clipping"})
+    show(at, "Training")
+    at.button(key="run").click().run()
+    time.sleep(1.0)
+    at.run()                                    # a live refresh
+    at.button(key="pause").click().run()
+    table = at.dataframe[0].value
+    assert list(table["iterations/s"]) == ["paused"] * len(table)
+    assert table["iteration"].tolist() == [tr.iteration for tr in sess(at).runs.values()]
+    text = table.astype(str).to_string()
+    assert "None" not in text and "e+" not in text       # one notation: 214, 3e-8

@@ -5,6 +5,7 @@ import streamlit as st
 import engine
 from dashboard import charts, session
 from dashboard.charts import style
+from dashboard.charts.style import num
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
 from dashboard.views.common import look_for, no_window, plot, rev
@@ -85,7 +86,7 @@ def _samples(ss):
     samples = session.latest_samples(ss, get(ss).focus, temperature)
     for i, (iteration, temp, text) in enumerate(samples):
         label = "latest" if i == 0 else "earlier"
-        st.caption(f"{label} · iteration {iteration} · temperature {temp:g}")
+        st.caption(f"{label} · iteration {iteration:,} · temperature {temp:g}")
         st.code(text, language=None, wrap_lines=True)
         if i == 0:
             attribution.sample_section(ss)
@@ -119,9 +120,9 @@ def _render_runs(ss):
     look_for(ss, VIEW)
     number = st.column_config.NumberColumn
     st.dataframe(runs_table(ss), hide_index=True, width="stretch", column_config={
+        "iteration": number(format="localized"),
         "loss": number(format="%.2f"), "smooth loss": number(format="%.2f"),
-        "norm before clip": number(format="%.3e"), "norm after clip": number(format="%.3e"),
-        "σ_max(Whh)": number(format="%.3f"), "reach": number(format="%.2e")})
+        "σ_max(Whh)": number(format="%.3f")})
     st.caption("Every run now, on its last window. Colours and dashes are the runs' own, "
                "the same in every chart; ⛔ marks a run that diverged and stopped.")
     thresholds = {tr.config.threshold for tr in s.runs.values() if tr.config.clip == "norm"}
@@ -138,7 +139,7 @@ def _render_runs(ss):
     for name in s.runs:
         latest = session.latest_samples(ss, name, ss["temperature"])[0]
         st.markdown(f"<span style='color:{colours[name]}'>■</span> **{name}** · iteration "
-                    f"{latest[0]}", unsafe_allow_html=True)
+                    f"{latest[0]:,}", unsafe_allow_html=True)
         st.code(latest[2], language=None, wrap_lines=True)
     attribution.sample_section(ss)
 
@@ -170,10 +171,11 @@ def runs_table(ss):
             "iteration": tr.iteration,
             "loss": None if last is None else last["loss"],
             "smooth loss": tr.smooth_loss,
-            "norm before clip": None if last is None else last["grad_norm_global"],
-            "norm after clip": None if last is None else last["clipped_norm_global"],
+            # as text in the page's one notation ("214", "3e-8"), not "2.141e+2"
+            "norm before clip": num(None if last is None else last["grad_norm_global"]),
+            "norm after clip": num(None if last is None else last["clipped_norm_global"]),
             "σ_max(Whh)": measured["sigma_max"].iloc[-1] if len(measured) else None,
-            "reach": measured["reach"].iloc[-1] if len(measured) else None,
+            "reach": num(measured["reach"].iloc[-1] if len(measured) else None),
             "iterations/s": _rate_text(s, name, rate, len(session.active_runs(ss))),
         })
     return pd.DataFrame(rows)
