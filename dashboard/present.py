@@ -6,6 +6,7 @@ charts' template at ``style.PRESENT_FONT``), the explorer's norms chart is enlar
 keys drive the lesson: space = Step, left / right = move t, r = Run / Pause, Escape =
 leave. The page's part is in ``web/``: the CSS, and the JavaScript that listens for
 the keys (a components.v2 element, like the charts' in plotly_element.py)."""
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -28,6 +29,11 @@ def from_query(query):
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+@functools.cache
+def _css():
+    return (WEB / "present.css").read_text()
+
+
 def toggle(sb):
     sb.toggle("Presentation mode", key="present",
               help="For a room: hides this sidebar and the long texts, enlarges the text "
@@ -40,7 +46,7 @@ def bar(ss):
     sidebar held (the keys do the same)."""
     if not session.presenting(ss):
         return
-    st.html(f"<style>{(WEB / 'present.css').read_text()}</style>")
+    st.html(f"<style>{_css()}</style>")
     _keys(key="present_keys", on_key_change=actions.on_key)
     running = session.get(ss).running
     c = st.columns([1, 1.3, 1.3, 5], vertical_alignment="center")

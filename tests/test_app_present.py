@@ -100,3 +100,18 @@ def test_runs_table_after_run_then_pause_says_paused_not_none():
     assert table["iteration"].tolist() == [tr.iteration for tr in sess(at).runs.values()]
     text = table.astype(str).to_string()
     assert "None" not in text and "e+" not in text       # one notation: 214, 3e-8
+
+
+def test_iterations_are_counted_the_same_way_everywhere():
+    """The header's "iteration 1" and the explorer's "Window of iteration 1" (it said 0),
+    and a comparison's "All runs at iteration N" equal to its table's N (it said N-1)."""
+    at = start()
+    show(at, "Timestep explorer")
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "· iteration **1** ·" in text and "Window of iteration 1 " in text
+    at.selectbox(key="comparison").set_value("clipping").run()
+    show(at, "Gradient flow")
+    n = sess(at).trainer.iteration
+    assert any(f"All runs at iteration {n}," in c.value for c in at.caption)
+    show(at, "Training")
+    assert set(at.dataframe[0].value["iteration"]) == {n}

@@ -81,7 +81,7 @@ def _runs(ss):
     iterations = {s.runs[n].trace.iteration + 1 for n in names}    # as in the runs table
     same = "the same window" if len({s.runs[n].trace.position for n in names}) == 1 \
         else "each run's own window (their seq_length differs)"
-    st.caption(f"All runs at iteration {', '.join(f'{i:,}' for i in sorted(iterations))}, "
+    st.caption(f"All runs at iteration {', '.join(map(str, sorted(iterations)))}, "
                f"on {same}.")
     plot(charts.loss_to_state_grid({n: f["G"] for n, f in flows.items()},
                                    uirevision=rev(ss, "runs_l2s"),

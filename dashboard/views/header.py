@@ -21,7 +21,7 @@ def status(ss):
             f"T = {c.seq_length}, "
             f"{c.optimizer} lr {c.learning_rate:g}, clip {c.clip}"
             + (f" {c.threshold:g}" if c.clip != "none" else "")
-            + f" · iteration **{trainer.iteration:,}** · loss {loss} · smooth loss "
+            + f" · iteration **{trainer.iteration}** · loss {loss} · smooth loss "
             f"{trainer.smooth_loss:.2f}")
     if s.running:
         rate = session.iterations_per_second(ss)

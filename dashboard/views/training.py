@@ -86,7 +86,7 @@ def _samples(ss):
     samples = session.latest_samples(ss, get(ss).focus, temperature)
     for i, (iteration, temp, text) in enumerate(samples):
         label = "latest" if i == 0 else "earlier"
-        st.caption(f"{label} · iteration {iteration:,} · temperature {temp:g}")
+        st.caption(f"{label} · iteration {iteration} · temperature {temp:g}")
         st.code(text, language=None, wrap_lines=True)
         if i == 0:
             attribution.sample_section(ss)
@@ -120,7 +120,6 @@ def _render_runs(ss):
     look_for(ss, VIEW)
     number = st.column_config.NumberColumn
     st.dataframe(runs_table(ss), hide_index=True, width="stretch", column_config={
-        "iteration": number(format="localized"),
         "loss": number(format="%.2f"), "smooth loss": number(format="%.2f"),
         "σ_max(Whh)": number(format="%.3f")})
     st.caption("Every run now, on its last window. Colours and dashes are the runs' own, "
@@ -139,7 +138,7 @@ def _render_runs(ss):
     for name in s.runs:
         latest = session.latest_samples(ss, name, ss["temperature"])[0]
         st.markdown(f"<span style='color:{colours[name]}'>■</span> **{name}** · iteration "
-                    f"{latest[0]:,}", unsafe_allow_html=True)
+                    f"{latest[0]}", unsafe_allow_html=True)
         st.code(latest[2], language=None, wrap_lines=True)
     attribution.sample_section(ss)
 
