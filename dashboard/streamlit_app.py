@@ -45,7 +45,7 @@ def main_views():
 
 def _draw_views():
     present.bar(ss)           # presentation mode only: its keys and buttons
-    left, right = st.columns([12, 2], vertical_alignment="center")
+    left, right = st.columns([9, 2], vertical_alignment="center")   # "Copy link" whole at 1280 px
     with left:
         header.status(ss)
     with right.popover("Copy link", icon=":material/link:",
