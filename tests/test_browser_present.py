@@ -75,7 +75,7 @@ def test_console_has_no_errors_and_no_colour_warnings(browser, url):
 def test_presentation_keys_step_move_t_run_pause_and_leave(browser, url):
     page = open_page(browser, url + "/?present=1")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "20_presentation_mode.png"))
+    page.screenshot(path=str(SHOTS / "21_presentation_mode.png"))
     assert not page.locator('section[data-testid="stSidebar"]').is_visible()
     assert page.get_by_text("Keys: space Step").count() == 1
     before, t = iteration(page), timestep(page)
