@@ -9,15 +9,42 @@ from test_browser import (  # noqa: F401  (pytestmark: the same marks)
     CHROMIUM,
     SHOTS,
     assert_no_exception,
+    free_port,
     pytestmark,
     settle,
 )
 
 
 @pytest.fixture(scope="module")
-def url(_server):
-    """The address of `streamlit run dashboard` (test_browser's server fixture)."""
-    return _server
+def url():
+    """`streamlit run dashboard` on a free port for this module, as in test_browser."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(address + "/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield address
+    proc.terminate()
+    proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
