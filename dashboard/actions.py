@@ -327,3 +327,34 @@ def on_exercise_reveal():
 
 def on_exercise_close():
     session.close_exercise(_ss())
+
+
+def on_run_pause():
+    """Run if paused, Pause if running (presentation mode's one button and key)."""
+    ss = _ss()
+    if get(ss).running:
+        session.stop_running(ss)
+    else:
+        session.start_running(ss)
+    _refresh_sidebar()
+
+
+def on_present_exit():
+    session.set_presenting(_ss(), False)
+    _refresh_sidebar()                  # from the views' fragment: bring the sidebar back
+
+
+# presentation mode's keys (dashboard/keys.js) -> what they do
+KEYS = {"step": on_step, "run": on_run_pause,
+        "left": lambda: session.move_timestep(_ss(), -1),
+        "right": lambda: session.move_timestep(_ss(), 1),
+        "exit": on_present_exit}
+
+
+def on_key():
+    """A key pressed in presentation mode: space Steps, left and right move t, r runs
+    or pauses, Escape leaves presentation mode."""
+    pressed = (_ss().get("present_keys") or {}).get("key")
+    action = KEYS.get(str(pressed).split(":")[0]) if pressed else None
+    if action is not None:
+        action()

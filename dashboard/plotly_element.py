@@ -107,6 +107,68 @@ function drawOneWaiting() {            // one chart per idle period: a click sta
   if (WAITING.size) later(WAITING.values().next().value);
 }
 
+// Plotly does not wrap a title: a long one ran off a half-width chart at 1280 px. Break
+// the title and subtitle at spaces to the chart's width (tags do not count: <sub>,
+// <b>), and give the extra lines room above the plot.
+const CHAR_EM = 0.53;          // Source Sans' mean character width, in em
+
+function wrapped(text, size, width) {
+  if (!text || !width) return [text, 0];
+  const most = Math.max(12, Math.floor(width / (CHAR_EM * size)));
+  const lines = [];
+  for (const part of text.split("<br>")) {
+    let line = "", length = 0;
+    for (const word of part.split(/ (?![^<]*>)/)) {       // not at a space inside a tag
+      const n = word.replace(/<[^>]*>/g, "").length;
+      if (!line) { line = word; length = n; }
+      else if (length + 1 + n > most) { lines.push(line); line = word; length = n; }
+      else { line += " " + word; length += 1 + n; }
+    }
+    lines.push(line);
+  }
+  return [lines.join("<br>"), lines.length - text.split("<br>").length];
+}
+
+// The legend above the plot (style.layout's default): its rows, estimated the same way.
+function legendRows(fig, width, size) {
+  const layout = fig.layout, legend = layout.legend ?? {};
+  const entries = (fig.data ?? []).filter((t) => t.showlegend !== false && t.name);
+  if (layout.showlegend === false || entries.length < 2 || !(legend.y >= 1)
+      || legend.yanchor !== "bottom" || legend.orientation !== "h") return 0;
+  let rows = 1, used = 0;
+  for (const t of entries) {
+    const w = 40 + CHAR_EM * size * t.name.replace(/<[^>]*>/g, "").length;
+    if (used && used + w > width) { rows += 1; used = w; } else used += w;
+  }
+  return rows;
+}
+
+function fitTitle(fig, width) {
+  const layout = fig.layout, look = layout.template?.layout ?? {};
+  const title = layout.title;
+  if (!title || !title.text || !width) return;
+  const size = title.font?.size ?? look.title?.font?.size ?? 16;
+  const [text] = wrapped(title.text, size, width - 10);
+  title.text = text;
+  let top = 8 + size + text.split("<br>").length * size * 1.3;
+  if (title.subtitle?.text) {
+    const sub = title.subtitle.font?.size ?? look.title?.subtitle?.font?.size ?? 14;
+    const [subText] = wrapped(title.subtitle.text, sub, width - 10);
+    title.subtitle.text = subText;
+    top += subText.split("<br>").length * sub * 1.3 + sub;
+  }
+  const legendSize = layout.legend?.font?.size ?? look.legend?.font?.size ?? 14;
+  top += legendRows(fig, width, legendSize) * legendSize * 1.6 + 6;
+  // the title at the top of the chart (plotly centres it in the top margin; anchored
+  // at its top, a title of several lines is placed by its first line's middle: pad it)
+  Object.assign(title, { y: 1, yref: "container", yanchor: "top", pad: { t: 6 + size } });
+  const before = layout.margin?.t ?? 80;
+  if (top > before) {
+    layout.margin = { ...(layout.margin ?? {}), t: top };
+    if (layout.height) layout.height += top - before;
+  }
+}
+
 function draw(div) {
   const want = div.bpttWant;
   WAITING.delete(div);
@@ -120,6 +182,7 @@ function draw(div) {
       return Plotly.relayout(div, { shapes: marked(div.layout.shapes, want.mark) });
     const fig = JSON.parse(want.spec);
     fig.layout.shapes = marked(fig.layout.shapes, want.mark);
+    fitTitle(fig, div.clientWidth);
     return Plotly.react(div, fig.data, fig.layout, want.config)
       .then(() => { div.bpttDrawnSpec = want.spec; });
   }).then(() => {
@@ -260,28 +323,30 @@ def _static_folder():
     return Path(script).resolve().parent / "static" if script else plotly_bundle.STATIC
 
 
-def spec(fig):
-    """The figure as the JSON plotly.js reads, in the app's look (``style.TEMPLATE``
-    instead of Streamlit's chart theme). Figures are not changed once drawn (cached
-    ones are shared), so each one's JSON is made once."""
-    return _json(fig)[0]
+def spec(fig, present=False):
+    """The figure as the JSON plotly.js reads, in the app's look (``style.TEMPLATE``,
+    or ``style.PRESENT_TEMPLATE``'s larger labels in presentation mode, instead of
+    Streamlit's chart theme). Figures are not changed once drawn (cached ones are
+    shared), so each one's JSON is made once per look."""
+    return _json(fig, present)[0]
 
 
-def _json(fig):
-    """(JSON, digest of it) of a figure, made once per figure object."""
-    cached = _specs.get(id(fig))
+def _json(fig, present=False):
+    """(JSON, digest of it) of a figure, made once per figure object and look."""
+    cached = _specs.get((id(fig), present))
     if cached is not None and cached[0]() is fig:
         return cached[1:]
     figure = fig.to_plotly_json()
-    figure["layout"] = {**figure["layout"], "template": style.TEMPLATE}
+    figure["layout"] = {**figure["layout"],
+                        "template": style.PRESENT_TEMPLATE if present else style.TEMPLATE}
     text = plotly.io.json.to_json_plotly(figure)
     digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-    _specs[id(fig)] = (weakref.ref(fig), text, digest)
-    weakref.finalize(fig, _specs.pop, id(fig), None)
+    _specs[(id(fig), present)] = (weakref.ref(fig), text, digest)
+    weakref.finalize(fig, _specs.pop, (id(fig), present), None)
     return text, digest
 
 
-_specs = {}             # id(figure) -> (weak reference to it, its JSON, digest)
+_specs = {}             # (id(figure), presenting) -> (weak reference, its JSON, digest)
 
 
 def plotly_chart(fig, config, key, mark=None):
@@ -308,11 +373,12 @@ def plotly_charts(columns, config, key):
         return
     sent = session.charts_sent(st.session_state)
     before = () if sent is None else sent.get(key, ())
+    present = session.presenting(st.session_state)
     charts, digests = [], []
     for column in columns:
         charts.append([])
         for fig, caption, mark in column:
-            text, digest = _json(fig)
+            text, digest = _json(fig, present)
             known = len(digests) < len(before) and before[len(digests)] == digest
             digests.append(digest)
             charts[-1].append({"spec": None if known else text, "digest": digest,

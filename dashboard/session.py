@@ -52,6 +52,8 @@ WIDGETS = {
     "play_speed": 2, "tour_next": None, "tour_back": None, "tour_leave": None,
     "tour_start": None, "replay_stop": None, "exercise_answer": "", "exercise_check": None,
     "exercise_hint": None, "exercise_reveal": None,
+    "present": False, "fixed_colour": True, "present_step": None, "present_run": None,
+    "present_exit": None, "present_keys": None,
     **{key: None for key in HP_KEY.values()},
 }
 
@@ -147,6 +149,8 @@ def install(ss, runs, label, lesson=CUSTOM, notes=()):
     taught = engine.PRESETS.get(lesson) or engine.COMPARISONS.get(lesson)
     if taught is not None:              # a pace the class can follow
         ss["iters_per_refresh"] = pace_choice(taught.pace)
+    if lesson != CUSTOM:
+        ss["fixed_colour"] = True       # lessons compare colours across views and runs
     _show_focus(ss)
     for level, text in notes:
         flash(ss, level, text)
@@ -419,6 +423,31 @@ def _walk_next(ss):
     s = get(ss)
     t = ss["timestep"] + (-1 if s.walk_direction == "backward" else 1)
     return t if 0 <= t < s.trainer.config.seq_length else None
+
+
+# -- presentation mode and colour -------------------------------------------------------
+def presenting(ss):
+    """Presentation mode: no sidebar, no long texts, larger fonts, one chart enlarged,
+    keys for Step, t and Run/Pause (the toggle in the sidebar, or ?present=1)."""
+    return bool(ss.get("present", False))
+
+
+def set_presenting(ss, on):
+    """Turn presentation mode on or off (call before its toggle is drawn: from a
+    callback, or the first script run of a link with ?present=1)."""
+    ss["present"] = bool(on)
+
+
+def fixed_colour(ss):
+    """Magnitude heatmaps on one fixed log colour scale (style.FIXED_DECADES), the
+    same in every view and run, instead of each from its own smallest to largest."""
+    return bool(ss.get("fixed_colour", True))
+
+
+def move_timestep(ss, delta):
+    """Move the selected timestep ``delta`` steps right (negative: left), within the
+    window."""
+    set_timestep(ss, ss.get("timestep", 0) + delta)
 
 
 # -- messages -------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """Links in the browser: open the session a link describes, keep the address bar in
 step with the session, and offer the link to copy."""
+from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
 
 import engine
-from dashboard import actions, links, models, session
+from dashboard import actions, links, models, present, session
 from dashboard.session import get
 
 CHUNK_SECONDS = 0.25    # training per script run while a link replays: a Stop lands
                         # within about this long (by the engine's estimate)
+
+_link = st.components.v2.component(
+    "bptt_link", js=(Path(__file__).resolve().parent / "web" / "link.js").read_text())
 
 
 def start(ss):
@@ -21,6 +25,9 @@ def start(ss):
         return
     query = st.query_params.to_dict()
     session.init(ss)
+    presenting = present.from_query(query)
+    if presenting is not None:
+        session.set_presenting(ss, presenting)
     if "exercise" in query:
         return _open_exercise(ss, query)
     if not query:
@@ -104,6 +111,8 @@ def mirror(ss):
     params = links.encode(s, ss.get("view"), ss.get("timestep", 0))
     if s.exercise is not None:          # reloading reopens the exercise as set
         params = {"exercise": s.exercise}
+    if session.presenting(ss):
+        params[present.QUERY] = "1"
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
@@ -117,7 +126,11 @@ def link_box(ss):
         st.caption("Links carry the shipped sample texts only: this text was uploaded or "
                    "pasted. Share a checkpoint (Export tab) instead.")
         return
-    st.code(f"{base}?{urlencode(params)}", language=None, wrap_lines=True)
+    if session.presenting(ss):
+        params[present.QUERY] = "1"
+    # the box shows the address bar (kept equal to this link by mirror), so it follows
+    # t when only the explorer's walk reran; while live, this link
+    _link(key="link_box", data={"link": f"{base}?{urlencode(params)}", "live": s.running})
     note = ("Opening it rebuilds this lesson from fresh weights and replays "
             f"{get(ss).trainer.iteration:,} iterations: the same weights, bit for bit.")
     if s.edited:

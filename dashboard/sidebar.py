@@ -2,7 +2,7 @@
 import streamlit as st
 
 import engine
-from dashboard import actions, models, session
+from dashboard import actions, models, present, session
 from dashboard.charts import style
 from dashboard.session import get
 
@@ -35,6 +35,7 @@ def render(ss):
     sb = st.sidebar
     sb.title("BPTT Scope")
     sb.caption("Backpropagation through time in min-char-rnn, live.")
+    present.toggle(sb)
     _train(sb, s)
     sb.divider()
     _lesson(sb)
@@ -106,6 +107,13 @@ def _runs(sb, s):
                    f"Up to {session.MAX_RUNS} runs.")
     c2.button("Remove", key="remove_run", on_click=actions.on_remove,
               disabled=len(names) <= 1, help="Remove the focused run.")
+    sb.toggle("One colour scale for magnitudes", key="fixed_colour",
+              help="On: the log-colour heatmaps (loss_to_state, jacobian_norms, every "
+                   f"run's) share one fixed scale, 1e{style.FIXED_DECADES[0]} (black) to "
+                   f"{style.num(10.0 ** style.FIXED_DECADES[1])}, so the same colour is the "
+                   "same number in every view, run and iteration. Off: each heatmap "
+                   "spans its own smallest to largest value (more detail, but colours "
+                   "cannot be compared). On in every lesson.")
 
 
 def _text(sb):

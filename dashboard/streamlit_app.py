@@ -8,7 +8,7 @@ through ``dashboard.session``.
 """
 import streamlit as st
 
-from dashboard import live, server, session, share, sidebar
+from dashboard import live, present, server, session, share, sidebar
 from dashboard.views import (
     code,
     explorer,
@@ -54,7 +54,8 @@ def main_views():
 
 
 def _draw_views():
-    left, right = st.columns([12, 2], vertical_alignment="center")
+    present.bar(ss)           # presentation mode only: its keys and buttons
+    left, right = st.columns([9, 2], vertical_alignment="center")   # "Copy link" whole at 1280 px
     with left:
         header.status(ss)
     with right.popover("Copy link", icon=":material/link:",

@@ -144,7 +144,7 @@ def test_flow_draws_horizon_and_ghost_for_one_run(at):
     assert len(history.data) == 1 and len(arr(history.data[0].y)) == len(measured)
     ghost = figure(at, "What truncation throws away")
     b = engine.beyond_window(tr, windows=window.GHOST_WINDOWS, params=trace.params)
-    assert style.share_text(b.share) in ghost.layout.title.text
+    assert style.share_text(b.share) in full_title(ghost)
     assert "trace.params" in captions(at)
 
 
@@ -302,3 +302,8 @@ def test_horizon_too_large_for_memory_is_skipped_and_said():
     assert window.horizon(s, "big") is None
     assert "8.0 GB" in window.skipped_note(s, "big", "horizon")
     assert window.saliency(s, "big") is not None            # the others are not affected
+
+
+def full_title(fig):
+    """The title and its subtitle (style.layout puts a chart's note there)."""
+    return fig.layout.title.text + " " + (fig.layout.title.subtitle.text or "")

@@ -30,7 +30,8 @@ def test_lstm_explorer_shows_the_gradient_crossing_the_gap(page, server):
     settle(page, timeout=180_000)
     assert_no_exception(page, "LSTM explorer at t = 22")
     body = page.inner_text("body")
-    assert "iteration 2999" in body and "The cell-state tape" in body
+    # iteration 3000 in the header and its window (counted from 1, like the header)
+    assert "Window of iteration 3000" in body and "The cell-state tape" in body
     # the one-loss chart says how much of the loss at t = 22 reaches h_0
     notes = page.locator(".js-plotly-plot .annotation-text").evaluate_all(
         "els => els.map(e => e.textContent.replaceAll('\\u200b', ''))")

@@ -207,7 +207,10 @@ def test_gradient_check_every_parameter(cell):
     size = np.maximum(table["analytic"].abs(), table["numeric"].abs())
     large = size >= 1e-4
     assert (table.loc[large, "rel_error"] < 1e-6).all(), table[large].nlargest(3, "rel_error")
-    assert ((table["analytic"] - table["numeric"]).abs()[~large] < 1e-10).all()
+    # (every entry drawn moves the loss now that unread Wxh columns are not drawn, so
+    # tiny real gradients meet the round-off floor of engine.gradcheck.roundoff_floor)
+    assert ((table["analytic"] - table["numeric"]).abs()[~large]
+            < table["floor"][~large]).all()
     assert (large.groupby(table["param"]).mean() > 0.6).all()    # mostly real checks
     # the cell is read from the parameter shapes when not given
     inferred = engine.gradient_check(params, inputs, targets, hprev, checks_per_param=3,

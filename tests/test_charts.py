@@ -27,7 +27,7 @@ def history(trainer):
 
 
 def title(fig):
-    return fig.layout.title.text
+    return fig.layout.title.text + " " + (fig.layout.title.subtitle.text or "")
 
 
 def assert_log_y(fig):
@@ -47,7 +47,7 @@ def test_loss_chart(history):
     fig = charts.loss_chart(history)
     assert isinstance(fig, go.Figure)
     assert [type(t) for t in fig.data] == [go.Scatter, go.Scatter]
-    np.testing.assert_array_equal(fig.data[0].x, history["iteration"])
+    np.testing.assert_array_equal(fig.data[0].x, history["iteration"] + 1)  # counted from 1
     np.testing.assert_allclose(fig.data[0].y, history["loss"])
     np.testing.assert_allclose(fig.data[1].y, history["smooth_loss"])
     assert "loss" in title(fig) and fig.layout.xaxis.title.text == "iteration"
@@ -111,7 +111,7 @@ def test_clip_fraction_chart(history):
 def test_spectrum_history_chart_skips_unmeasured_rows(history):
     fig = charts.spectrum_history_chart(history)
     measured = history.dropna(subset=["sigma_max"])
-    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"])
+    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"] + 1)
     np.testing.assert_allclose(fig.data[0].y, measured["sigma_max"])
     np.testing.assert_allclose(fig.data[1].y, measured["spectral_radius"])
     assert fig.layout.shapes[0].y0 == 1.0           # the line at 1
@@ -122,7 +122,7 @@ def test_reach_chart(history):
     fig = charts.reach_chart(history)
     assert_log_y(fig)
     measured = history.dropna(subset=["reach"])
-    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"])
+    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"] + 1)
     np.testing.assert_allclose(fig.data[0].y, style.positive(measured["reach"]))
     assert fig.layout.shapes[0].y0 == 1.0
 
@@ -133,7 +133,7 @@ def test_long_histories_are_downsampled():
                           "smooth_loss": np.linspace(100, 20, n)})
     fig = charts.loss_chart(frame)
     assert len(fig.data[0].x) <= style.MAX_POINTS
-    assert fig.data[0].x[0] == 0 and fig.data[0].x[-1] == n - 1    # newest kept
+    assert fig.data[0].x[0] == 1 and fig.data[0].x[-1] == n    # newest kept
     assert fig.data[0].mode == "lines"
 
 

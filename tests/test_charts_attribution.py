@@ -43,7 +43,7 @@ def test_ramp_ends_and_middle():
 
 
 @pytest.mark.parametrize("share, text", [(0.0, "none"), (0.5, "50%"), (0.0123, "1.23%"),
-                                         (3e-10, "3e-08 %"), (np.nan, "n/a")])
+                                         (3e-10, "3e-8 %"), (np.nan, "n/a")])
 def test_share_text(share, text):
     assert style.share_text(share) == text
 
@@ -97,12 +97,15 @@ def test_horizon_bars_stack_the_pieces_by_distance(trainer):
     C = engine.whh_piece_norms(tr, tr.params)
     h = engine.gradient_horizon(tr, tr.params)
     fig = charts.horizon_bars_chart(C, trainer.vocab.decode(tr.inputs), h)
-    bar, = fig.data                                   # one trace, a segment per (s, d)
+    bar, key = fig.data                    # one bar trace, a segment per (s, d); the key
     x, y, base = (np.asarray(v, dtype=float) for v in (bar.x, bar.y, bar.base))
     t, d = np.asarray(bar.customdata).T
     assert len(x) == tr.T * (tr.T + 1) // 2
     np.testing.assert_array_equal(t - x, d)
-    np.testing.assert_array_equal(np.asarray(bar.marker.color), d)   # colour = distance
+    colours = charts.attribution.distance_colours(tr.T)
+    assert list(bar.marker.color) == [colours[int(k)] for k in d]     # colour = distance
+    # as plain strings: numbers on a bar's colour scale made plotly.js warn on every bar
+    assert all(isinstance(c, str) for c in bar.marker.color)
     np.testing.assert_allclose(y, C[t.astype(int), x.astype(int)])
     for s in range(tr.T):                             # stacked from d = 0 upwards
         rows = np.flatnonzero(x == s)
@@ -111,9 +114,10 @@ def test_horizon_bars_stack_the_pieces_by_distance(trainer):
         assert base[rows][-1] + y[rows][-1] == pytest.approx(np.nansum(C[:, s]))
     # near distances darker than far ones (sum of the RGB channels) on the colour scale
     rgb = lambda c: sum(map(int, re.findall(r"\d+", c)))
-    scale = [c for _, c in bar.marker.colorscale]
+    scale = [c for _, c in key.marker.colorscale]
+    assert scale == colours and key.marker.showscale and list(key.x) == [None]
     assert rgb(scale[0]) < rgb(scale[3]) < rgb(scale[-1])
-    assert f"{h:.3g}" in fig.layout.title.text
+    assert style.num(h) in full_title(fig)
 
 
 def test_distance_profile_one_run_and_several(trainer):
@@ -138,10 +142,10 @@ def test_horizon_over_training_uses_the_sparse_column(trainer):
     fig = charts.runs_history_chart({"one": h, "two": h}, "horizon")
     measured = h[["iteration", "horizon"]].dropna()
     assert len(fig.data) == 2 and len(measured) < len(h)
-    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"])
+    np.testing.assert_array_equal(fig.data[0].x, measured["iteration"] + 1)
     np.testing.assert_allclose(fig.data[0].y, measured["horizon"])
     assert fig.data[0].line.dash != fig.data[1].line.dash
-    assert "horizon" in fig.layout.title.text
+    assert "horizon" in full_title(fig)
 
 
 # -- the truncation ghost ----------------------------------------------------------------
@@ -159,7 +163,7 @@ def test_ghost_chart(trainer):
     np.testing.assert_allclose(np.asarray(full.y, dtype=float)[shown], want[shown])
     assert (want[~shown] < floor).all()
     np.testing.assert_allclose(trained.y, dh)
-    assert style.share_text(b.share) in fig.layout.title.text
+    assert style.share_text(b.share) in full_title(fig)
     cuts = [s.x0 for s in fig.layout.shapes if s.type == "line"]
     assert cuts == [-0.5, -tr.T - 0.5, -2 * tr.T - 0.5]
     assert fig.layout.xaxis.range[1] == tr.T - 0.5
@@ -194,3 +198,8 @@ def test_builders_accept_a_history_without_horizon_values():
     frame = pd.DataFrame({"iteration": [0, 1], "horizon": [np.nan, np.nan]})
     fig = charts.runs_history_chart({"run": frame}, "horizon")
     assert len(fig.data[0].x) == 0
+
+
+def full_title(fig):
+    """The title and its subtitle (style.layout puts a chart's note there)."""
+    return fig.layout.title.text + " " + (fig.layout.title.subtitle.text or "")

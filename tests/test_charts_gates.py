@@ -59,7 +59,7 @@ def test_loss_paths_chart(run):
     lo, hi = fig.layout.yaxis.range
     assert hi - lo >= gates.MIN_DECADES and fig.layout.yaxis2.matches == "y"
     texts = [a.text for a in fig.layout.annotations]
-    assert f"{G[t, 0] / G[t, t]:.2g} ×" in texts[0]
+    assert f"{style.num(G[t, 0] / G[t, t], 2)} ×" in texts[0]
     assert texts[1] == f"the most from the loss at u = {t + int(np.nanargmax(G[t:, t]))}"
 
 

@@ -197,3 +197,35 @@ def test_clipped_entries_are_checked_before_clipping(case):
         assert abs(numeric - trace.clipped[name][i]) > 1e-3
         checked += 1
     assert checked >= 1
+
+
+def test_gradient_check_samples_only_wxh_columns_the_window_reads():
+    """On a large vocabulary (prose.txt: most characters absent from a 25-character
+    window) every sampled Wxh entry is in the column of a character the window reads,
+    so the check is not spent on 0 = 0; those columns are exactly the ones whose
+    numeric gradient, by the reference forward pass, can differ from zero."""
+    text = (ROOT / "sample_texts" / "prose.txt").read_text(encoding="utf-8")
+    chars, char_to_ix, _ = ref.build_vocab(text)
+    V = len(chars)
+    params = big_params(V, seed=4)
+    inputs = [char_to_ix[c] for c in text[:T]]
+    targets = [char_to_ix[c] for c in text[1:T + 1]]
+    hprev = np.zeros((H, 1))
+    assert len(set(inputs)) < V / 2              # most columns of Wxh are unused here
+    df = engine.gradient_check(params, inputs, targets, hprev, checks_per_param=40,
+                               eps=5e-5, seed=1)
+    wxh = df[df["param"] == "Wxh"]
+    assert len(wxh) == 40 and wxh["ok"].all()
+    assert {int(i[1]) for i in wxh["index"]} <= set(inputs)
+    assert (wxh["analytic"] != 0).mean() > 0.9   # real gradients, not 0 = 0
+    # independently: an unused column does not move the reference loss at all, a used
+    # one does (central differences through tests/reference.py's forward pass)
+    unused = next(j for j in range(V) if j not in inputs)
+    for column, moves in ((unused, False), (inputs[0], True)):
+        shifted = lambda sign, column=column: {**params, "Wxh": params["Wxh"] + sign * 1e-3 * (
+            np.arange(V) == column)[None, :]}
+        plus = loss_of(inputs, targets, hprev, shifted(1))[0]
+        minus = loss_of(inputs, targets, hprev, shifted(-1))[0]
+        assert (plus != minus) == moves
+    # the other parameters are sampled over all their entries
+    assert len(engine.gradcheck.live_entries("Why", (V, H), inputs)) == V * H

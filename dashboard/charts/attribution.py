@@ -32,15 +32,21 @@ def horizon_bars_chart(pieces, chars, horizon, uirevision="horizon_bars"):
     first = np.searchsorted(s, s)                     # index of each bar's first segment
     base = total - y - (total[first] - y[first])
     scale = [[k / max(T - 1, 1), colours[k]] for k in range(T)]
+    # Each segment gets its colour as a string, and the colour bar comes from an empty
+    # trace: numbers with a colour scale on the bars themselves made plotly.js warn
+    # "Invalid color specifier" in the console for every bar on every render.
     traces = [go.Bar(
         x=s, y=y, base=base, customdata=np.stack([t, d], axis=1), showlegend=False,
-        marker=dict(color=d, colorscale=scale, cmin=0, cmax=max(T - 1, 1),
-                    line=dict(width=0),
-                    colorbar=dict(title=dict(text="distance d<br>= t − s"), thickness=12)),
+        marker=dict(color=[colours[k] for k in d], line=dict(width=0)),
         hovertemplate="step s=%{x}, from the loss at t=%{customdata[0]} "
-                      "(d = %{customdata[1]})<br>‖piece‖<sub>F</sub> = %{y:.3g}"
-                      "<extra></extra>")]
-    shown = "n/a" if horizon is None or not np.isfinite(horizon) else f"{horizon:.3g}"
+                      "(d = %{customdata[1]})<br>‖piece‖<sub>F</sub> = %{y:"
+                      + style.HOVER + "}<extra></extra>"),
+        go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                   marker=dict(color=[0, max(T - 1, 1)], colorscale=scale, cmin=0,
+                               cmax=max(T - 1, 1), showscale=True,
+                               colorbar=dict(title=dict(text="distance d<br>= t − s"),
+                                             thickness=12)))]
+    shown = "n/a" if horizon is None or not np.isfinite(horizon) else style.num(horizon)
     return go.Figure(traces, layout=style.layout(
         "dWhh by step and distance — which loss sent the Whh gradient at step s"
         "<br><sup>segment: ‖(∂L<sub>t</sub>/∂hraw<sub>s</sub>) h<sub>s−1</sub><sup>T</sup>‖"
@@ -69,17 +75,17 @@ def distance_profile_chart(profiles, horizons, uirevision="distance_profile"):
         known = h is not None and np.isfinite(h)
         traces.append(go.Scatter(
             x=np.arange(len(y)), y=y, mode="lines+markers",
-            name=f"{name} (horizon {h:.2g})" if known else name,
+            name=f"{name} (horizon {style.num(h, 2)})" if known else name,
             line=dict(color=colours[name], width=2.5, dash=dashes[name] if several else None),
             marker=dict(size=5), showlegend=several,
-            hovertemplate=f"{name}: d=%{{x}}, ‖slice‖ = %{{y:.3g}}<extra></extra>"))
+            hovertemplate=f"{name}: d=%{{x}}, ‖slice‖ = %{{y:{style.HOVER}}}<extra></extra>"))
         if known:
             shapes.append(dict(type="line", xref="x", x0=h, x1=h, yref="paper", y0=0, y1=1,
                                line=dict(color=colours[name], width=1.5, dash="dot")))
             if not several:           # several runs: the legend carries the numbers
                 notes.append(dict(xref="x", x=h, yref="paper", y=1.0, xanchor="left",
-                                  showarrow=False, text=f" horizon {h:.2g}",
-                                  font=dict(size=11, color=colours[name])))
+                                  showarrow=False, text=f" horizon {style.num(h, 2)}",
+                                  font=dict(color=colours[name])))
     return go.Figure(traces, layout=style.layout(
         "whh_gradient_by_distance — ‖slice<sub>d</sub>‖<sub>F</sub>"
         "<br><sup>the part of dWhh that comes from losses d steps after the step it "
@@ -109,11 +115,12 @@ def ghost_chart(dh_norms, beyond_norms, window_norms, share, windows, uirevision
                    name="full BPTT, no cut (counterfactual)",
                    line=dict(color=style.GHOST, width=2, dash="dash"),
                    marker=dict(size=4, color=style.GHOST),
-                   hovertemplate="s=%{x}: ‖∂L/∂h_s‖ = %{y:.3g} (full BPTT)<extra></extra>"),
+                   hovertemplate="s=%{x}: ‖∂L/∂h_s‖ = %{y:" + style.HOVER
+                   + "} (full BPTT)<extra></extra>"),
         go.Scatter(x=np.arange(T), y=keep(dh), mode="lines+markers",
                    name="‖dh<sub>t</sub>‖ as trained (truncated)",
                    line=dict(color=style.DH, width=2.5), marker=dict(size=5),
-                   hovertemplate="t=%{x}: ‖dh_t‖ = %{y:.3g}<extra></extra>"),
+                   hovertemplate="t=%{x}: ‖dh_t‖ = %{y:" + style.HOVER + "}<extra></extra>"),
     ]
     shapes = [dict(type="rect", xref="x", x0=-n - 0.5, x1=-0.5, yref="paper", y0=0, y1=1,
                    fillcolor="rgba(0,0,0,0.05)", line=dict(width=0), layer="below")]
@@ -124,7 +131,7 @@ def ghost_chart(dh_norms, beyond_norms, window_norms, share, windows, uirevision
                            line=dict(color=style.GUIDE, width=1.5 if k == 0 else 1,
                                      dash="dash" if k == 0 else "dot")))
         notes.append(dict(xref="x", x=x, yref="paper", y=1.0, yanchor="bottom",
-                          showarrow=False, font=dict(size=11, color=style.GUIDE),
+                          showarrow=False, font=dict(color=style.GUIDE),
                           text="cut: dhprev dropped" if k == 0
                           else f"{k} window{'s' if k > 1 else ''} back"))
     # start a little before the oldest value worth drawing: older ones are off the chart

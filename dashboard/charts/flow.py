@@ -17,41 +17,50 @@ def _log10(matrix):
 def _decade_colorbar(z, title):
     finite = z[np.isfinite(z)]
     lo, hi = (int(np.floor(finite.min())), int(np.ceil(finite.max()))) if finite.size else (0, 1)
-    step = max(1, (hi - lo) // 8)
-    ticks = list(range(lo, hi + 1, step))
+    step = style._nice_step(max(hi - lo, 1) / 8)
+    ticks = [k for k in range(lo, hi + 1) if k % step == 0]
     return dict(title=dict(text=title), thickness=12, tickvals=ticks,
-                ticktext=[f"1e{k}" for k in ticks])
+                ticktext=[style.decade(k) for k in ticks])
 
 
-def _matrix_heatmap(matrix, title, value_name, hover, uirevision, xaxis_title, yaxis_title):
+def _matrix_heatmap(matrix, title, value_name, hover, uirevision, xaxis_title, yaxis_title,
+                    decades=None):
     z = _log10(matrix)
     T = z.shape[0]
+    scale = {} if decades is None else dict(zmin=decades[0], zmax=decades[1])
     trace = go.Heatmap(
-        z=z, x=np.arange(T), y=np.arange(T), colorscale=style.MAGNITUDE,
-        customdata=np.asarray(matrix, dtype=float), colorbar=_decade_colorbar(z, value_name),
+        z=z, x=np.arange(T), y=np.arange(T), colorscale=style.MAGNITUDE, **scale,
+        customdata=np.asarray(matrix, dtype=float),
+        colorbar=_decade_colorbar(z if decades is None else np.array(decades), value_name),
         hovertemplate=hover + "<extra></extra>", hoverongaps=False)
     return go.Figure([trace], layout=style.layout(
         title, xaxis_title, yaxis_title, uirevision, height=420,
-        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"),
-        xaxis=dict(constrain="domain"), plot_bgcolor="#f0f0f0"))
+        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain",
+                   **style.count_axis(T)),
+        xaxis=dict(constrain="domain", **style.count_axis(T)), plot_bgcolor="#f0f0f0"))
 
 
-def loss_to_state_heatmap(G, uirevision="loss_to_state"):
-    """G[t, s] = ||dL_t/dh_s|| for s <= t on log10 colour (rows t, columns s)."""
+def loss_to_state_heatmap(G, uirevision="loss_to_state", decades=None):
+    """G[t, s] = ||dL_t/dh_s|| for s <= t on log10 colour (rows t, columns s): from the
+    data's own smallest to largest, or over ``decades`` (lo, hi) of log10, e.g.
+    style.FIXED_DECADES, the same for every view and run."""
     return _matrix_heatmap(
         G, "loss_to_state — ‖∂L<sub>t</sub>/∂h<sub>s</sub>‖: how much of step t's loss "
         "reaches h<sub>s</sub>", "‖∂L_t/∂h_s‖",
-        "loss at t=%{y}, state s=%{x}<br>‖∂L_t/∂h_s‖ = %{customdata:.3g}", uirevision,
-        "s: timestep of the hidden state h_s", "t: timestep of the loss L_t")
+        "loss at t=%{y}, state s=%{x}<br>‖∂L_t/∂h_s‖ = %{customdata:" + style.HOVER + "}",
+        uirevision,
+        "s: timestep of the hidden state h_s", "t: timestep of the loss L_t", decades)
 
 
-def jacobian_heatmap(J, uirevision="jacobian_norms"):
-    """J[t, s] = ||dh_t/dh_s||_2 for s <= t on log10 colour."""
+def jacobian_heatmap(J, uirevision="jacobian_norms", decades=None):
+    """J[t, s] = ||dh_t/dh_s||_2 for s <= t on log10 colour (``decades`` as in
+    loss_to_state_heatmap)."""
     return _matrix_heatmap(
         J, "jacobian_norms — ‖∂h<sub>t</sub>/∂h<sub>s</sub>‖<sub>2</sub> = "
         "‖Π<sub>k=s+1..t</sub> diag(1−h<sub>k</sub>²) Whh‖", "‖∂h_t/∂h_s‖",
-        "t=%{y}, s=%{x}<br>‖∂h_t/∂h_s‖ = %{customdata:.3g}", uirevision,
-        "s: earlier timestep", "t: later timestep")
+        "t=%{y}, s=%{x}<br>‖∂h_t/∂h_s‖ = %{customdata:" + style.HOVER + "}",
+        uirevision,
+        "s: earlier timestep", "t: later timestep", decades)
 
 
 def reach_by_lag_chart(ratios, uirevision="reach_by_lag"):
@@ -60,13 +69,13 @@ def reach_by_lag_chart(ratios, uirevision="reach_by_lag"):
     trace = go.Scatter(x=np.arange(len(ratios)), y=style.positive(ratios),
                        mode="lines+markers", name="median ratio",
                        line=dict(color=style.DH, width=2.5))
-    shape, note = style.hline(1.0, "1: nothing lost")
+    shape, note = style.hline(1.0, "1: nothing lost", log=True)
     return go.Figure([trace], layout=style.layout(
         "reach_by_lag — gradient reaching back k steps: median<sub>t</sub> "
         "‖∂L<sub>t</sub>/∂h<sub>t−k</sub>‖ / ‖∂L<sub>t</sub>/∂h<sub>t</sub>‖",
         "k: steps back in time", "ratio (log scale)", uirevision, height=360,
         yaxis=style.log_axis(ratios, 1.0), shapes=[shape], annotations=[note],
-        showlegend=False))
+        xaxis=style.count_axis(len(ratios)), showlegend=False))
 
 
 def eigenvalue_chart(eigenvalues, uirevision="eigenvalues", name="Whh"):
@@ -94,10 +103,11 @@ def singular_value_chart(singular_values, uirevision="singular_values", name="Wh
     sv = np.asarray(singular_values, dtype=float)
     trace = go.Bar(x=np.arange(1, len(sv) + 1), y=style.positive(sv), name="σ_i",
                    marker=dict(color=style.SIGMA_MAX, line=dict(width=0)),
-                   hovertemplate="σ_%{x} = %{y:.4g}<extra></extra>")
-    shape, note = style.hline(1.0, "1")
+                   hovertemplate="σ_%{x} = %{y:" + style.HOVER + "}<extra></extra>")
+    shape, note = style.hline(1.0, "1", log=True)
     return go.Figure([trace], layout=style.layout(
         f"{name} singular values — σ<sub>1</sub> = σ<sub>max</sub> ≥ σ<sub>2</sub> ≥ …",
         "index i (largest first)", "σ_i (log scale)", uirevision, height=360,
         yaxis=style.log_axis(sv, 1.0), shapes=[shape],
-        annotations=[note], showlegend=False, bargap=0.1))
+        annotations=[note], showlegend=False, bargap=0.1,
+        xaxis=style.count_axis(len(sv) + 1)))

@@ -40,7 +40,8 @@ def cell_tape_chart(table, t, chars, cell, uirevision="cell_tape"):
         traces.append(go.Scatter(x=x, y=style.positive(y), name=label, mode="lines+markers",
                                  line=dict(color=colour, width=2.5, dash=dash),
                                  marker=dict(size=5), legendgroup="tape",
-                                 hovertemplate="t=%{x}: %{y:.3g}<extra>" + column + "</extra>"))
+                                 hovertemplate="t=%{x}: %{y:" + style.HOVER + "}<extra>"
+                                 + column + "</extra>"))
     gate_colour = style.GATE_COLOURS[GATE_OF[cell]]
     for column, label, dash, width in GATE_LINES[cell]:
         traces.append(go.Scatter(x=x, y=np.asarray(table[column], dtype=float), name=label,
@@ -87,18 +88,17 @@ def loss_paths_chart(G, t, chars, C=None, uirevision="loss_paths"):
                 x=x, y=style.positive(y), xaxis=xa, yaxis=ya, name=label,
                 mode="lines+markers", marker=dict(size=6),
                 line=dict(color=colour, width=2.5, dash="solid" if name == "h" else "dash"),
-                hovertemplate=("s" if i == 0 else "u") + "=%{x}: %{y:.3g}<extra></extra>"))
-    axis = style.log_axis(*values)
+                hovertemplate=("s" if i == 0 else "u") + "=%{x}: %{y:" + style.HOVER
+                + "}<extra></extra>"))
     finite = np.concatenate([style.positive(v) for v in values])
     finite = finite[np.isfinite(finite)]
     notes = []
     if finite.size:
         # at least MIN_DECADES tall: a flat line reads as flat, with room for the fall
         # a vanishing gradient would take
-        lo, hi = np.log10(finite.min()), np.log10(finite.max())
-        axis["range"] = [min(lo, hi - MIN_DECADES) - 0.3, hi + 0.3]
-        axis["dtick"] = max(1, int(np.ceil((hi - axis["range"][0]) / 8)))
+        values.append(finite.max() * 10.0 ** -MIN_DECADES)
         notes = _loss_path_notes(G, t)
+    axis = style.log_axis(*values)
     ticks = _char_ticks(chars)
     lay = style.layout(
         f"one loss at a time — left: where the loss at t = {t} goes; right: which losses "
@@ -126,15 +126,16 @@ def _loss_path_notes(G, t):
     notes = []
     if t > 0 and G[t, t] > 0:
         notes.append(dict(xref="x domain", yref="y domain", x=0.02, y=0.04, xanchor="left",
-                          showarrow=False, font=dict(size=12, color=style.DH),
-                          text=f"‖∂L<sub>{t}</sub>/∂h<sub>0</sub>‖ = {G[t, 0] / G[t, t]:.2g} × "
+                          showarrow=False, font=dict(color=style.DH),
+                          text=f"‖∂L<sub>{t}</sub>/∂h<sub>0</sub>‖ = "
+                               f"{style.num(G[t, 0] / G[t, t], 2)} × "
                                f"‖∂L<sub>{t}</sub>/∂h<sub>{t}</sub>‖"))
     column = G[t:, t]
     if T - t > 1 and np.isfinite(column).any():
         u = t + int(np.nanargmax(column))
         notes.append(dict(xref="x2 domain", yref="y2 domain", x=0.02, y=0.04,
                           xanchor="left", showarrow=False,
-                          font=dict(size=12, color=style.DH),
+                          font=dict(color=style.DH),
                           text=f"the most from the loss at u = {u}"))
     return notes
 
@@ -157,7 +158,7 @@ def carrier_units_chart(grad, gate, t, chars, cell, k=3, uirevision="carrier_uni
             x=x, y=style.positive(np.abs(grad[:, j])), name=f"unit {j}: |∂L<sub>{t}</sub>/∂"
             f"{where}<sub>s</sub>|", legendgroup=str(j), mode="lines+markers",
             line=dict(color=colour, width=2.5, dash=d), marker=dict(size=5),
-            hovertemplate=f"unit {j}, s=%{{x}}: %{{y:.3g}}<extra></extra>"))
+            hovertemplate=f"unit {j}, s=%{{x}}: %{{y:{style.HOVER}}}<extra></extra>"))
         traces.append(go.Scatter(
             x=x, y=np.asarray(gate)[: len(grad), j], yaxis="y2", legendgroup=str(j),
             name=f"unit {j}: {name}<sub>s</sub>", mode="lines+markers",

@@ -32,7 +32,7 @@ SPARSE = ("sigma_max", "reach", "horizon")         # measured on the diagnostics
 def _series(history, column):
     rows = history[["iteration", column]].dropna() if column in SPARSE else history
     idx = style.downsample(len(rows))
-    return (rows["iteration"].to_numpy()[idx],
+    return (rows["iteration"].to_numpy()[idx] + 1,        # counted from 1, as on the page
             rows[column].to_numpy(dtype=float)[idx])
 
 
@@ -43,11 +43,12 @@ def runs_history_chart(histories, column, threshold=None, uirevision=None):
     title, ytitle, log = HISTORY[column]
     names = list(histories)
     colours, dashes = style.run_colours(names), style.run_dashes(names)
-    traces, values = [], []
+    traces, values, xs = [], [], [[]]
     for name, history in histories.items():
         if history.empty:
             continue
         x, y = _series(history, column)
+        xs.append(x)
         mode = "lines+markers" if column in SPARSE else style.line_mode(len(x))
         extra = {"loss": "smooth_loss", "grad_norm_global": "clipped_norm_global"}.get(column)
         thin = column == "loss"
@@ -56,7 +57,7 @@ def runs_history_chart(histories, column, threshold=None, uirevision=None):
         traces.append(go.Scatter(x=x, y=style.positive(y) if log else y, name=name,
                                  legendgroup=name, mode=mode, line=line,
                                  opacity=0.45 if thin else 1.0,
-                                 hovertemplate=f"{name}: %{{y:.3g}}<extra></extra>"))
+                                 hovertemplate=f"{name}: %{{y:{style.HOVER}}}<extra></extra>"))
         values.append(y)
         if extra:
             x2, y2 = _series(history, extra)
@@ -65,11 +66,11 @@ def runs_history_chart(histories, column, threshold=None, uirevision=None):
                 x=x2, y=style.positive(y2) if log else y2, name=f"{name} ({extra})",
                 legendgroup=name, showlegend=False, mode=style.line_mode(len(x2)),
                 line=dict(color=colours[name], width=3, dash=dash),
-                hovertemplate=f"{name} {extra}: %{{y:.3g}}<extra></extra>"))
+                hovertemplate=f"{name} {extra}: %{{y:{style.HOVER}}}<extra></extra>"))
             values.append(y2)
     shapes, notes = [], []
     if threshold is not None:
-        shape, note = style.hline(threshold, f"clip threshold {threshold:g}")
+        shape, note = style.hline(threshold, f"clip threshold {threshold:g}", log=log)
         shapes, notes = [shape], [note]
     extra_layout = {}
     if log:
@@ -78,17 +79,21 @@ def runs_history_chart(histories, column, threshold=None, uirevision=None):
         extra_layout["yaxis"] = dict(range=[0, 1.02], tickformat=".0%")
     return go.Figure(traces, layout=style.layout(
         title, "iteration", ytitle, uirevision or f"runs_{column}", height=330,
-        shapes=shapes, annotations=notes, **extra_layout))
+        shapes=shapes, annotations=notes, xaxis=style.iteration_axis(np.concatenate(xs)),
+        **extra_layout))
 
 
-def loss_to_state_grid(Gs, uirevision="runs_loss_to_state"):
+def loss_to_state_grid(Gs, uirevision="runs_loss_to_state", decades=None):
     """``G[t, s] = ||dL_t/dh_s||`` of every run side by side, on ONE log10 colour scale
-    (the same colour is the same number in every panel)."""
+    (the same colour is the same number in every panel): the runs' smallest to largest,
+    or ``decades`` (lo, hi) of log10, fixed across iterations and views."""
     names = list(Gs)
     colours = style.run_colours(names)
     zs = {n: _log10(G) for n, G in Gs.items()}
     finite = np.concatenate([z[np.isfinite(z)] for z in zs.values()])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if decades is not None:
+        lo, hi = decades
     fig = make_subplots(rows=1, cols=len(names), horizontal_spacing=0.04,
                         subplot_titles=[f"<span style='color:{colours[n]}'>■</span> <b>{n}</b>"
                                         for n in names])
@@ -100,16 +105,15 @@ def loss_to_state_grid(Gs, uirevision="runs_loss_to_state"):
             colorbar=_decade_colorbar(np.array([lo, hi]), "‖∂L_t/∂h_s‖"),
             customdata=np.asarray(Gs[name], dtype=float), hoverongaps=False,
             hovertemplate=f"{name}<br>loss at t=%{{y}}, state s=%{{x}}<br>"
-                          "‖∂L_t/∂h_s‖ = %{customdata:.3g}<extra></extra>"), 1, i + 1)
+                          "‖∂L_t/∂h_s‖ = %{customdata:" + style.HOVER
+                          + "}<extra></extra>"), 1, i + 1)
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i + 1 if i else ''}",
                          constrain="domain", row=1, col=i + 1,
                          title_text="t: loss L_t" if i == 0 else None)
         fig.update_xaxes(constrain="domain", title_text="s: state h_s", row=1, col=i + 1)
-    for note in fig.layout.annotations:
-        note.update(font=dict(size=15))
     fig.update_layout(
         title=dict(text="loss_to_state of every run — ‖∂L<sub>t</sub>/∂h<sub>s</sub>‖, "
-                        "one colour scale for all", x=0.0, font=dict(size=14)),
+                        "one colour scale for all", x=0.0),
         height=400, uirevision=uirevision, plot_bgcolor="#f0f0f0",
         margin=dict(l=60, r=20, t=80, b=50))
     return fig

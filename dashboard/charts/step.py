@@ -45,20 +45,21 @@ def dh_parts_figure(trace, t, uirevision):
         handed_back, where = trace.dhprev, "dhprev → discarded by truncation"
     tanh_grad, dhraw = trace.tanh_grad[t], trace.dhraw[t]
     rows = [
-        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={n(from_output):.3g}",
+        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={style.num(n(from_output))}",
          from_output, style.DH_FROM_OUTPUT),
-        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={n(dhnext_t):.3g}",
+        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={style.num(n(dhnext_t))}",
          dhnext_t, style.DHNEXT),
-        (f"= dh<sub>t</sub>  ‖·‖={n(trace.dh[t]):.3g}", trace.dh[t], style.DH),
+        (f"= dh<sub>t</sub>  ‖·‖={style.num(n(trace.dh[t]))}", trace.dh[t], style.DH),
         ("× tanh' = 1 − h<sub>t</sub><sup>2</sup> (the gate, 0 to 1)", tanh_grad,
          style.TANH_GRAD, (0.0, 1.0)),
-        (f"= dhraw<sub>t</sub>  ‖·‖={n(dhraw):.3g}", dhraw, style.DHRAW),
-        (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}  ‖·‖={n(handed_back):.3g}",
+        (f"= dhraw<sub>t</sub>  ‖·‖={style.num(n(dhraw))}", dhraw, style.DHRAW),
+        (f"Whh<sup>T</sup>dhraw<sub>t</sub> = {where}  ‖·‖={style.num(n(handed_back))}",
          handed_back, style.DHNEXT),
     ]
     return stacked_vectors_chart(
-        rows, f"dh at t={t} — ∂L/∂h<sub>t</sub>, split into its two sources, then "
-              "through tanh' and Whh<sup>T</sup>", uirevision=uirevision)
+        rows, f"dh at t={t} — its two sources, then tanh' and Whh<sup>T</sup>"
+              "<br><sup>one y scale for every row but tanh' (0 to 1)</sup>",
+        uirevision=uirevision)
 
 
 def rnn_window_panels(trace):
@@ -72,11 +73,11 @@ def rnn_window_panels(trace):
         ("dhnext", "∂L<sub>t+1:</sub>/∂h<sub>t</sub>, from the future", trace.dhnext, True)]
 
 
-def norms_figure(table, inputs, uirevision, ghost=None):
+def norms_figure(table, inputs, uirevision, ghost=None, height=340):
     """The per-timestep norms chart from engine.timestep_norms' ``table``."""
     norms = {label: table[column].to_numpy() for label, column in NORM_COLUMNS.items()}
     return timestep_norms_chart(norms, 0, inputs, NORM_COLOURS, uirevision=uirevision,
-                                ghost=ghost)
+                                ghost=ghost, height=height)
 
 
 def heatmaps_figure(panels, inputs, uirevision):

@@ -5,24 +5,24 @@ import html
 import numpy as np
 
 from . import style
-from .style import show_char
+from .style import decade, show_char
 
 _CSS = (
     "<style>.bptt-strip{display:flex;flex-wrap:wrap;gap:3px;margin:4px 0 8px 0}"
-    ".bptt-cell{display:flex;flex-direction:column;align-items:center;min-width:30px;"
+    ".bptt-cell{display:flex;flex-direction:column;align-items:center;min-width:36px;"
     "border:1px solid #ccc;border-radius:4px;padding:1px 3px;background:#fafafa}"
     ".bptt-cell.now{border:3px solid #f0b400;background:#fff6d6}"
     ".bptt-cell.later{opacity:0.45;border-style:dashed}"
-    ".bptt-t{font-size:10px;color:#888}"
+    ".bptt-t{font-size:14px;color:#777}"
     ".bptt-in{font-family:monospace;font-size:17px;color:#1f5fa8;font-weight:600;"
     "width:100%;text-align:center;border-radius:3px}"
     ".bptt-out{font-family:monospace;font-size:15px;color:#a50026;"
     "border-top:1px dashed #bbb;width:100%;text-align:center}"
-    ".bptt-loss{font-size:9px;color:#666}"
-    ".bptt-legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px;font-size:12px;"
+    ".bptt-loss{font-size:14px;color:#666}"
+    ".bptt-legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px;font-size:14px;"
     "color:#444;margin:0 0 6px 0}"
     ".bptt-swatch{display:inline-block;min-width:34px;padding:0 3px;text-align:center;"
-    "border:1px solid #ccc;border-radius:3px;font-size:11px}"
+    "border:1px solid #ccc;border-radius:3px;font-size:14px}"
     ".bptt-sample{display:flex;flex-wrap:wrap;gap:2px;font-family:monospace;font-size:15px;"
     "margin:4px 0 6px 0}"
     ".bptt-ch{min-width:13px;text-align:center;border:1px solid transparent;"
@@ -46,7 +46,7 @@ def saliency_legend_html(what):
     d = style.SALIENCY_DECADES
     swatches = "".join(
         f"<span class='bptt-swatch' style='{_shade(1.0 - k / d)}'>"
-        f"{'largest' if k == 0 else f'10<sup>−{k}</sup>'}</span>" for k in range(d + 1))
+        f"{'largest' if k == 0 else decade(-k)}</span>" for k in range(d + 1))
     return (f"<div class='bptt-legend'><span>{what}, relative to the largest:</span>"
             f"{swatches}<span class='bptt-swatch'>weaker</span>"
             "<span>(log scale: each step is 10× weaker)</span></div>")
@@ -72,7 +72,7 @@ def window_strip_html(inputs, targets, t, losses=None, saliency=None):
                 tip += f"; after t={t}: cannot affect the loss at t={t}"
             else:
                 shade = _shade(levels[i])
-                tip += f"; ‖∂L_{t}/∂x_{i}‖ = {saliency[i]:.3g}"
+                tip += f"; ‖∂L_{t}/∂x_{i}‖ = {style.num(saliency[i])}"
         loss = (f"<span class='bptt-loss'>{losses[i]:.2f}</span>"
                 if losses is not None else "")
         cells.append(
@@ -103,7 +103,7 @@ def sample_strip_html(text, saliency, index, seed_length=1):
         shade = ""
         if i < index:
             shade = _shade(levels[i])
-            tip += f"; ‖∂ log p/∂x‖ = {saliency[i]:.3g}"
+            tip += f"; ‖∂ log p/∂x‖ = {style.num(saliency[i])}"
         elif i == index:
             classes.append("chosen")
             tip += " (the chosen character)"

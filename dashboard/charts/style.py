@@ -51,32 +51,104 @@ _INFERNO = ["#000000", "#1b0c41", "#4a0c6b", "#781c6d", "#a52c60", "#cf4446", "#
             "#fb9b06", "#f7d13d", "#fcffa4"]
 MAGNITUDE = [[i / (len(_INFERNO) - 1), c] for i, c in enumerate(_INFERNO)]
 
+# One fixed log10 colour scale for magnitudes (a toggle in the sidebar, on in lessons):
+# the same colour is the same number in every view, run and iteration. 1e-16 and below
+# is black: float64 can no longer add such a gradient to anything of size 1.
+FIXED_DECADES = (-16, 2)
+
 MAX_POINTS = 2000       # longest line we send to the browser
 
-# The look every chart shares (the page's font and text colour, light grid lines, no
-# background of its own), as a plotly template applied when a chart is drawn. Tick
-# labels are never hidden for crossing the chart's edge: checking that measured every
-# label on the page, a third of drawing the window heatmaps (75-88 -> 50-55 ms).
-_AXIS = dict(gridcolor="#e6e9ef", zerolinecolor="#cdd2db", linecolor="#cdd2db",
-             automargin=True, ticklabeloverflow="allow")
-TEMPLATE = {"layout": dict(
-    font=dict(family='"Source Sans", "Source Sans Pro", sans-serif', color="#31333f",
-              size=13),
-    paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-    xaxis=_AXIS, yaxis=_AXIS, hoverlabel=dict(font=dict(size=13)),
-    colorway=["#1f5fa8", "#f28e2b", "#2ca02c", "#8e6bbf", "#9c755f", "#7f7f7f"],
-)}
+# Readable from the back of a room: every label on a chart (ticks, legends, notes,
+# colour bars, hover) is at least FONT px, PRESENT_FONT in presentation mode. Builders
+# leave font sizes to the template (``template``), applied when a chart is drawn, so one
+# figure serves both modes.
+FONT = 14
+PRESENT_FONT = 16
+# One number notation everywhere, on the page and in the charts: plain decimals for
+# everyday sizes, e-notation for very small and very large ones ("3e-8", "2.5e6"), never
+# SI prefixes (20µ) or superscript powers (10⁻⁶). ``num`` writes it in Python; plotly's
+# axes use exponentformat "e" and hover labels HOVER (d3's "~g": the same style).
+HOVER = ".3~g"
+
+
+def template(size=FONT):
+    """The look every chart shares (the page's font and text colour, light grid lines,
+    no background of its own, labels of ``size`` px), as a plotly template. Tick labels
+    are never hidden for crossing the chart's edge: checking that measured every label on
+    the page, a third of drawing the window heatmaps (75-88 -> 50-55 ms). The toolbar
+    (modebar) stands upright at the right edge: lying across the top, it covered the
+    chart's title whenever the pointer was on the chart."""
+    axis = dict(gridcolor="#e6e9ef", zerolinecolor="#cdd2db", linecolor="#cdd2db",
+                automargin=True, ticklabeloverflow="allow", exponentformat="e",
+                tickfont=dict(size=size), title=dict(font=dict(size=size)))
+    return {"layout": dict(
+        font=dict(family='"Source Sans", "Source Sans Pro", sans-serif', color="#31333f",
+                  size=size),
+        title=dict(font=dict(size=size + 2), subtitle=dict(font=dict(size=size))),
+        legend=dict(font=dict(size=size)),
+        annotationdefaults=dict(font=dict(size=size)),
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        xaxis=axis, yaxis=axis, hoverlabel=dict(font=dict(size=size)),
+        modebar=dict(orientation="v", bgcolor="rgba(255,255,255,0.85)"),
+        colorway=["#1f5fa8", "#f28e2b", "#2ca02c", "#8e6bbf", "#9c755f", "#7f7f7f"],
+    ), "data": {"heatmap": [dict(colorbar=dict(exponentformat="e"))],
+                "bar": [dict(marker=dict(colorbar=dict(exponentformat="e")))]}}
+
+
+TEMPLATE = template(FONT)
+PRESENT_TEMPLATE = template(PRESENT_FONT)
+
+
+def num(x, digits=3):
+    """``x`` in the app's one notation: ``digits`` significant digits, plain from 0.001
+    up to 100000 ("0.0107", "101", "11928"), e-notation outside ("3e-8", "1.2e-5",
+    "2.5e6"); "0" for zero, "n/a" for a missing or non-finite value."""
+    if x is None:
+        return "n/a"
+    x = float(x)
+    if not np.isfinite(x):
+        return "n/a" if np.isnan(x) else ("∞" if x > 0 else "−∞")
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e5:
+        if abs(x) >= 10 ** digits:
+            return f"{x:.0f}"
+        return f"{x:.{digits}g}"
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def plural(n, word, many=None):
+    """"1 row", "2 rows", "1,234 iterations": a count with its noun in the right number
+    (``many``: the plural when it is not word + "s")."""
+    shown = f"{n:,.0f}" if isinstance(n, float) else f"{n:,}"
+    return f"{shown} {word if round(n) == 1 else many or word + 's'}"
+
+
+def split_title(title):
+    """(title, subtitle or None): a title's trailing "<br><sup>…</sup>" or
+    " <sup>(…)</sup>" note becomes plotly's subtitle, drawn at the template's label size
+    (as <sup> it shrank to 11 px)."""
+    for start, end in (("<br><sup>", "</sup>"), (" <sup>(", ")</sup>")):
+        if title.endswith(end) and start in title:
+            head, _, tail = title.rpartition(start)
+            return head, tail[: -len(end)]
+    return title, None
 
 
 def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
     """A layout dict: title with code name and math, labelled axes, zoom kept across
     updates (``uirevision``)."""
+    title, subtitle = split_title(title)
     base = dict(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=14)),
+        title=dict(text=title, x=0.0, xanchor="left",
+                   **({"subtitle": dict(text=subtitle)} if subtitle else {})),
         xaxis=dict(title=dict(text=xaxis_title)),
         yaxis=dict(title=dict(text=yaxis_title)),
         uirevision=uirevision, height=height,
-        margin=dict(l=60, r=20, t=50, b=50),
+        margin=dict(l=60, r=30, t=55, b=50),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
     )
     for key, value in extra.items():
@@ -84,17 +156,22 @@ def layout(title, xaxis_title, yaxis_title, uirevision, height=320, **extra):
             base[key] = {**base[key], **value}
         else:
             base[key] = value
+    if subtitle:                        # room for the second line above the plot
+        base["margin"] = {**base["margin"], "t": max(base["margin"].get("t", 55), 85)}
     return base
 
 
-def hline(y, text=None, colour=GUIDE, dash="dash", yref="y"):
-    """A horizontal guide across the whole plot (a layout shape: cheaper than add_hline)."""
+def hline(y, text=None, colour=GUIDE, dash="dash", yref="y", log=False):
+    """A horizontal guide across the whole plot (a layout shape: cheaper than add_hline).
+    ``log``: the axis is a log axis, where a note's y is log10 of the value (a shape's
+    is the value itself): the note at 1 sat at 10."""
     shape = dict(type="line", xref="paper", x0=0, x1=1, yref=yref, y0=y, y1=y,
                  line=dict(color=colour, width=1.5, dash=dash))
     note = None
     if text:
-        note = dict(xref="paper", x=1.0, xanchor="right", yref=yref, y=y, yanchor="bottom",
-                    text=text, showarrow=False, font=dict(size=11, color=colour))
+        note = dict(xref="paper", x=1.0, xanchor="right", yref=yref,
+                    y=float(np.log10(y)) if log else y, yanchor="bottom",
+                    text=text, showarrow=False, font=dict(color=colour))
     return shape, note
 
 
@@ -129,14 +206,55 @@ def positive(values):
 
 
 def log_axis(*series):
-    """A log y axis; one tick per decade when the data spans several (else plotly's
-    own ticks, which label 2 and 5 between decades)."""
+    """A log axis whose every tick is a labelled power of ten ("0.01", "1e-6"), never
+    plotly's in-between digits ("5, 10, 2", where 2 meant 20). The range covers whole
+    decades around the data, at least one, so a flat line reads as flat and always
+    has ticks; a long span labels every k-th decade."""
     values = np.concatenate([positive(np.ravel(s)) for s in series]) if series else []
     finite = np.asarray(values)[np.isfinite(values)] if len(values) else np.array([])
-    axis = dict(type="log", exponentformat="power")
+    axis = dict(type="log")
     if finite.size:
-        decades = np.log10(finite.max() / finite.min())
-        axis["dtick"] = int(np.ceil(decades / 8)) if decades >= 2 else "D2"
+        lo = int(np.floor(np.log10(finite.min()) - 0.02))
+        hi = int(np.ceil(np.log10(finite.max()) + 0.02))
+        hi = max(hi, lo + 1)
+        step = _nice_step((hi - lo) / 8)
+        decades = [k for k in range(lo, hi + 1) if k % step == 0]
+        axis.update(range=[lo, hi], tickmode="array", tickvals=[10.0 ** k for k in decades],
+                    ticktext=[decade(k) for k in decades])
+    return axis
+
+
+def decade(k):
+    """10^k as a tick label, in ``num``'s notation: "1e-4", "0.001", "1", "1e5"."""
+    return num(10.0 ** k)
+
+
+def count_axis(n, most=10):
+    """An axis of whole numbers 0..n-1 (hidden units, timesteps, lags, indices): integer
+    ticks only, about ``most`` of them, never 0.5."""
+    step = _nice_step(max(n - 1, 1) / most)
+    return dict(tick0=0, dtick=step, tickformat="d")
+
+
+def _nice_step(raw):
+    """The smallest of 1, 2, 5, 10, 20, 50, ... at least ``raw`` (an integer >= 1)."""
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if step * m >= raw:
+                return step * m
+        step *= 10
+
+
+def iteration_axis(x):
+    """An axis of iterations: whole numbers (",d": 12,000, not 12k), integer steps even
+    when only a few iterations are drawn."""
+    x = np.asarray(x, dtype=float)
+    axis = dict(tickformat=",d")
+    if x.size and np.isfinite(x).any():
+        span = float(np.nanmax(x) - np.nanmin(x))
+        if span < 10:
+            axis.update(tick0=0, dtick=1)
     return axis
 
 
@@ -217,7 +335,7 @@ def float64_floor(*series):
 
 
 def share_text(share):
-    """A share as a person reads it: '12%', '0.35%', '3e-08 %'; 'none' for 0."""
+    """A share as a person reads it: '12%', '0.35%', '3e-8 %'; 'none' for 0."""
     if share is None or not np.isfinite(share):
         return "n/a"
     if share == 0:
@@ -226,4 +344,4 @@ def share_text(share):
         return f"{share:.0%}"
     if share >= 1e-4:
         return f"{share:.2%}"
-    return f"{share * 100:.0e} %"
+    return f"{num(share * 100, 1)} %"

@@ -7,9 +7,11 @@ PARAMS = tuple(style.PARAM_COLOURS)      # Wxh, Whh, Why, bh, by, global
 
 
 def _rows(history, columns):
-    """Downsampled iteration axis and the given columns, as numpy arrays."""
+    """Downsampled iteration axis and the given columns, as numpy arrays. Iterations
+    are counted from 1, as on the rest of the page: the row of the first iteration is
+    iteration 1 (the history numbers it 0)."""
     idx = style.downsample(len(history))
-    x = history["iteration"].to_numpy()[idx]
+    x = history["iteration"].to_numpy()[idx] + 1
     return x, {c: history[c].to_numpy(dtype=float)[idx] for c in columns}
 
 
@@ -24,7 +26,8 @@ def loss_chart(history, uirevision="loss"):
     ]
     return go.Figure(traces, layout=style.layout(
         "loss — L = Σ<sub>t</sub> −log p<sub>t</sub>[target<sub>t</sub>] per window",
-        "iteration", "loss (nats, summed over the window)", uirevision))
+        "iteration", "loss (nats, summed over the window)", uirevision,
+        xaxis=style.iteration_axis(x)))
 
 
 def grad_norm_chart(history, threshold, clip, uirevision="grad_norms"):
@@ -42,20 +45,23 @@ def grad_norm_chart(history, threshold, clip, uirevision="grad_norms"):
         traces.append(go.Scatter(x=x, y=style.positive(cols[f"grad_norm_{p}"]),
                                  name=name, mode=mode, legendgroup=p,
                                  line=dict(color=colour, width=width),
-                                 hovertemplate=f"{name} before: %{{y:.3g}}<extra></extra>"))
+                                 hovertemplate=f"{name} before: %{{y:{style.HOVER}}}"
+                                               "<extra></extra>"))
         traces.append(go.Scatter(x=x, y=style.positive(cols[f"clipped_norm_{p}"]),
                                  name=name, mode=mode, legendgroup=p, showlegend=False,
                                  line=dict(color=colour, width=width, dash="dot"),
-                                 hovertemplate=f"{name} after: %{{y:.3g}}<extra></extra>"))
+                                 hovertemplate=f"{name} after: %{{y:{style.HOVER}}}"
+                                               "<extra></extra>"))
     shapes, notes = [], []
     if clip != "none":
         what = "each entry" if clip == "value" else "global norm"
-        shape, note = style.hline(threshold, f"threshold {threshold:g} ({what})")
+        shape, note = style.hline(threshold, f"threshold {threshold:g} ({what})", log=True)
         shapes, notes = [shape], [note]
     return go.Figure(traces, layout=style.layout(
         "grad norms — ‖∂L/∂W‖<sub>2</sub> per parameter<br><sup>solid: before "
         "clipping, dotted: after</sup>", "iteration", "L2 norm (log scale)", uirevision,
         height=360, yaxis=style.log_axis(*cols.values()), shapes=shapes, annotations=notes,
+        xaxis=style.iteration_axis(x),
         legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
         margin=dict(t=65)))
 
@@ -68,7 +74,8 @@ def _share_chart(history, column, colour, title, yaxis_title, uirevision, ymax):
                        hovertemplate="%{y:.3%}<extra></extra>")
     return go.Figure([trace], layout=style.layout(
         title, "iteration", yaxis_title, uirevision, height=260, showlegend=False,
-        yaxis=dict(range=[0, ymax(cols[column])], tickformat=".1~%")))
+        yaxis=dict(range=[0, ymax(cols[column])], tickformat=".1~%"),
+        xaxis=style.iteration_axis(x)))
 
 
 def clip_fraction_chart(history, uirevision="clip_fraction"):
@@ -87,7 +94,7 @@ def spectrum_history_chart(history, uirevision="spectrum_history", name="Whh"):
     cols = ["sigma_max", "spectral_radius"]
     rows = history[["iteration", *cols]].dropna()
     idx = style.downsample(len(rows))
-    x = rows["iteration"].to_numpy()[idx]
+    x = rows["iteration"].to_numpy()[idx] + 1
     traces = [
         go.Scatter(x=x, y=rows["sigma_max"].to_numpy()[idx], name=f"σ_max({name})",
                    mode="lines+markers", line=dict(color=style.SIGMA_MAX, width=2)),
@@ -100,7 +107,7 @@ def spectrum_history_chart(history, uirevision="spectrum_history", name="Whh"):
     return go.Figure(traces, layout=style.layout(
         f"{name} spectrum — σ<sub>max</sub>({name}) and ρ({name}) = max |λ|", "iteration",
         "value (1 = neither shrinks nor grows)", uirevision, height=300,
-        shapes=[shape], annotations=[note]))
+        shapes=[shape], annotations=[note], xaxis=style.iteration_axis(x)))
 
 
 def reach_chart(history, uirevision="reach"):
@@ -112,19 +119,19 @@ def reach_chart(history, uirevision="reach"):
     idx = style.downsample(len(measured))
     reach = measured["reach"].to_numpy(dtype=float)[idx]
     traces = [
-        go.Scatter(x=measured["iteration"].to_numpy()[idx], y=style.positive(reach),
+        go.Scatter(x=measured["iteration"].to_numpy()[idx] + 1, y=style.positive(reach),
                    mode="lines+markers", name="reach ‖∂L<sub>T−1</sub>/∂h<sub>0</sub>‖ / "
                    "‖∂L<sub>T−1</sub>/∂h<sub>T−1</sub>‖", line=dict(color=style.DH, width=2)),
         go.Scatter(x=x, y=style.positive(cols["dh_ratio"]), mode=style.line_mode(len(x)),
                    name="‖dh<sub>0</sub>‖ / ‖dh<sub>T−1</sub>‖",
                    line=dict(color=style.DY, width=1.5, dash="dot")),
     ]
-    shape, note = style.hline(1.0, "1: arrives undiminished")
+    shape, note = style.hline(1.0, "1: arrives undiminished", log=True)
     return go.Figure(traces, layout=style.layout(
         "reach — share of ∂L<sub>T−1</sub>/∂h that survives T−1 steps back",
         "iteration", "ratio (log scale)", uirevision, height=300,
         yaxis=style.log_axis(reach, cols["dh_ratio"], 1.0), shapes=[shape],
-        annotations=[note]))
+        annotations=[note], xaxis=style.iteration_axis(x)))
 
 
 def saturation_chart(history, uirevision="saturation"):
@@ -147,7 +154,7 @@ def adagrad_step_chart(table, uirevision="adagrad_step"):
         error_y=dict(type="data", symmetric=False,
                      array=table["max"].to_numpy(dtype=float) - median,
                      arrayminus=median - table["min"].to_numpy(dtype=float)),
-        hovertemplate="%{x}: median %{y:.3g}<extra></extra>")
+        hovertemplate="%{x}: median %{y:" + style.HOVER + "}<extra></extra>")
     return go.Figure([trace], layout=style.layout(
         "Adagrad step size — lr / √(mem + 1e−8) per entry, mem = Σ past g²",
         "parameter (bar: median entry, whisker: smallest to largest)",

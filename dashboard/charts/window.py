@@ -42,7 +42,8 @@ def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
             colorscale=style.BACKWARD_DIVERGING if backward else style.FORWARD_DIVERGING,
             colorbar=dict(title=dict(text=name), thickness=10, x=x0 + width + 0.005,
                           xanchor="left", y=y1, yanchor="top", len=height),
-            hovertemplate="t=%{x}<br>unit %{y}<br>" + name + "=%{z:.3g}<extra></extra>"))
+            hovertemplate="t=%{x}<br>unit %{y}<br>" + name + "=%{z:" + style.HOVER
+                          + "}<extra></extra>"))
         below = i + columns        # the panel under this one labels the shared column
         xaxis = dict(domain=[x0, min(x0 + width - 0.01, 1.0)], anchor=f"y{suffix}",
                      **_char_ticks(chars))
@@ -52,10 +53,10 @@ def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
             xaxis.update(title=dict(text="timestep t (input character)"))
         lay[f"xaxis{suffix}"] = xaxis
         lay[f"yaxis{suffix}"] = dict(domain=[max(y1 - height, 0.0), y1], anchor=f"x{suffix}",
-                                     title=dict(text="hidden unit"))
+                                     title=dict(text="hidden unit"), **style.count_axis(H, 5))
         notes.append(dict(xref="paper", x=x0, xanchor="left", yref="paper", y=y1,
                           yanchor="bottom", yshift=4, showarrow=False, align="left",
-                          text=f"<b>{name}</b> — {math}", font=dict(size=13)))
+                          text=f"<b>{name}</b> — {math}"))
         shapes.append(style.vband(t, xref=f"x{suffix}", yref=f"y{suffix} domain"))
     title = ("window — " + ", ".join(p[0] for p in panels) +
              " at every timestep (columns) and hidden unit (rows)") if len(panels) > 1 \
@@ -67,7 +68,8 @@ def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
     return go.Figure(traces, layout=layout)
 
 
-def timestep_norms_chart(norms, t, chars, colours, uirevision="timestep_norms", ghost=None):
+def timestep_norms_chart(norms, t, chars, colours, uirevision="timestep_norms", ghost=None,
+                         height=340):
     """L2 norm of each backward quantity at every timestep, log y, current t marked.
 
     ``norms`` maps a label to a (T,) array; ``colours`` maps the same labels to colours.
@@ -96,19 +98,20 @@ def timestep_norms_chart(norms, t, chars, colours, uirevision="timestep_norms", 
             x=x, y=y, mode="lines+markers", line=dict(color=style.GHOST, width=2, dash="dash"),
             marker=dict(size=4, color=style.GHOST),
             name=f"beyond the cut (full BPTT; {style.share_text(share)} of dWhh)",
-            hovertemplate="s=%{x}: ‖∂L/∂h_s‖ = %{y:.3g} if not truncated<extra></extra>"))
+            hovertemplate="s=%{x}: ‖∂L/∂h_s‖ = %{y:" + style.HOVER + "} if not "
+                          "truncated<extra></extra>"))
         series.append(y)
         shapes.append(dict(type="line", xref="x", x0=-0.5, x1=-0.5, yref="paper", y0=0,
                            y1=1, line=dict(color=style.GUIDE, width=1.5, dash="dash")))
         notes.append(dict(xref="x", x=-0.5, yref="paper", y=0.0, xanchor="right",
                           yanchor="bottom", showarrow=False, text="cut ",
-                          font=dict(size=11, color=style.GUIDE)))
+                          font=dict(color=style.GUIDE)))
         back = list(range(-5, -len(y) - 1, -5))
         ticks["tickvals"] = back[::-1] + list(ticks["tickvals"])
         ticks["ticktext"] = [str(v) for v in back[::-1]] + list(ticks["ticktext"])
     return go.Figure(traces, layout=style.layout(
         "‖·‖ per timestep — how big the backward signal is at each t",
-        "timestep t (input character)", "L2 norm (log scale)", uirevision, height=340,
+        "timestep t (input character)", "L2 norm (log scale)", uirevision, height=height,
         yaxis=style.log_axis(*series), xaxis=ticks, shapes=shapes, annotations=notes))
 
 
@@ -133,21 +136,20 @@ def top_predictions_chart(probs, vocab_chars, target, k=8, uirevision="top_predi
 
 
 def vector_chart(values, name, math, colour, labels=None, uirevision=None, height=220):
-    """One vector as bars (e.g. h_t over hidden units, dy_t over the vocabulary)."""
+    """One vector as bars (e.g. h_t over hidden units, dy_t over the vocabulary). Over
+    characters every bar is labelled (plotly labelled every other one); over hidden
+    units the ticks are whole unit numbers."""
     values = np.asarray(values, dtype=float).ravel()
     x = np.arange(len(values)) if labels is None else [style.show_char(c) for c in labels]
     trace = go.Bar(x=x, y=values, marker=dict(color=colour, line=dict(width=0)), name=name,
-                   hovertemplate="%{x}: %{y:.4g}<extra></extra>")
+                   hovertemplate="%{x}: %{y:" + style.HOVER + "}<extra></extra>")
     title = f"<b>{name}</b> — {math}" if math else f"<b>{name}</b>"
+    xaxis = (style.count_axis(len(values)) if labels is None else
+             dict(type="category", tickmode="array", tickvals=x, ticktext=x, tickangle=0))
     return go.Figure([trace], layout=style.layout(
         title, "hidden unit" if labels is None else "character",
         "value", uirevision or f"vec_{name}", height=height, showlegend=False,
-        bargap=0.05, margin=dict(l=50, r=10, t=45, b=40), xaxis=_unit_ticks(len(values))))
-
-
-def _unit_ticks(n):
-    """A tick per hidden unit on small models (plotly's own ticks fall on 0.5 there)."""
-    return dict(dtick=1) if n <= 20 else {}
+        bargap=0.05, margin=dict(l=60, r=30, t=45, b=45), xaxis=xaxis))
 
 
 def stacked_vectors_chart(rows, title, uirevision="stacked_vectors", row_height=95):
@@ -155,32 +157,41 @@ def stacked_vectors_chart(rows, title, uirevision="stacked_vectors", row_height=
     other, e.g. dh_t = Why^T dy_t + dhnext_t, then tanh', dhraw_t, dhnext_{t-1}.
 
     ``rows`` is a list of (label, values, colour) or (label, values, colour, (lo, hi)).
-    Each row has its own y axis (own scale, or the given range); all share the x axis
-    (hidden unit)."""
+    All share the x axis (hidden unit). Rows without a range of their own share ONE
+    symmetric y scale, so that a row that is ten times smaller looks ten times smaller
+    (each on its own scale, a vanished dhnext looked as big as dh); a row with a range
+    (tanh', 0 to 1) keeps it. Each label sits in the gap above its row, clear of the
+    bars."""
     n = len(rows)
-    gap = 0.035
-    height = (1.0 - gap * (n - 1)) / n
+    label_px = 24                       # room above each row for its label
+    plot_px = row_height * n
+    gap = label_px / (plot_px + label_px * n)
+    height = (1.0 - gap * n) / n
+    shared = style.symmetric_range(np.concatenate(
+        [np.ravel(np.asarray(r[1], dtype=float)) for r in rows if len(r) == 3] or [[0.0]]))
     traces, axes, notes = [], {}, []
     for i, (label, values, colour, *yrange) in enumerate(rows):
         values = np.asarray(values, dtype=float).ravel()
-        top = 1.0 - i * (height + gap)
+        top = 1.0 - gap - i * (height + gap)
         axis = "y" if i == 0 else f"y{i + 1}"
         traces.append(go.Bar(x=np.arange(len(values)), y=values, yaxis=axis, name=label,
                              marker=dict(color=colour, line=dict(width=0)),
-                             hovertemplate="unit %{x}: %{y:.4g}<extra>" + label + "</extra>"))
+                             hovertemplate="unit %{x}: %{y:" + style.HOVER + "}<extra>"
+                             + label + "</extra>"))
         key = "yaxis" if i == 0 else f"yaxis{i + 1}"
+        lo, hi = yrange[0] if yrange else shared
+        ticks = [0, hi] if lo < 0 else [lo, hi]    # none at the bottom: the next row's top
         axes[key] = dict(domain=[max(top - height, 0.0), top], zeroline=True,
-                         zerolinecolor="#999", tickfont=dict(size=9), nticks=3)
-        if yrange:
-            axes[key]["range"] = list(yrange[0])
+                         zerolinecolor="#999", range=[lo, hi], tickvals=ticks,
+                         ticktext=[style.num(v, 2) for v in ticks])
         notes.append(dict(xref="paper", x=0.0, xanchor="left", yref="paper", y=top,
-                          yanchor="top", showarrow=False, text=label, align="left",
-                          font=dict(size=12, color=colour), bgcolor="rgba(255,255,255,0.8)"))
-    lay = style.layout(title, "hidden unit", "", uirevision, height=row_height * n + 80,
-                       showlegend=False, bargap=0.05, annotations=notes,
-                       margin=dict(l=50, r=10, t=50, b=45),
+                          yanchor="bottom", yshift=1, showarrow=False, text=label,
+                          align="left", font=dict(color=colour)))
+    lay = style.layout(title, "hidden unit", "", uirevision,
+                       height=plot_px + label_px * n + 95, showlegend=False, bargap=0.05,
+                       annotations=notes, margin=dict(l=60, r=30, t=55, b=45),
                        xaxis=dict(anchor="y" if n == 1 else f"y{n}",
-                                  **_unit_ticks(len(rows[0][1]) if rows else 0)))
+                                  **style.count_axis(len(np.ravel(rows[0][1])))))
     lay.pop("yaxis")
     lay.update(axes)
     return go.Figure(traces, layout=lay)

@@ -8,6 +8,7 @@ import streamlit as st
 import engine
 from dashboard import charts, session, window
 from dashboard.charts import style
+from dashboard.charts.style import num
 from dashboard.session import get
 from dashboard.views.common import fragment, plot, rev
 
@@ -79,7 +80,7 @@ def _ghost_caption(b, trace):
             f"recomputed over the {windows} before it{short} from a zero state "
             "(engine.beyond_window, with the weights that produced this window, "
             "trace.params). min-char-rnn drops it at the cut as dhprev "
-            f"(‖dhprev‖ = {np.linalg.norm(trace.dhprev):.3g}); with it goes "
+            f"(‖dhprev‖ = {num(np.linalg.norm(trace.dhprev))}); with it goes "
             f"{style.share_text(b.share)} of the Whh gradient full BPTT would have "
             "computed. Values below 1e-16 of the largest are left out: float64 cannot add "
             "them to anything on the chart.")
@@ -164,10 +165,10 @@ def _sample_caption(chars, result, index, seed_length, temperature):
     shaded = np.flatnonzero(np.isfinite(levels))
     reach = index - int(shaded.min()) if shaded.size else 0
     temp = "" if temperature == 1.0 else f" at temperature {temperature:g}"
-    return (f"The model drew {show(index)} with probability {result.prob:.3g}{temp}. "
+    return (f"The model drew {show(index)} with probability {num(result.prob)}{temp}. "
             f"Its log probability depends most on {strongest or 'nothing'}; shading "
             f"reaches {reach} character{'s' if reach != 1 else ''} back before it fades "
-            "below 10⁻⁶ of the strongest. Dashed box: the seed, the next character of the "
+            "below 1e-6 of the strongest. Dashed box: the seed, the next character of the "
             "training text, read first; the sample also starts from the model's hidden "
-            f"state (‖∂ log p/∂hprev‖ = {result.hprev_saliency:.2g}). Computed with the "
+            f"state (‖∂ log p/∂hprev‖ = {num(result.hprev_saliency, 2)}). Computed with the "
             "weights and state the sample was drawn from (engine.sample_saliency).")

@@ -8,6 +8,7 @@ import streamlit as st
 import engine
 from dashboard import charts, window
 from dashboard.charts import gates, style
+from dashboard.charts.style import num
 from dashboard.session import get
 from dashboard.views import cell_text
 from dashboard.views.common import plot, rev
@@ -31,24 +32,24 @@ def backward_parts(ss, trace, t):
     dh, from_output, dhnext_t = trace.dh[t], trace.dh_from_output[t], trace.dhnext[t]
     to, lost = (f"→ step {t - 1}", "") if t > 0 else ("→ discarded by truncation", " (dropped)")
     rows = [
-        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={n(from_output):.3g}",
+        (f"Why<sup>T</sup>dy<sub>t</sub>: from this step's loss  ‖·‖={num(n(from_output))}",
          from_output, style.DH_FROM_OUTPUT),
-        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={n(dhnext_t):.3g}", dhnext_t,
+        (f"+ dhnext<sub>t</sub>: from steps t+1…T−1  ‖·‖={num(n(dhnext_t))}", dhnext_t,
          style.DHNEXT),
-        (f"= dh<sub>t</sub>  ‖·‖={n(dh):.3g}", dh, style.DH)]
+        (f"= dh<sub>t</sub>  ‖·‖={num(n(dh))}", dh, style.DH)]
     if trace.cell == "lstm":
         into_c, dc, f = paths["dc_from_h"][t], trace.dc[t], trace.gates["f"][t]
         rows += [
             ("dh<sub>t</sub> ⊙ o<sub>t</sub>(1 − tanh²c<sub>t</sub>): dh's share into c<sub>t"
-             f"</sub>  ‖·‖={n(into_c):.3g}", into_c, style.DC_FROM_H),
-            (f"+ dcnext<sub>t</sub>: from c<sub>t+1</sub>  ‖·‖={n(trace.dcnext[t]):.3g}",
+             f"</sub>  ‖·‖={num(n(into_c))}", into_c, style.DC_FROM_H),
+            (f"+ dcnext<sub>t</sub>: from c<sub>t+1</sub>  ‖·‖={num(n(trace.dcnext[t]))}",
              trace.dcnext[t], style.DCNEXT),
-            (f"= dc<sub>t</sub>  ‖·‖={n(dc):.3g}", dc, style.DC),
+            (f"= dc<sub>t</sub>  ‖·‖={num(n(dc))}", dc, style.DC),
             ("× f<sub>t</sub>, the forget gate (0 to 1)", f, style.GATE, (0.0, 1.0)),
             (f"= f<sub>t</sub> ⊙ dc<sub>t</sub> = dc{'next<sub>t−1</sub>' if t else 'prev'}"
-             f" {to}  ‖·‖={n(paths['carry'][t]):.3g}", paths["carry"][t], style.DCNEXT),
+             f" {to}  ‖·‖={num(n(paths['carry'][t]))}", paths["carry"][t], style.DCNEXT),
             (f"Whh<sup>T</sup>da<sub>t</sub> = dh{'next<sub>t−1</sub>' if t else 'prev'} {to}"
-             f"  ‖·‖={n(paths['through_whh'][t]):.3g}", paths["through_whh"][t],
+             f"  ‖·‖={num(n(paths['through_whh'][t]))}", paths["through_whh"][t],
              style.DHNEXT)]
         title = f"dh and dc at t={t} — sources, then the two paths back"
         keep = n(paths["carry"][t]) / n(dc) if n(dc) > 0 else float("nan")
@@ -66,11 +67,11 @@ def backward_parts(ss, trace, t):
         rows += [
             ("× z<sub>t</sub>, the update gate (0 to 1)", z, style.GATE, (0.0, 1.0)),
             (f"= z<sub>t</sub> ⊙ dh<sub>t</sub>: copied straight back  "
-             f"‖·‖={n(paths['carry'][t]):.3g}", paths["carry"][t], style.DHNEXT),
+             f"‖·‖={num(n(paths['carry'][t]))}", paths["carry"][t], style.DHNEXT),
             (f"+ Whh<sup>T</sup>dh_pre<sub>t</sub>: through r, z and n  "
-             f"‖·‖={n(paths['through_whh'][t]):.3g}", paths["through_whh"][t], style.DHRAW),
+             f"‖·‖={num(n(paths['through_whh'][t]))}", paths["through_whh"][t], style.DHRAW),
             (f"= dh{'next<sub>t−1</sub>' if t else 'prev'} {to}  ‖·‖="
-             f"{n(paths['carry'][t] + paths['through_whh'][t]):.3g}",
+             f"{num(n(paths['carry'][t] + paths['through_whh'][t]))}",
              paths["carry"][t] + paths["through_whh"][t], style.DHNEXT)]
         title = f"dh at t={t} — sources, then the two paths back"
         keep = n(paths["carry"][t]) / n(dh) if n(dh) > 0 else float("nan")
@@ -245,7 +246,7 @@ def training(ss, trainer):
     plot(gates.gate_saturation_chart(shares, None, inputs,
                                      uirevision=rev(ss, "gate_saturation")),
          f"{'LSTM' if trace.cell == 'lstm' else 'GRU'} gates on the last window "
-         f"(iteration {trace.iteration}): the share of units at each step whose gate is "
+         f"(iteration {trace.iteration + 1}): the share of units at each step whose gate is "
          "pinned near 0 or 1 (sigmoid gates) or ±1 (tanh). A pinned gate learns slowly, "
          "but it still passes what it multiplies: "
          + ("f pinned near 1 is the cell state remembering, not a blocked gradient."

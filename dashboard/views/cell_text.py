@@ -1,5 +1,6 @@
 """What the views say that depends on the cell: the equation of h_t, and the notes on
 Whh's spectrum, which for a gated cell measures one gate block and bounds less."""
+from dashboard.charts.style import num
 
 # h_t's equation, for the forward column of the explorer
 H_MATH = {
@@ -50,9 +51,9 @@ SV_CAPTION = {
 def spectrum_line(cell, spectrum):
     """The one-line summary of Whh's spectrum above the gradient-flow charts."""
     if cell == "rnn":
-        return (f"σ_max(Whh) = {spectrum['sigma_max']:.3g}, spectral radius ρ(Whh) = "
-                f"{spectrum['spectral_radius']:.3g}.")
-    blocks = ", ".join(f"{g} {v:.3g}" for g, v in spectrum.get("block_sigma_max", {}).items())
+        return (f"σ_max(Whh) = {num(spectrum['sigma_max'])}, spectral radius ρ(Whh) = "
+                f"{num(spectrum['spectral_radius'])}.")
+    blocks = ", ".join(f"{g} {num(v)}" for g, v in spectrum.get("block_sigma_max", {}).items())
     return (f"The spectrum below is of {spectrum['measures']}: σ_max = "
-            f"{spectrum['sigma_max']:.3g}, ρ = {spectrum['spectral_radius']:.3g} "
+            f"{num(spectrum['sigma_max'])}, ρ = {num(spectrum['spectral_radius'])} "
             f"(σ_max of every gate block: {blocks}).")

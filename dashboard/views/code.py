@@ -7,6 +7,7 @@ import streamlit as st
 import engine
 from dashboard import charts, scroll
 from dashboard.charts import style
+from dashboard.charts.style import num
 from dashboard.views import code_cells
 from dashboard.views.common import plot, rev, window_at
 
@@ -72,7 +73,7 @@ def render(ss):
              "written for this app in the engine's names", "gru": "the GRU's backward, "
              "written for this app in the engine's names"}[trace.cell]
     st.caption(f"{scroll.anchor('bptt-code')}The backward pass of the window of "
-               f"iteration {trace.iteration}, at "
+               f"iteration {trace.iteration + 1}, at "
                f"t = {t}. Left: the code ({whose}). Middle: "
                "the math. Right: the live values this line produced.",
                unsafe_allow_html=True)
@@ -117,7 +118,7 @@ def _value(ss, trainer, trace, t, what):
         _vector(ss, trace.dy[t], f"dy at t={t}", style.DY, trainer.vocab.chars)
     elif what == "dh":
         parts = trace.dh_from_output[t], trace.dhnext[t]
-        st.markdown(f"‖Why^T dy‖ = {n(parts[0]):.3g} · ‖dhnext‖ = {n(parts[1]):.3g}")
+        st.markdown(f"‖Why^T dy‖ = {num(n(parts[0]))} · ‖dhnext‖ = {num(n(parts[1]))}")
         _vector(ss, trace.dh[t], f"dh at t={t}", style.DH)
     elif what == "dhraw":
         saturated = float(engine.saturation(trace)[t])
@@ -133,7 +134,7 @@ def _value(ss, trainer, trace, t, what):
     elif what in ("out_grads", "in_grads"):
         names = ("Why", "by") if what == "out_grads" else ("Wxh", "Whh", "bh")
         st.markdown("Summed over the whole window (before clipping):\n\n" + "\n".join(
-            f"- d{p}: shape {trace.grads[p].shape}, ‖·‖ = {trace.norms_before[p]:.3g}"
+            f"- d{p}: shape {trace.grads[p].shape}, ‖·‖ = {num(trace.norms_before[p])}"
             for p in names))
     elif what == "clip":
         _clip(trace)
@@ -145,15 +146,15 @@ def _value(ss, trainer, trace, t, what):
 def _vector(ss, values, name, colour, labels=None):
     values = np.asarray(values)
     st.markdown(f"`{name.split(' ')[0]}` shape {values.shape}, ‖·‖ = "
-                f"{np.linalg.norm(values):.3g}")
+                f"{num(np.linalg.norm(values))}")
     plot(charts.vector_chart(values, name, "", colour, labels=labels, height=150,
                              uirevision=rev(ss, f"code_{name.split(' ')[0]}")))
 
 
 def _clip(trace):
     before, after = trace.norms_before["global"], trace.norms_after["global"]
-    text = (f"clip = '{trace.clip}', θ = {trace.threshold:g}. Global norm {before:.3g} → "
-            f"{after:.3g}; {100 * trace.clip_fraction['global']:.3g}% of entries changed.")
+    text = (f"clip = '{trace.clip}', θ = {trace.threshold:g}. Global norm {num(before)} → "
+            f"{num(after)}; {num(100 * trace.clip_fraction['global'])}% of entries changed.")
     if trace.clip == "norm" and before > 0:
-        text += f" Scale factor {after / before:.3g}."
+        text += f" Scale factor {num(after / before)}."
     st.markdown(text)

@@ -8,6 +8,7 @@ import streamlit as st
 
 import engine
 from dashboard.charts import style
+from dashboard.charts.style import num
 
 LSTM_START = (
     "# from the forward pass: gate values, (T, H) each\n"
@@ -114,8 +115,8 @@ def value(trace, t, what, vector):
     draws one vector (views/code.py's)."""
     n = np.linalg.norm
     if what == "dc":
-        st.markdown(f"‖dcnext‖ = {n(trace.dcnext[t]):.3g} (from c_(t+1)) · ‖dc‖ = "
-                    f"{n(trace.dc[t]):.3g}")
+        st.markdown(f"‖dcnext‖ = {num(n(trace.dcnext[t]))} (from c_(t+1)) · ‖dc‖ = "
+                    f"{num(n(trace.dc[t]))}")
         vector(trace.dc[t], f"dc at t={t}", style.DC)
     elif what in ("da", "gru_da"):
         shares = engine.gate_saturation(trace)

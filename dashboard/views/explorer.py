@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import engine
-from dashboard import actions, charts, live, scroll, window
+from dashboard import actions, charts, live, scroll, session, share, window
 from dashboard.charts import step, style, tables
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
@@ -57,7 +57,7 @@ def _walk(ss):
     S = window.saliency(get(ss), get(ss).focus)
     saliency = None if S is None else S[t]
     st.html(charts.window_strip_html(inputs, targets, t, trace.losses, saliency))
-    st.caption(f"Window of iteration {trace.iteration} (characters {trace.position}–"
+    st.caption(f"Window of iteration {trace.iteration + 1} (characters {trace.position}–"
                f"{trace.position + trace.T} of the text). Top: input x_t (blue); bottom: "
                "target, the character to predict (red); small number: loss_t. "
                + _saliency_caption(ss, saliency, inputs, targets, t))
@@ -65,6 +65,9 @@ def _walk(ss):
     if hand:
         per_char, per_unit = tables.step_tables(trace, vocab.chars, t)
         Why, Whh = tables.weight_tables(trace, vocab.chars)
+    presenting = session.presenting(ss)
+    if presenting:          # the one chart a room watches, enlarged, under the strip
+        _window_charts(ss, trace, t, inputs, heatmaps=False)
     left, right = st.columns(2, gap="large")
     with left:
         forward = _forward(ss, trace, t, vocab, inputs, targets)
@@ -83,10 +86,11 @@ def _walk(ss):
             st.caption(f"Summed over the window's {trace.T} steps (dWhh = Σ_t dhraw_t "
                        f"h_(t−1)^T, ...). Clip '{trace.clip}', θ = {trace.threshold:g}.")
     st.markdown(scroll.anchor("bptt-dh-end"), unsafe_allow_html=True)  # the tour's mark
-    _window_charts(ss, trace, t, inputs)
+    _window_charts(ss, trace, t, inputs, norms=not presenting)
     cell_tape.render(ss, trace, t, inputs)
     if len(get(ss).runs) > 1:
         _runs_norms(ss, t, inputs)
+    share.mirror(ss)     # this fragment may rerun alone: the address bar follows t
 
 
 def _saliency_caption(ss, saliency, inputs, targets, t):
@@ -100,12 +104,12 @@ def _saliency_caption(ss, saliency, inputs, targets, t):
     text = (f"Shading (engine.input_saliency): how strongly the loss at t = {t} depends on "
             "each input x_s; boxes after t are faded, the future cannot affect it. ")
     if oldest == t:
-        text += (f"Only x_{t} itself is shaded: every earlier input is below 10⁻⁶ of it, so "
+        text += (f"Only x_{t} itself is shaded: every earlier input is below 1e-6 of it, so "
                  "the gradient through the recurrence has vanished.")
     else:
         text += (f"Shaded back to s = {oldest}, {t - oldest} step"
                  f"{'s' if t - oldest != 1 else ''} before t; further back the gradient is "
-                 "below 10⁻⁶ of the strongest input.")
+                 "below 1e-6 of the strongest input.")
     return text + _long_gap_note(s.trainer.config.cell, saliency, levels, inputs, targets, t)
 
 
@@ -124,10 +128,10 @@ def _long_gap_note(cell, saliency, levels, inputs, targets, t):
     model = "vanilla RNN" if cell == "rnn" else cell.upper()
     said = f" **The target here repeats the letter '{style.show_char(letter)}' at s = 0"
     if np.isnan(levels[0]):
-        return (f"{said}, and its box stays blank ({ratio:.0e} of the strongest): no "
+        return (f"{said}, and its box stays blank ({style.num(ratio, 1)} of the strongest): no "
                 f"gradient reaches it, so the {model} cannot learn to remember it.**")
-    return (f"{said}, and its box is shaded ({ratio:.0e} of the strongest): the {model}'s "
-            f"gates carry the gradient back {gap} steps, so it can learn to remember the "
+    return (f"{said}, and its box is shaded ({style.num(ratio, 1)} of the strongest): the "
+            f"{model}'s gates carry the gradient back {gap} steps, so it can learn to remember the "
             "letter (a vanilla RNN's box stays blank).**")
 
 
@@ -175,8 +179,8 @@ def _backward(ss, trace, t, vocab):
     st.markdown(
         f"#### :red[Backward at t = {t}]\n\n{scroll.anchor('bptt-dh')}"
         f"dh<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>, with "
-        f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {n(from_output):.3g} and "
-        f"‖dhnext<sub>t</sub>‖ = {n(dhnext_t):.3g}: **{share:.0%}** of the gradient at "
+        f"‖Why<sup>T</sup>dy<sub>t</sub>‖ = {style.num(n(from_output))} and "
+        f"‖dhnext<sub>t</sub>‖ = {style.num(n(dhnext_t))}: **{share:.0%}** of the gradient at "
         "h<sub>t</sub> comes from the future.", unsafe_allow_html=True)
     dy = (step.dy_figure(trace, vocab.chars, t, rev(ss, "dy_t")), step.DY_CAPTION)
     if trace.cell != "rnn":
@@ -184,7 +188,11 @@ def _backward(ss, trace, t, vocab):
     return [dy, (step.dh_parts_figure(trace, t, rev(ss, "dh_parts")), step.DH_CAPTION)]
 
 
-def _window_charts(ss, trace, t, inputs):
+def _window_charts(ss, trace, t, inputs, norms=True, heatmaps=True):
+    if not heatmaps:
+        figs = _window_figures(ss, trace, inputs)
+        plot(figs["norms"], None, mark=t)
+        return
     st.markdown(f"#### The whole window {scroll.anchor('bptt-norms')}",
                 unsafe_allow_html=True)
     figs = _window_figures(ss, trace, inputs)
@@ -196,8 +204,10 @@ def _window_charts(ss, trace, t, inputs):
         "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
         "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "
         "gate; dhnext is what arrives from later steps, a zero column at T−1."))
-    plot(figs["norms"], norms_caption + " " + attribution.ghost_note(get(ss), figs["ghost"]),
-         mark=t)
+    if norms:
+        plot(figs["norms"], norms_caption + " " + attribution.ghost_note(get(ss),
+                                                                           figs["ghost"]),
+             mark=t)
     plot(figs["heatmaps"], heatmaps_caption, mark=t)
 
 
@@ -206,9 +216,10 @@ def _window_figures(ss, trace, inputs):
     moves their current-t outline."""
     s = get(ss)
     ghost = attribution.ghost_for_explorer(s, trace)      # None while too slow to compute
-    return window.cached(s, s.focus, f"explorer_figures/{ghost is not None}",
+    tall = session.presenting(ss)
+    return window.cached(s, s.focus, f"explorer_figures/{ghost is not None}/{tall}",
                          lambda trainer, trace: _build_window_figures(ss, trace, inputs,
-                                                                      ghost))
+                                                                      ghost, tall))
 
 
 def _norms(ss, trace):
@@ -218,24 +229,25 @@ def _norms(ss, trace):
                          lambda trainer, trace: engine.timestep_norms(trace))
 
 
-def _build_window_figures(ss, trace, inputs, ghost):
+def _build_window_figures(ss, trace, inputs, ghost, tall=False):
     panels = cell_tape.window_panels(trace) if trace.cell != "rnn" else \
         step.rnn_window_panels(trace)
     return {"ghost": ghost,
-            "norms": step.norms_figure(_norms(ss, trace), inputs, rev(ss, "norms"), ghost),
+            "norms": step.norms_figure(_norms(ss, trace), inputs, rev(ss, "norms"), ghost,
+                                       height=520 if tall else 340),
             "heatmaps": step.heatmaps_figure(panels, inputs, rev(ss, "heatmaps"))}
 
 
 def _runs_norms(ss, t, inputs):
     s = get(ss)
-    tables = {n: window.cached(s, n, "explorer_norms",
+    by_run = {n: window.cached(s, n, "explorer_norms",
                                lambda trainer, trace: engine.timestep_norms(trace))
               for n, tr in s.runs.items() if tr.trace is not None}
     plot(charts.runs_lines_chart(
-        {name: table["dh"].to_numpy() for name, table in tables.items()},
+        {name: table["dh"].to_numpy() for name, table in by_run.items()},
         "‖dh<sub>t</sub>‖ of every run (solid) and ‖dhnext<sub>t</sub>‖ (dotted)",
         "timestep t", "L2 norm (log scale)", rev(ss, "runs_norms"), t=t,
-        second={name: table["dhnext"].to_numpy() for name, table in tables.items()}),
+        second={name: table["dhnext"].to_numpy() for name, table in by_run.items()}),
          "The same walk for every run, each on its own current window: where one run's "
          "dotted dhnext line falls away to the left and another's holds, the second "
          "carries gradient further back.")

@@ -4,6 +4,7 @@ import html
 import streamlit as st
 
 from dashboard import actions, exports, handout
+from dashboard.charts import style
 from dashboard.session import get
 from engine.checkpoint import MAX_TOTAL_BYTES, to_bytes
 
@@ -25,8 +26,8 @@ def render(ss):
     c[0].download_button("History (CSV)", lambda: exports.history_csv(trainer.history),
                          file_name=f"bpttscope_history_it{trainer.iteration}.csv",
                          mime="text/csv", key="download_history", on_click="ignore")
-    c[0].caption(f"{len(trainer.history_store)} rows: loss, gradient norms, clipping, reach, "
-                 "spectrum per iteration.")
+    c[0].caption(f"{style.plural(len(trainer.history_store), 'row')}: loss, gradient "
+                 "norms, clipping, reach, spectrum per iteration.")
     if trace is not None:
         c[1].download_button("Current window (NPZ)",
                              lambda: exports.trace_npz(trace, trainer.vocab.chars),

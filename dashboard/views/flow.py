@@ -1,7 +1,8 @@
 """Gradient flow: how far each loss's gradient reaches back, and why (Whh's spectrum)."""
 import streamlit as st
 
-from dashboard import charts, scroll, window
+from dashboard import charts, scroll, session, window
+from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views import attribution, cell_text
 from dashboard.views.common import look_for, no_window, plot, rev
@@ -23,13 +24,15 @@ def render(ss):
         st.markdown(f"#### Run '{s.focus}' in detail")
     cell = trainer.trace.cell
     block = cell_text.BLOCK.get(cell, "Whh")
+    decades = style.FIXED_DECADES if session.fixed_colour(ss) else None
     st.caption(f"{scroll.anchor('bptt-heatmap')}Window of iteration "
-               f"{trainer.trace.iteration}, with the weights that produced it (before "
+               f"{trainer.trace.iteration + 1}, with the weights that produced it (before "
                "that iteration's update). " + cell_text.spectrum_line(cell, spectrum),
                unsafe_allow_html=True)
     left, right = st.columns(2, gap="large")
     with left:
-        plot(charts.loss_to_state_heatmap(flow["G"], uirevision=rev(ss, "l2s")),
+        plot(charts.loss_to_state_heatmap(flow["G"], uirevision=rev(ss, "l2s"),
+                                          decades=decades),
              "Row t: where the gradient of step t's loss goes. The diagonal is where it "
              "enters; moving left it travels back in time. Dark = vanished, bright = "
              "large. Grey above the diagonal: the future cannot affect the past.")
@@ -42,7 +45,8 @@ def render(ss):
     with right:
         flow = window.flow(s, s.focus)
         if flow["J"] is not None:
-            plot(charts.jacobian_heatmap(flow["J"], uirevision=rev(ss, "jac")),
+            plot(charts.jacobian_heatmap(flow["J"], uirevision=rev(ss, "jac"),
+                                         decades=decades),
                  "The gain of the chain dh_t/dh_s alone, without the loss: 1 on the "
                  "diagonal, then the product of tanh' gates and Whh. Values above 1 "
                  "(bright) explode, far below 1 (dark) vanish.")
@@ -75,12 +79,15 @@ def _runs(ss):
     s = get(ss)
     names = [n for n, tr in s.runs.items() if tr.trace is not None]
     flows = {n: window.flow(s, n, jacobian=False) for n in names}   # G and lag only
-    iterations = {s.runs[n].trace.iteration for n in names}
+    iterations = {s.runs[n].trace.iteration + 1 for n in names}    # as in the runs table
     same = "the same window" if len({s.runs[n].trace.position for n in names}) == 1 \
         else "each run's own window (their seq_length differs)"
-    st.caption(f"All runs at iteration {', '.join(map(str, sorted(iterations)))}, on {same}.")
+    st.caption(f"All runs at iteration {', '.join(map(str, sorted(iterations)))}, "
+               f"on {same}.")
     plot(charts.loss_to_state_grid({n: f["G"] for n, f in flows.items()},
-                                   uirevision=rev(ss, "runs_l2s")),
+                                   uirevision=rev(ss, "runs_l2s"),
+                                   decades=style.FIXED_DECADES if session.fixed_colour(ss)
+                                   else None),
          "One colour scale for all panels: the same colour is the same gradient size, so "
          "a brighter panel really carries more gradient back in time.")
     plot(charts.runs_lines_chart(

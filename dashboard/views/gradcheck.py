@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import actions
+from dashboard.charts.style import num
 from dashboard.session import get
 from dashboard.views.common import no_window
 from engine.gradcheck import PASS_REL_ERROR, gradient_check_summary
@@ -31,7 +32,7 @@ def render(ss):
     verdict = gradient_check_summary(table)     # the engine's verdict; shown, not made
     loss = table.attrs.get("loss", trainer.trace.loss)
     summary = (f"{verdict['passed']} of {verdict['total']} entries agree: relative error "
-               f"below {PASS_REL_ERROR:g}, or a difference below {verdict['floor']:.0e}, the "
+               f"below {PASS_REL_ERROR:g}, or a difference below {num(verdict['floor'], 1)}, the "
                f"smallest that finite differences can resolve for a loss of {loss:.0f}. "
                f"Largest relative error: {verdict['worst_param']}{verdict['worst_index']}, "
                f"{verdict['worst_rel_error']:.2e}.")

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import actions, scroll, session, tour
+from dashboard.charts import style
 from dashboard.session import get
 from dashboard.views import claims
 from engine.cells import LABEL as CELL_LABEL
@@ -26,7 +27,8 @@ def status(ss):
             f"{trainer.smooth_loss:.2f}")
     if s.running:
         rate = session.iterations_per_second(ss)
-        line += " · ▶ training live" + (f": **{rate:,.0f} iterations/s**" if rate else "")
+        line += " · ▶ training live" + (f": **{style.plural(rate, 'iteration')}/s**" if rate
+                                        else "")
     st.markdown(line)
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 import engine
 from dashboard import charts, session
 from dashboard.charts import style
+from dashboard.charts.style import num
 from dashboard.session import get
 from dashboard.views import attribution, cell_tape, cell_text
 from dashboard.views.common import look_for, no_window, plot, rev
@@ -37,7 +38,7 @@ def render(ss):
     with right:
         plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum"),
                                            name=cell_text.BLOCK.get(c.cell, "Whh")),
-             f"Measured at iterations 0, 1, 2, 4, 8, … and every {c.diagnostics_every}. "
+             f"Measured at iterations 1, 2, 3, 5, 9, … and every {c.diagnostics_every}. "
              "σ_max(Whh) < 1 means "
              "gradients must shrink as they travel back; > 1 is needed for them to "
              "explode (tanh' ≤ 1 can only shrink them further).")
@@ -103,7 +104,7 @@ RUN_CHARTS = [
                          "clipping. A dotted line flat at the threshold is clipping at "
                          "work; with clip 'value' the line is a per-entry bound."),
     ("clip_fraction", "How much of each update the clip changed, per run."),
-    ("sigma_max", "Measured at iterations 0, 1, 2, 4, 8, … and every few hundred. Above "
+    ("sigma_max", "Measured at iterations 1, 2, 3, 5, 9, … and every few hundred. Above "
                   "1 gradients can grow as they travel back; below 1 they must shrink."),
     ("reach", "How much of the last character's gradient arrives at the first step of "
               "its window. Decades apart means one run can learn long dependencies and "
@@ -121,9 +122,7 @@ def _render_runs(ss):
     number = st.column_config.NumberColumn
     st.dataframe(runs_table(ss), hide_index=True, width="stretch", column_config={
         "loss": number(format="%.2f"), "smooth loss": number(format="%.2f"),
-        "norm before clip": number(format="%.3e"), "norm after clip": number(format="%.3e"),
-        "σ_max(Whh)": number(format="%.3f"), "reach": number(format="%.2e"),
-        "iterations/s": number(format="%.0f")})
+        "σ_max(Whh)": number(format="%.3f")})
     st.caption("Every run now, on its last window. Colours and dashes are the runs' own, "
                "the same in every chart; ⛔ marks a run that diverged and stopped.")
     thresholds = {tr.config.threshold for tr in s.runs.values() if tr.config.clip == "norm"}
@@ -145,6 +144,16 @@ def _render_runs(ss):
     attribution.sample_section(ss)
 
 
+def _rate_text(s, name, rate, active):
+    """A run's share of the live rate, or why there is none (text: a paused run's rate
+    used to read "None")."""
+    if name in s.diverged:
+        return "stopped (diverged)"
+    if not s.running:
+        return "paused"
+    return "measuring…" if rate is None else f"{rate / max(1, active):,.0f}"
+
+
 def runs_table(ss):
     """One row per run: its settings and its numbers now (all from the engine's
     history)."""
@@ -162,11 +171,11 @@ def runs_table(ss):
             "iteration": tr.iteration,
             "loss": None if last is None else last["loss"],
             "smooth loss": tr.smooth_loss,
-            "norm before clip": None if last is None else last["grad_norm_global"],
-            "norm after clip": None if last is None else last["clipped_norm_global"],
+            # as text in the page's one notation ("214", "3e-8"), not "2.141e+2"
+            "norm before clip": num(None if last is None else last["grad_norm_global"]),
+            "norm after clip": num(None if last is None else last["clipped_norm_global"]),
             "σ_max(Whh)": measured["sigma_max"].iloc[-1] if len(measured) else None,
-            "reach": measured["reach"].iloc[-1] if len(measured) else None,
-            "iterations/s": None if rate is None or not s.running or name in s.diverged
-            else rate / max(1, len(session.active_runs(ss))),
+            "reach": num(measured["reach"].iloc[-1] if len(measured) else None),
+            "iterations/s": _rate_text(s, name, rate, len(session.active_runs(ss))),
         })
     return pd.DataFrame(rows)
