@@ -160,6 +160,23 @@ def _lesson(trainer, name):
     return None
 
 
+def _claims_html(trainer, kind, item):
+    """The lesson's sentences, each measured on this window as the dashboard does
+    (engine.lesson_claims), with its mark: the handout states nothing unmeasured."""
+    if kind != "Lesson":
+        return ("<li>This comparison's sentences are measured across all its runs: open it "
+                "in BPTT Scope to see which hold.</li>")
+    items = []
+    for r in engine.lesson_claims(item.name, {item.name: trainer}):
+        if r.source != "look for":
+            continue
+        mark = "■ ended, as it said" if r.ended else ("✓ holds" if r.holds else
+                                                     "✗ does not hold here")
+        items.append(f"<li><b>{html.escape(r.view)}</b>: {html.escape(r.text)} "
+                     f"<i>({mark}: {html.escape(r.measured)})</i></li>")
+    return "".join(items)
+
+
 def _plotly(path=None):
     """(how, text) of the plotly.js to inline: ("plain", source) for the cartesian
     bundle (or a given file that fits), ("gzip", base64) otherwise; ("none", "") if no
@@ -195,8 +212,7 @@ def _page(trainer, trace, lesson, data, plotly_js):
     lesson_html = ""
     if lesson is not None:
         kind, item = lesson
-        looks = "".join(f"<li><b>{html.escape(view)}</b>: {html.escape(what)}</li>"
-                        for view, what in item.look_for)
+        looks = _claims_html(trainer, kind, item)
         lesson_html = (f"<section class='lesson'><h2>{kind}: {html.escape(item.name)}</h2>"
                        f"<p>{html.escape(item.description)}</p><ul>{looks}</ul></section>")
     plotly_tag = {"plain": f"<script id='plotly-js'>{_script_safe(source)}</script>",

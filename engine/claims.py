@@ -11,6 +11,7 @@ promises); after that it is shown as ended, not hidden.
 import math
 from dataclasses import dataclass, field
 
+from .errors import CostError
 from .quantities import QUANTITIES, measure
 
 OPS = ("<", ">", "=", "≈", "<run", ">run")
@@ -57,7 +58,11 @@ class Claim:
         values = {}
         for n in wanted:
             tr = runs[n]
-            values[n] = measure(self.quantity, tr) if tr.trace is not None else math.nan
+            try:
+                values[n] = measure(self.quantity, tr) if tr.trace is not None else math.nan
+            except CostError as err:        # too large to measure: said, never guessed
+                return self._result(False, f"{label} not measured: {err}", {}, iteration,
+                                    source)
         holds = all(self._passes(c, values) for c in self.checks)
         shown = _values_text(values, several=len(runs) > 1)
         wanted_text = "; ".join(_check_text(c, several=len(runs) > 1) for c in self.checks)
