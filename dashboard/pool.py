@@ -1,0 +1,132 @@
+"""The training processes of one web server: where they come from, how many there are,
+and the janitor that stops the ones nobody watches and gives memory back.
+
+Each session that trains live gets a process of its own (dashboard/training_process.py),
+forked from one fork server that has already imported the engine (a fork takes a few
+milliseconds; a fresh interpreter would take a second). The kernel's scheduler then
+gives every training process the same share of the cores, so sessions are served
+fairly however many there are and however the work divides. The processes run at a
+lower priority (NICE) than the web server: a click, a first screen or a Step in the
+foreground takes the core it needs at once instead of waiting behind everyone's
+training, which only fills the time the server and the pages leave.
+
+The janitor (one thread per server) stops the training of a session whose page has
+gone (its websocket closed) within JANITOR_SECONDS, and after sessions end it collects
+and trims the heap, which is how their memory goes back to the system (see
+``trim_memory``). Nothing here imports streamlit: the app hands in ``is_open`` and
+``sessions`` callables (dashboard/live.py).
+"""
+import ctypes
+import gc
+import logging
+import multiprocessing
+import os
+import threading
+import weakref
+
+NICE = int(os.environ.get("BPTTSCOPE_TRAINING_NICE", "10"))   # 0 (as the server) .. 19
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+# Sessions that may train at once in this server: beyond this, a Run waits for a place
+# (each costs a process of about MB_PER_PROCESS plus its runs, see the README).
+MAX_TRAINING = int(os.environ.get("BPTTSCOPE_MAX_TRAINING", str(max(8, 12 * CORES))))
+JANITOR_SECONDS = 1.0
+
+_lock = threading.Lock()
+_context = None
+_live = weakref.WeakSet()          # handles (dashboard.background) whose process runs
+_janitor = None
+_hooks = {"sessions": None}
+
+
+class Full(RuntimeError):
+    """MAX_TRAINING sessions are training: this one has to wait."""
+
+
+def context():
+    """The fork-server context (made once): children are forked from a server process
+    that has imported dashboard.training_process, hence numpy with one BLAS thread."""
+    global _context
+    with _lock:
+        if _context is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["dashboard.training_process"])
+            _context = ctx
+        return _context
+
+
+def admit(handle):
+    """Count ``handle`` as training; Full when MAX_TRAINING already are."""
+    with _lock:
+        if len(_live) >= MAX_TRAINING:
+            raise Full(f"{len(_live)} sessions are training, the most this server takes "
+                       f"at once ({MAX_TRAINING}).")
+        _live.add(handle)
+    start_janitor()
+
+
+def release(handle):
+    with _lock:
+        _live.discard(handle)
+
+
+def training_now():
+    """How many sessions of this server are training live."""
+    with _lock:
+        return len(_live)
+
+
+def busy():
+    """(sessions training, cores): the server is busy when the first exceeds the second
+    (each run then trains at about cores / sessions of a core)."""
+    return training_now(), CORES
+
+
+def trim_memory():
+    """Collect cycles, then give freed heap back to the system. glibc keeps freed
+    memory in its arenas (the server's RSS stayed at 377 MB after the sessions of a
+    class had ended, against 75 MB fresh); malloc_trim(0) returns the free pages.
+    Does nothing where there is no glibc."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
+def set_sessions(count_sessions):
+    """``count_sessions()`` -> the number of sessions the server holds (open or kept for
+    a reconnect), reaping expired ones; the janitor trims memory when it falls."""
+    _hooks["sessions"] = count_sessions
+
+
+def sweep(last_sessions=None):
+    """One pass of the janitor: stop the training of closed pages; trim memory if
+    sessions ended. Returns the session count it saw."""
+    stopped = 0
+    for handle in list(_live):
+        try:
+            if not handle.page_open():
+                handle.stop()
+                stopped += 1
+        except Exception:                    # one bad handle must not stop the janitor
+            logging.getLogger("bpttscope").exception("janitor")
+    count = _hooks["sessions"]() if _hooks["sessions"] else None
+    if stopped or (count is not None and last_sessions is not None and count < last_sessions):
+        trim_memory()
+    return count
+
+
+def start_janitor():
+    global _janitor
+    with _lock:
+        if _janitor is not None and _janitor.is_alive():
+            return
+        _janitor = threading.Thread(target=_janitor_loop, name="bptt-janitor", daemon=True)
+        _janitor.start()
+
+
+def _janitor_loop():
+    event, seen = threading.Event(), None
+    while not event.wait(JANITOR_SECONDS):
+        seen = sweep(seen)
