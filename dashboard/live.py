@@ -92,6 +92,8 @@ def _page_open():
     if ctx is None or not runtime.exists():
         return None
     rt, session_id = runtime.get_instance(), ctx.session_id
+    if not isinstance(rt, runtime.Runtime):          # AppTest's stand-in
+        return None
     pool.set_sessions(lambda: _session_count(rt))
     return lambda: rt.is_active_session(session_id)
 
@@ -100,12 +102,12 @@ def _session_count(rt):
     """Sessions the server holds, open or kept for a reconnect, after reaping those kept
     past server.disconnectedSessionTTL (Streamlit only reaps them on its next write, so
     a class that has left would otherwise keep its memory)."""
-    manager = rt._session_mgr
     try:
+        manager = rt._session_mgr
         manager._session_storage._cache.expire()
-    except AttributeError:           # another Streamlit: count without reaping
-        pass
-    return len(manager.list_sessions())
+        return len(manager.list_sessions())
+    except (AttributeError, TypeError):      # another Streamlit, or AppTest's stand-in
+        return None
 
 
 def _busy_note(s):

@@ -111,7 +111,11 @@ def sweep(last_sessions=None):
                 stopped += 1
         except Exception:                    # one bad handle must not stop the janitor
             logging.getLogger("bpttscope").exception("janitor")
-    count = _hooks["sessions"]() if _hooks["sessions"] else None
+    try:
+        count = _hooks["sessions"]() if _hooks["sessions"] else None
+    except Exception:
+        logging.getLogger("bpttscope").exception("janitor")
+        count = None
     if stopped or (count is not None and last_sessions is not None and count < last_sessions):
         trim_memory()
     return count

@@ -4,7 +4,6 @@ date, divergence kept, bit for bit the numbers of training in the foreground, an
 process gone after stop."""
 import time
 
-import numpy as np
 from apptest import wait_until
 
 import engine
