@@ -42,7 +42,7 @@ class BackgroundTraining:
             ctx = pool.context()
             self._conn, child = ctx.Pipe()
             self._process = ctx.Process(
-                target=training_process.main, name="bptt-training", daemon=True,
+                target=training_process.main, name=pool.PROCESS_NAME, daemon=True,
                 args=(child, {n: runs[n] for n in self.names}, self.names, self.cap,
                       pool.NICE))
             self._process.start()

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import threading
 import weakref
+from multiprocessing import spawn
 
 NICE = int(os.environ.get("BPTTSCOPE_TRAINING_NICE", "10"))   # 0 (as the server) .. 19
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -50,8 +51,27 @@ def context():
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["dashboard.training_process"])
+            spawn.get_preparation_data = _without_main(spawn.get_preparation_data)
             _context = ctx
         return _context
+
+
+PROCESS_NAME = "bptt-training"
+
+
+def _without_main(get_preparation_data):
+    """multiprocessing makes each child import the parent's main module first: under
+    ``streamlit run`` that is Streamlit's command-line script, so every training
+    process imported all of Streamlit (a second and 20 MB more per process, and
+    warnings in the log). Ours need nothing from it: their function lives in
+    dashboard.training_process, which the fork server has already imported."""
+    def preparation(name):
+        data = get_preparation_data(name)
+        if name.startswith(PROCESS_NAME):
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+    return preparation
 
 
 def admit(handle):

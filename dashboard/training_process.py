@@ -19,7 +19,8 @@ imports streamlit.
 import os
 import sys
 
-if "numpy" not in sys.modules:
+FRESH = "numpy" not in sys.modules      # imported by the fork server, before numpy
+if FRESH:
     # OpenBLAS reads these once, when numpy loads it: the fork server imports this module
     # before numpy, so every training process computes on one BLAS thread from the
     # start, with nothing to set or restore per call (engine/threads.py).
