@@ -6,7 +6,11 @@ APP = Path(__file__).resolve().parent / "streamlit_app.py"
 
 
 def main(argv=None):
-    """Extra arguments are passed to ``streamlit run`` (e.g. --server.port 8502)."""
+    """Extra arguments are passed to ``streamlit run`` (e.g. --server.port 8502).
+    ``bpttscope serve ...`` serves a class on several processes (dashboard/serve.py)."""
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["serve"]:
+        from dashboard import serve
+        return serve.main((sys.argv[1:] if argv is None else argv)[1:])
     from streamlit.web import cli as stcli
     # wherever the command is started from: static serving for the charts' plotly.js
     # (see dashboard/plotly_element.py); no full garbage collection after every run
