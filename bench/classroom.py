@@ -11,7 +11,8 @@ machine. For each N it prints:
                     pending)
   Step median/worst that new student pressing Step 7 times: from the click until the
                     new iteration is on screen and the script has finished
-  RSS during/after  the server process's resident memory with the class training, and
+  RSS warm/during/  the server process's resident memory after one visit (the app's
+      after         imports loaded, that session expired), with the class training, and
                     AFTER_SECONDS after every page was closed (the server is started with
                     --server.disconnectedSessionTTL DISCONNECTED_TTL, so the sessions
                     have expired by then); "+proc" adds the private memory of any
@@ -174,7 +175,7 @@ def open_student(browser, url, timeout_ms=180_000):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     start = time.perf_counter()
-    page.goto(url)
+    page.goto(url, timeout=timeout_ms)
     page.get_by_role("button", name="Step", exact=True).wait_for(timeout=timeout_ms)
     page.wait_for_function(SETTLED_JS, arg=-1, timeout=timeout_ms)
     return context, page, time.perf_counter() - start
@@ -234,6 +235,9 @@ def stops_after(server, limit=45.0):
 def classroom(browser, root, students, seconds):
     server = Server(root)
     try:
+        context, _, _ = open_student(browser, server.url)     # the app's imports loaded,
+        context.close()                                       # its one session expired
+        time.sleep(DISCONNECTED_TTL + 5)
         fresh = server.memory()
         pages = []
         for _ in range(students):
@@ -272,7 +276,7 @@ def row(r):
 
 
 HEADER = ("  N | total it/s | slowest / fastest (min/max) | first screen | Step median "
-          "(worst) | RSS fresh -> during -> after | stops after | load")
+          "(worst) | RSS warm -> during -> after | stops after | load")
 
 
 def main():
@@ -291,7 +295,11 @@ def main():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for n in (int(x) for x in args.students.split(",")):
-            print(row(classroom(browser, root, n, args.seconds)), flush=True)
+            try:
+                print(row(classroom(browser, root, n, args.seconds)), flush=True)
+            except Exception as err:        # e.g. a page that never loaded: say so, go on
+                print(f"{n:>3} | failed: {type(err).__name__}: {str(err)[:120]} | "
+                      f"load {loadavg()}", flush=True)
         browser.close()
 
 

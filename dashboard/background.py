@@ -37,14 +37,14 @@ class BackgroundTraining:
         self._page_open = page_open
         self._lock = threading.RLock()   # held while the runs are read or brought up to date
         self._stopped = False
-        pool.admit(self)
+        shares, slot = pool.admit(self)
         try:
             ctx = pool.context()
             self._conn, child = ctx.Pipe()
             self._process = ctx.Process(
                 target=training_process.main, name=pool.PROCESS_NAME, daemon=True,
                 args=(child, {n: runs[n] for n in self.names}, self.names, self.cap,
-                      pool.NICE))
+                      pool.NICE, (shares, slot)))
             self._process.start()
             child.close()
         except BaseException:

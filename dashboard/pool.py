@@ -10,6 +10,12 @@ lower priority (NICE) than the web server: a click, a first screen or a Step in 
 foreground takes the core it needs at once instead of waiting behind everyone's
 training, which only fills the time the server and the pages leave.
 
+The kernel's shares are fair among processes on one core, less so across cores when
+other work loads them unevenly (measured on a busy machine: the slowest of four students
+at 0.59 of the fastest). So the processes also keep a table of the CPU seconds each has
+trained (``training_process.Share``): one that is ahead of the least served by more than
+a round waits, and its core goes to the others.
+
 The janitor (one thread per server) stops the training of a session whose page has
 gone (its websocket closed) within JANITOR_SECONDS, and after sessions end it collects
 and trims the heap, which is how their memory goes back to the system (see
@@ -25,6 +31,8 @@ import threading
 import weakref
 from multiprocessing import spawn
 
+from dashboard import training_process
+
 NICE = int(os.environ.get("BPTTSCOPE_TRAINING_NICE", "10"))   # 0 (as the server) .. 19
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 # Sessions that may train at once in this server: beyond this, a Run waits for a place
@@ -34,7 +42,8 @@ JANITOR_SECONDS = 1.0
 
 _lock = threading.Lock()
 _context = None
-_live = weakref.WeakSet()          # handles (dashboard.background) whose process runs
+_live = weakref.WeakKeyDictionary()  # handle (dashboard.background) -> its share's slot
+_shares = None                       # the fair-share table (training_process.Share)
 _janitor = None
 _hooks = {"sessions": None}
 
@@ -75,18 +84,28 @@ def _without_main(get_preparation_data):
 
 
 def admit(handle):
-    """Count ``handle`` as training; Full when MAX_TRAINING already are."""
+    """Count ``handle`` as training and return (the fair-share table, its slot in it);
+    Full when MAX_TRAINING already are."""
+    global _shares
+    ctx = context()
     with _lock:
         if len(_live) >= MAX_TRAINING:
             raise Full(f"{len(_live)} sessions are training, the most this server takes "
                        f"at once ({MAX_TRAINING}).")
-        _live.add(handle)
+        if _shares is None:
+            _shares = ctx.Array("d", [training_process.IDLE] * MAX_TRAINING, lock=False)
+        taken = set(_live.values())
+        slot = next(k for k in range(MAX_TRAINING) if k not in taken)
+        _live[handle] = slot
     start_janitor()
+    return _shares, slot
 
 
 def release(handle):
     with _lock:
-        _live.discard(handle)
+        slot = _live.pop(handle, None)
+        if slot is not None:
+            _shares[slot] = training_process.IDLE   # a process killed outright left it
 
 
 def training_now():
@@ -117,7 +136,10 @@ def trim_memory():
 def set_sessions(count_sessions):
     """``count_sessions()`` -> the number of sessions the server holds (open or kept for
     a reconnect), reaping expired ones; the janitor trims memory when it falls."""
+    first = _hooks["sessions"] is None
     _hooks["sessions"] = count_sessions
+    if first and count_sessions is not None:
+        start_janitor()
 
 
 def sweep(last_sessions=None):

@@ -33,6 +33,37 @@ from dashboard import models  # noqa: E402  (imports engine, hence numpy: after 
 
 ROUND_SECONDS = 0.02    # longest the process trains before it looks for a message
 IDLE_SECONDS = 30.0     # no word from the server for this long: the process ends
+IDLE = float("inf")     # a share-table entry of a process that is not training
+AHEAD_SECONDS = 0.05    # CPU seconds a process may be ahead of the least served one
+
+
+class Share:
+    """This process's entry in the table of CPU seconds each training process of the
+    server has trained (shared memory, one float per process, IDLE when not training).
+    A process that joins (or resumes) starts level with the least served one, so
+    nobody waits for it to make up the time it was not there."""
+
+    def __init__(self, table, slot):
+        self.table, self.slot = table, slot
+        self.active = False
+
+    def _least(self):
+        return min(self.table[k] for k in range(len(self.table)))
+
+    def join(self):
+        least = self._least()
+        self.table[self.slot] = 0.0 if least == IDLE else least
+        self.active = True
+
+    def leave(self):
+        self.table[self.slot] = IDLE
+        self.active = False
+
+    def charge(self, seconds):
+        self.table[self.slot] += seconds
+
+    def ahead(self):
+        return self.table[self.slot] > self._least() + AHEAD_SECONDS
 
 
 class Training:
@@ -78,18 +109,21 @@ class Training:
                 "failed": self.failed}
 
 
-def main(conn, runs, names, cap, nice=0):
-    """Serve one session over ``conn`` until told to stop, idle, or orphaned."""
+def main(conn, runs, names, cap, nice=0, share=None):
+    """Serve one session over ``conn`` until told to stop, idle, or orphaned.
+    ``share``: (table, slot) of the server's fair-share table, or None."""
     if nice:
         try:
             os.nice(nice)
         except OSError:
             pass
     training = Training(runs, names, cap)
+    share = Share(*share) if share is not None else None
     heard = time.monotonic()
     try:
         while True:
-            if conn.poll(0 if training.ready else 1.0):
+            waiting = share is not None and share.active and share.ahead()
+            if conn.poll(ROUND_SECONDS if waiting else 0 if training.ready else 1.0):
                 message = conn.recv()
                 heard = time.monotonic()
                 if message == "count":
@@ -100,7 +134,15 @@ def main(conn, runs, names, cap, nice=0):
                     return
             elif time.monotonic() - heard > IDLE_SECONDS:
                 return
-            if training.ready:
+            if share is not None and share.active != training.ready:
+                share.join() if training.ready else share.leave()
+            if training.ready and not (share is not None and share.ahead()):
+                start = time.process_time()
                 training.round()
+                if share is not None:
+                    share.charge(time.process_time() - start)
     except (EOFError, OSError):         # the server went away
         return
+    finally:
+        if share is not None:
+            share.leave()
