@@ -1,6 +1,5 @@
 """A class in a real browser: a page that trains live has a training process of its
-own; closing the tab stops it within seconds; after the session expires the server's
-memory goes back down."""
+own; closing the tab stops it within seconds while the other page trains on."""
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ pytestmark = [
                        reason="Debian's chromium is not installed (apt-get install chromium)"),
 ]
 sys.path.insert(0, str(ROOT / "bench"))
-from classroom import children, rss_mb  # noqa: E402
+from classroom import children  # noqa: E402
 
 
 def training_processes(server_pid):
@@ -38,8 +37,7 @@ def test_a_closed_tab_stops_training_within_seconds():
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.disconnectedSessionTTL", "3"],
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=ROOT, env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -75,7 +73,6 @@ def test_a_closed_tab_stops_training_within_seconds():
                 time.sleep(0.2)
             browser.close()
         assert stopped < 5.0
-        assert rss_mb(server.pid) > 0
     finally:
         server.terminate()
         server.wait(timeout=30)
