@@ -1,116 +1,119 @@
-"""Live training on a worker thread, so the page's refreshes only draw.
+"""Live training in a process of its own, so the web server only draws.
 
-While the dashboard runs live, one :class:`BackgroundTraining` per browser session trains
-its runs in lockstep, a short round at a time, and stops whenever the page draws: every
-script run (a refresh, a click) first calls :meth:`BackgroundTraining.drawing`, which
-waits for the current round to end (a few milliseconds) and keeps the worker paused
-until the drawing is done. So a view always reads a consistent model, and the time the
-page spends between refreshes goes to training instead of to waiting for the next
-refresh. Nothing here imports streamlit.
+While the dashboard runs live, one :class:`BackgroundTraining` per browser session owns
+a training process (dashboard/training_process.py, started by dashboard/pool.py) that
+trains copies of the session's runs in lockstep, at most ``cap`` iterations between two
+refreshes of the page. The session keeps its own Trainers, which the views read: at
+each refresh (:meth:`refreshed`) the process sends what training changed and the
+session's copies catch up with it, bit for bit (engine/progress.py). The copies change
+only then, inside :meth:`drawing`, so a view always reads a consistent model, and the
+process goes on training while the page draws. :meth:`stop` brings the runs up to date
+and ends the process (a click that changes the runs, Pause, a closed page). Nothing
+here imports streamlit.
 """
 import logging
 import threading
-import time
 from contextlib import contextmanager
 
-from dashboard import models
+from dashboard import pool, training_process
 
-ROUND_SECONDS = 0.02    # longest the worker holds the runs before a drawer may take them
-IDLE_SECONDS = 30.0     # no refresh for this long (the tab was closed): the worker stops
-# Iterations each run takes in turn within a round. Four runs interleaved one iteration
-# at a time kept evicting each other's weights from the CPU cache: four min-char-rnn
-# runs trained 0.84-0.94 as many iterations per CPU-second as one run alone, 1.02-1.08
-# in turns of 4 and 1.11-1.27 in turns of 8 (measured with thread CPU time on a busy
-# 2-core machine). 4 keeps a round's overrun, and so a click's wait, under ~10 ms.
-TURN = 4
+ANSWER_SECONDS = 30.0   # a training process answers within a round; past this it is stuck
 
 
 class BackgroundTraining:
     """Trains ``runs[name]`` for every name in ``names`` in lockstep, at most ``cap``
-    iterations between two refreshes of the page, until :meth:`stop`. A run that diverges stops and
-    its error is kept in ``diverged`` (name -> message); the others go on."""
+    iterations between two refreshes of the page, until :meth:`stop`. A run that
+    diverges stops and its error is kept in ``diverged`` (name -> message); the others
+    go on. ``page_open()`` says whether the session's page is still there (the janitor
+    stops the training of a closed one). Raises pool.Full when the server trains as
+    many sessions as it takes."""
 
-    def __init__(self, runs, names, cap):
+    def __init__(self, runs, names, cap, page_open=None):
         self.runs = runs
         self.names = list(names)
         self.cap = max(1, int(cap))
         self.diverged = {}
-        self.failed = None           # why the worker stopped on an unexpected error
-        self._cond = threading.Condition()
-        self._count = threading.Lock()   # guards _drawers, never held for long
-        self._drawers = 0            # script runs that hold or wait for the runs
-        self._since_refresh = 0         # iterations trained since the last refresh
-        self._last_refresh = time.monotonic()
-        self._stop = False
-        self._thread = threading.Thread(target=self._loop, name="bptt-training",
-                                        daemon=True)
-        self._thread.start()
+        self.failed = None           # why training stopped on an unexpected error
+        self._page_open = page_open
+        self._lock = threading.RLock()   # held while the runs are read or brought up to date
+        self._stopped = False
+        shares, slot = pool.admit(self)
+        try:
+            ctx = pool.context()
+            self._conn, child = ctx.Pipe()
+            self._process = ctx.Process(
+                target=training_process.main, name=pool.PROCESS_NAME, daemon=True,
+                args=(child, {n: runs[n] for n in self.names}, self.names, self.cap,
+                      pool.NICE, (shares, slot)))
+            self._process.start()
+            child.close()
+        except BaseException:
+            pool.release(self)
+            raise
 
     @property
     def alive(self):
-        return self._thread.is_alive()
+        return not self._stopped and self._process.is_alive()
 
-    def _ready(self):
-        return self._stop or (self._drawers == 0 and self._since_refresh < self.cap
-                              and bool(self.names))
+    def page_open(self):
+        return self._page_open is None or self._page_open()
 
-    def _loop(self):
-        while True:
-            # (a drawer counts itself before it asks for the lock, so when this thread
-            # takes the lock back first it finds it not ready and waits, letting it in)
-            with self._cond:
-                self._cond.wait_for(self._ready, timeout=1.0)
-                if self._stop or time.monotonic() - self._last_refresh > IDLE_SECONDS:
-                    return
-                if self._ready():
-                    try:
-                        self._round()
-                    except Exception as err:      # a bug must not die unseen
-                        logging.getLogger("bpttscope").exception("background training")
-                        self.failed = f"{type(err).__name__}: {err}"
-                        return
+    def _ask(self, message):
+        """Send ``message`` and bring the runs up to date with the answer. False when the
+        process did not answer (it ended: idle, killed); the runs are then as of the
+        last answer, which is a state the runs really passed through."""
+        try:
+            self._conn.send(message)
+            if not self._conn.poll(ANSWER_SECONDS):
+                raise TimeoutError(f"no answer in {ANSWER_SECONDS:.0f} s")
+            answer = self._conn.recv()
+        except (EOFError, OSError, TimeoutError) as err:
+            if not self._stopped and self._process.exitcode not in (0, None):
+                self.failed = f"the training process ended ({err or type(err).__name__})"
+            return False
+        for name, record in answer["progress"].items():
+            self.runs[name].catch_up(record)
+        self.diverged.update(answer["diverged"])
+        self.names = [n for n in self.names if n not in self.diverged]
+        if answer["failed"]:
+            logging.getLogger("bpttscope").error("background training: %s", answer["failed"])
+            self.failed = answer["failed"]
+        return True
 
-    def _round(self):
-        """Lockstep iterations of every active run, TURN at a time each, for about
-        ROUND_SECONDS; the runs are level again at the end of every turn."""
-        end = time.perf_counter() + ROUND_SECONDS
-        while self.names and self._since_refresh < self.cap and not self._stop:
-            turn = min(TURN, self.cap - self._since_refresh)
-            for name in list(self.names):
-                err = models.advance(self.runs[name], turn)
-                if err is not None:
-                    self.diverged[name] = str(err)
-                    self.names.remove(name)
-            self._since_refresh += turn
-            if time.perf_counter() > end:
-                break
+    def trained(self):
+        """Iterations trained since the last refresh (asks the process; changes
+        nothing). None when the process has ended."""
+        with self._lock:
+            try:
+                self._conn.send("count")
+                return self._conn.recv() if self._conn.poll(ANSWER_SECONDS) else None
+            except (EOFError, OSError):
+                return None
 
     @contextmanager
     def drawing(self):
-        """Pause training while the caller reads the runs (waits for the current round
-        to end)."""
-        with self._count:
-            self._drawers += 1
-        try:
-            with self._cond:
-                pass                         # the current round, if any, has ended
+        """The caller reads the runs: they are not brought up to date meanwhile."""
+        with self._lock:
             yield
-        finally:
-            with self._count, self._cond:
-                self._drawers -= 1
-                self._cond.notify_all()
 
     def refreshed(self):
-        """The page asked for a refresh: ``cap`` more iterations may train."""
-        with self._cond:
-            self._since_refresh = 0
-            self._last_refresh = time.monotonic()
-            self._cond.notify_all()
+        """The page asked for a refresh: bring the runs up to date; ``cap`` more
+        iterations may train."""
+        with self._lock:
+            if not self._stopped:
+                self._ask("sync")
 
     def stop(self):
-        """Stop and wait for the worker (at most one round)."""
-        self._stop = True            # first: the worker may hold the lock round after round
-        with self._cond:
-            self._cond.notify_all()
-        if self._thread is not threading.current_thread():
-            self._thread.join()
+        """Bring the runs up to date and end the process (waits at most one round)."""
+        with self._lock:
+            if self._stopped:
+                return
+            if self._process.is_alive():
+                self._ask("stop")
+            self._stopped = True
+            self._conn.close()
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            pool.release(self)

@@ -62,7 +62,12 @@ def parser():
 
 
 def main(argv=None):
+    """``bpttscope serve ...`` serves a class on several processes (dashboard/serve.py);
+    otherwise options not its own are passed to ``streamlit run``."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        from dashboard import serve
+        return serve.main(argv[1:])
     args, rest = parser().parse_known_args(argv)
     if args.version:
         print(version_line())
@@ -74,12 +79,8 @@ def main(argv=None):
     launcher = prepare(cache_root(), offline=args.offline)
     from streamlit.web import cli as stcli
     port = ["--server.port", str(args.port)] if args.port is not None else []
-    # static serving for the charts' plotly.js; no full garbage collection after every
-    # run (dashboard/server.py); the light theme the charts are drawn for; no usage
-    # statistics (the page would reach the internet). Options given after these win.
-    sys.argv = ["streamlit", "run", str(launcher), "--server.enableStaticServing", "true",
-                "--runner.postScriptGC", "false", "--theme.base", "light",
-                "--browser.gatherUsageStats", "false", *port, *rest]
+    from dashboard.serve import STREAMLIT_SETTINGS     # options given after these win
+    sys.argv = ["streamlit", "run", str(launcher), *STREAMLIT_SETTINGS, *port, *rest]
     return stcli.main()
 
 

@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import engine
-from dashboard import models
+from dashboard import models, pool
 from dashboard.background import BackgroundTraining
 
 MAX_RUNS = 4
@@ -83,6 +83,7 @@ class Session:
     render_seconds: float = 0.0         # drawing time of the last live refresh
     refreshes: int = 0                  # views drawn so far (numbers the live refreshes)
     worker: BackgroundTraining | None = None   # trains the runs while running
+    queued: bool = False                # running, but waiting for a place to train
     charts_sent: dict = field(default_factory=dict)  # chart key -> digests of the figures
                                         # this page was sent last (dashboard.plotly_element)
     exercise: str | None = None         # the open exercise (engine.EXERCISES), if any
@@ -514,12 +515,16 @@ def halt(ss):
     s.worker = None
 
 
-def keep_training(ss, cap):
+def keep_training(ss, cap, page_open=None):
     """While running: the runs train in the background, at most ``cap`` iterations
-    between two refreshes. Picks up runs that diverged meanwhile; when none is left,
-    training stops. Call inside :func:`drawing`."""
+    between two refreshes, and are brought up to date. Picks up runs that diverged
+    meanwhile; when none is left, training stops. When the server trains as many
+    sessions as it takes, the session waits (``queued``) and tries again at the next
+    refresh. ``page_open()`` says whether the page is still there. Call inside
+    :func:`drawing`."""
     s = get(ss)
     if s.worker is not None:
+        s.worker.refreshed()
         s.diverged.update(s.worker.diverged)
         if s.worker.failed:
             flash(ss, "error", f"Live training stopped on an unexpected error "
@@ -530,10 +535,12 @@ def keep_training(ss, cap):
     names = active_runs(ss)
     if not names:
         s.running = False
+    s.queued = False
     if s.running and s.worker is None:
-        s.worker = BackgroundTraining(s.runs, names, cap)
-    elif s.running:
-        s.worker.refreshed()
+        try:
+            s.worker = BackgroundTraining(s.runs, names, cap, page_open)
+        except pool.Full:
+            s.queued = True
 
 
 def drawing(ss):

@@ -72,6 +72,34 @@ class History:
         view.flags.writeable = False
         return view
 
+    def __getstate__(self):
+        return {"_cols": {c: col[: self._n] for c, col in self._cols.items()}, "_n": self._n,
+                "_frame": None}        # the filled rows only; a frame is rebuilt on demand
+
+    def __setstate__(self, state):
+        vars(self).update(state)
+        self._cols = {c: np.concatenate([col, np.full(max(1024, len(col)), np.nan)])
+                      for c, col in self._cols.items()}
+
+    def rows_since(self, k):
+        """Columns of the rows from row ``k`` on (copies)."""
+        return {c: col[k: self._n].copy() for c, col in self._cols.items()}
+
+    def extend(self, arrays):
+        """Append the rows of ``arrays`` (column -> (n,) float64, as rows_since gives)."""
+        n = len(arrays["loss"])
+        capacity = len(self._cols["loss"])
+        if self._n + n > capacity:
+            capacity = max(2 * capacity, self._n + n)
+            for c, col in self._cols.items():
+                grown = np.full(capacity, np.nan)
+                grown[: self._n] = col[: self._n]
+                self._cols[c] = grown
+        for c, col in arrays.items():
+            self._cols[c][self._n: self._n + n] = col
+        self._n += n
+        self._frame = None
+
     def to_arrays(self):
         return {c: col[: self._n].copy() for c, col in self._cols.items()}
 

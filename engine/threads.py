@@ -6,9 +6,18 @@ OpenBLAS's default threading made a training step 5-7x slower. numpy is already
 imported, so the environment variable is too late; we ask the loaded OpenBLAS directly,
 limit it for the duration of the call, and restore the caller's setting afterwards.
 Where no OpenBLAS is found (MKL, Accelerate) this does nothing.
+
+OpenBLAS's thread count is one setting for the whole process, so concurrent callers
+share it. Each caller saving and restoring it raced: A saved 2 and set 1; B, entering,
+saved 1; A left and restored 2 while B was still computing, so B ran its products on
+two threads (tests/test_training_process.py reproduces it with two threads). Callers are
+now counted: the first one in saves the setting and sets 1, the last one out restores
+it, under a lock. The dashboard's training processes start with OPENBLAS_NUM_THREADS=1
+instead (dashboard/training_process.py), so there this never changes anything.
 """
 import ctypes
 import functools
+import threading
 from contextlib import contextmanager
 
 import numpy  # noqa: F401  (its BLAS must be loaded before we look for it)
@@ -43,18 +52,31 @@ def _openblas():
     return None
 
 
+_lock = threading.Lock()
+_callers = 0            # callers inside one_blas_thread, in all threads
+_saved = 1              # the setting the first of them found
+
+
 @contextmanager
 def one_blas_thread():
+    global _callers, _saved
     funcs = _openblas()
-    before = funcs[0]() if funcs else 1
-    if before == 1:
+    if funcs is None:
         yield
         return
-    funcs[1](1)
+    with _lock:
+        if _callers == 0:
+            _saved = funcs[0]()
+            if _saved != 1:
+                funcs[1](1)
+        _callers += 1
     try:
         yield
     finally:
-        funcs[1](before)
+        with _lock:
+            _callers -= 1
+            if _callers == 0 and _saved != 1:
+                funcs[1](_saved)
 
 
 def single_threaded(func):

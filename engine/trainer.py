@@ -284,6 +284,32 @@ class Trainer:
             f"The model is unchanged: it is as it was before this step.",
             quantity=quantity, timestep=t, iteration=self.iteration)
 
+    # -- moving a run between processes ------------------------------------------------
+    def __getstate__(self):
+        """Pickle without the named views: pickling a view copies it, so after loading
+        ``params`` would no longer write into ``_flat`` (they are rebuilt instead)."""
+        state = dict(vars(self))
+        for name in ("params", "mem", "_spare_views"):
+            state.pop(name)
+        return state
+
+    def __setstate__(self, state):
+        vars(self).update(state)
+        self.params = self.layout.views(self._flat)
+        self.mem = self.layout.views(self._mem_flat)
+        self._spare_views = self.layout.views(self._spare_mem)
+
+    def progress(self, rows=0):
+        """What training changed, for a copy of this run that has ``rows`` rows of
+        history: see engine/progress.py. Picklable; copies, shares nothing."""
+        from .progress import progress
+        return progress(self, rows)
+
+    def catch_up(self, progress):
+        """Make this run bit for bit the run ``progress`` was taken from."""
+        from .progress import catch_up
+        catch_up(self, progress)
+
     # -- views ------------------------------------------------------------------------
     @property
     def history(self):

@@ -1,9 +1,9 @@
-"""The live loop's worker thread (dashboard.background): lockstep, at most ``cap``
-iterations per refresh, no training while a view draws, divergence kept, and the
-same numbers as training the runs in the foreground."""
+"""Live training in a process of its own (dashboard.background): lockstep, at most
+``cap`` iterations per refresh, the session's copies changed only when brought up to
+date, divergence kept, bit for bit the numbers of training in the foreground, and the
+process gone after stop."""
 import time
 
-import numpy as np
 from apptest import wait_until
 
 import engine
@@ -12,80 +12,175 @@ from dashboard.background import BackgroundTraining
 TEXT = engine.read_sample("prose.txt")[:3000]
 
 
-def runs(n=2):
-    return {f"run {k}": engine.Trainer(TEXT, hidden_size=16, seq_length=10, seed=k)
+def runs(n=2, **settings):
+    return {f"run {k}": engine.Trainer(TEXT, hidden_size=16, seq_length=10, seed=k,
+                                       **settings)
             for k in range(n)}
+
+
+def same_run(a, b):
+    """Bit for bit: weights, Adagrad memory, carried state, history, last window."""
+    assert a._flat.tobytes() == b._flat.tobytes()
+    assert a._mem_flat.tobytes() == b._mem_flat.tobytes()
+    assert a.hprev.tobytes() == b.hprev.tobytes()
+    assert (a.iteration, a.position, a.smooth_loss) == (b.iteration, b.position,
+                                                        b.smooth_loss)
+    assert a.history.equals(b.history)
+    assert a.trace.dhnext.tobytes() == b.trace.dhnext.tobytes()
 
 
 def test_trains_every_run_in_lockstep_up_to_the_cap_then_waits():
     trainers = runs(3)
     worker = BackgroundTraining(trainers, list(trainers), cap=7)
     try:
-        wait_until(lambda: trainers["run 0"].iteration == 7)
+        wait_until(lambda: worker.trained() == 7)
         time.sleep(0.1)
+        assert worker.trained() == 7                   # the allowance is used: it waits
+        assert {tr.iteration for tr in trainers.values()} == {0}   # copies not yet told
         with worker.drawing():
+            worker.refreshed()                         # the page asked for a refresh
             assert [tr.iteration for tr in trainers.values()] == [7, 7, 7]
-            worker.refreshed()                          # the page asked for a refresh
-        wait_until(lambda: trainers["run 2"].iteration == 14)
+        wait_until(lambda: worker.trained() == 7)
     finally:
         worker.stop()
-    assert not worker.alive
+    assert not worker.alive and not worker._process.is_alive()
     assert {tr.iteration for tr in trainers.values()} == {14}
 
 
-def test_nothing_trains_while_a_view_draws():
+def test_the_copies_change_only_when_brought_up_to_date():
     trainers = runs(1)
     worker = BackgroundTraining(trainers, list(trainers), cap=10_000)
     try:
-        wait_until(lambda: trainers["run 0"].iteration > 5)
+        wait_until(lambda: (worker.trained() or 0) > 5)
+        worker.refreshed()
+        seen = trainers["run 0"].iteration
         with worker.drawing():
-            seen = trainers["run 0"].iteration
-            time.sleep(0.15)
+            time.sleep(0.15)                           # the process trains on meanwhile
             assert trainers["run 0"].iteration == seen
-        wait_until(lambda: trainers["run 0"].iteration > seen)
+        wait_until(lambda: (worker.trained() or 0) > 0)
     finally:
         worker.stop()
+    assert trainers["run 0"].iteration > seen
 
 
-def test_background_training_gives_the_same_model_as_the_foreground():
+def test_training_in_a_process_is_bit_identical_to_the_foreground():
+    """Runs trained in the process, brought up to date at several refreshes, equal the
+    same runs trained here; and they go on identically here afterwards."""
     trainers, reference = runs(2), runs(2)
+    worker = BackgroundTraining(trainers, list(trainers), cap=40)
+    for refresh in range(3):
+        wait_until(lambda: worker.trained() == 40)
+        if refresh < 2:
+            worker.refreshed()
+    worker.stop()
+    for name, tr in reference.items():
+        tr.run(120)
+        assert trainers[name].iteration == 120
+        same_run(trainers[name], tr)
+        trainers[name].run(30)             # scratch buffers hide nothing: same next steps
+        tr.run(30)
+        same_run(trainers[name], tr)
+
+
+def test_gated_cells_and_forks_train_identically_too():
+    base = engine.Trainer(TEXT, hidden_size=12, seq_length=8, cell="lstm")
+    base.run(3)
+    trainers = {"a": base, "b": base.fork(learning_rate=0.05)}
+    reference = {"a": base.fork(), "b": base.fork(learning_rate=0.05)}
     worker = BackgroundTraining(trainers, list(trainers), cap=25)
-    wait_until(lambda: trainers["run 1"].iteration == 25)
+    wait_until(lambda: worker.trained() == 25)
     worker.stop()
     for name, tr in reference.items():
         tr.run(25)
-        for p in tr.params:
-            np.testing.assert_array_equal(trainers[name].params[p], tr.params[p])
-        assert trainers[name].smooth_loss == tr.smooth_loss
+        same_run(trainers[name], tr)
+        assert trainers[name].cprev.tobytes() == tr.cprev.tobytes()
 
 
-def test_a_run_that_diverges_stops_and_says_why_the_others_go_on(monkeypatch):
-    trainers = runs(2)
-    doomed = trainers["run 0"]
-    original = engine.Trainer.step
+class Doomed(engine.Trainer):
+    """Diverges at iteration 3 (the class goes into the process by reference)."""
 
-    def step(self, *args, **kwargs):
-        if self is doomed and self.iteration >= 3:
+    def step(self):
+        if self.iteration >= 3:
             raise engine.DivergenceError("diverged at iteration 3 (test)", quantity="dh",
                                          timestep=0, iteration=3)
-        return original(self, *args, **kwargs)
+        return super().step()
 
-    monkeypatch.setattr(engine.Trainer, "step", step)
+
+def test_a_run_that_diverges_stops_and_says_why_the_others_go_on():
+    trainers = {"doomed": Doomed(TEXT, hidden_size=16, seq_length=10),
+                "fine": runs(1)["run 0"]}
     worker = BackgroundTraining(trainers, list(trainers), cap=20)
     try:
-        wait_until(lambda: trainers["run 1"].iteration == 20)
+        wait_until(lambda: worker.trained() == 20)
     finally:
         worker.stop()
-    assert worker.diverged == {"run 0": "diverged at iteration 3 (test)"}
-    assert doomed.iteration == 3 and worker.names == ["run 1"]
+    assert worker.diverged == {"doomed": "diverged at iteration 3 (test)"}
+    assert worker.names == ["fine"]
+    assert trainers["doomed"].iteration == 3 and trainers["fine"].iteration == 20
 
 
-def test_an_unexpected_error_stops_the_worker_and_is_kept(monkeypatch):
-    def broken(self, *args, **kwargs):
+class Broken(engine.Trainer):
+    """A trainer whose steps fail with a bug (pickled by reference into the process)."""
+
+    def step(self):
         raise RuntimeError("a bug")
-    monkeypatch.setattr(engine.Trainer, "step", broken)
-    trainers = runs(1)
+
+
+def test_an_unexpected_error_stops_training_and_is_kept():
+    trainers = {"run": Broken(TEXT, hidden_size=8, seq_length=5)}
     worker = BackgroundTraining(trainers, list(trainers), cap=10)
-    wait_until(lambda: not worker.alive)
+    try:
+        wait_until(lambda: (worker.refreshed(), worker.failed)[1] is not None)
+    finally:
+        worker.stop()
     assert worker.failed == "RuntimeError: a bug" and worker.diverged == {}
-    worker.stop()
+
+
+def test_a_closed_page_stops_its_training_process_within_seconds():
+    """The janitor asks each training session whether its page is still open (in the app:
+    whether its websocket is connected) and stops those whose page has gone."""
+    open_ = {"page": True}
+    trainers = runs(1)
+    worker = BackgroundTraining(trainers, list(trainers), cap=10**9,
+                                page_open=lambda: open_["page"])
+    wait_until(lambda: (worker.trained() or 0) > 0)
+    time.sleep(1.5)
+    assert worker.alive                                 # open: the janitor leaves it
+    open_["page"] = False
+    closed = time.monotonic()
+    wait_until(lambda: not worker._process.is_alive(), timeout=10)
+    assert time.monotonic() - closed < 3.0
+    assert trainers["run 0"].iteration > 0              # brought up to date on the way out
+    assert not worker.alive
+
+
+def test_the_allowance_and_the_answer():
+    from dashboard import training_process
+    trainers = runs(1)
+    training = training_process.Training(trainers, list(trainers), cap=3)
+    training.round()
+    assert training.since_refresh == 3 and not training.ready
+    answer = training.answer()
+    assert answer["progress"]["run 0"]["iteration"] == 3 and training.ready
+    assert training.answer()["progress"] == {}          # nothing new: nothing sent
+
+
+def test_a_process_left_alone_ends_by_itself(monkeypatch):
+    """No word from the server for IDLE_SECONDS (a page that stopped refreshing), or the
+    server gone: the training loop returns (run here on a thread, with a short idle)."""
+    import multiprocessing
+    import threading
+
+    from dashboard import training_process
+    monkeypatch.setattr(training_process, "IDLE_SECONDS", 0.5)
+    for hang_up in (False, True):
+        server, child = multiprocessing.Pipe()
+        loop = threading.Thread(target=training_process.main,
+                                args=(child, runs(1), ["run 0"], 5))
+        loop.start()
+        server.send("count")
+        assert server.recv() in range(6)
+        if hang_up:
+            server.close()
+        loop.join(timeout=5)
+        assert not loop.is_alive()
