@@ -79,7 +79,7 @@ def main(argv=None):
     launcher = prepare(cache_root(), offline=args.offline)
     from streamlit.web import cli as stcli
     port = ["--server.port", str(args.port)] if args.port is not None else []
-    from dashboard.serve import STREAMLIT_SETTINGS     # options given after these win
+    from dashboard.serve import STREAMLIT_SETTINGS  # options given after these win
     sys.argv = ["streamlit", "run", str(launcher), *STREAMLIT_SETTINGS, *port, *rest]
     return stcli.main()
 
