@@ -57,8 +57,16 @@ def parse(argv):
     return args, extra
 
 
-def server_command(port, address, extra):
-    return [sys.executable, "-m", "streamlit", "run", str(APP), *STREAMLIT_SETTINGS,
+def app():
+    """The script every server runs: bpttscope's launcher in the user's cache, with the
+    plotly.js it serves beside it (dashboard/cli.py: nothing written into the package)."""
+    from dashboard import cli
+    return cli.prepare(cli.cache_root())
+
+
+def server_command(port, address, extra, script=None):
+    script = app() if script is None else script
+    return [sys.executable, "-m", "streamlit", "run", str(script), *STREAMLIT_SETTINGS,
             "--server.headless", "true", "--server.port", str(port),
             "--server.address", address, *extra]
 
@@ -87,7 +95,8 @@ def main(argv=None):
     if args.no_proxy:
         ports = [args.port + k for k in range(args.workers)]
     inner = args.address if args.no_proxy else "127.0.0.1"
-    servers = [subprocess.Popen(server_command(p, inner, extra)) for p in ports]
+    script = app()
+    servers = [subprocess.Popen(server_command(p, inner, extra, script)) for p in ports]
 
     def stop(*_):
         for s in servers:
