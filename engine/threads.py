@@ -52,7 +52,11 @@ def _openblas():
     return None
 
 
-_lock = threading.Lock()
+# Re-entrant: a Ctrl-C can land between the lock's acquire and the `with` block that
+# releases it (tests/test_interrupts.py raises one at every line of a step). With a
+# plain Lock the thread's next engine call then waits for itself forever; with an
+# RLock the same thread goes on (other threads still wait their turn).
+_lock = threading.RLock()
 _callers = 0            # callers inside one_blas_thread, in all threads
 _saved = 1              # the setting the first of them found
 
