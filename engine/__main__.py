@@ -435,5 +435,20 @@ def _clear_bar():
         sys.stderr.write("\r\033[K")
 
 
+def _main_then_exit():
+    """``main()``, then exit with its status, ignoring Ctrl-C and SIGTERM from there on:
+    the work is saved and the status decided. A second Ctrl-C landing after ``main``
+    returned escaped as an unhandled KeyboardInterrupt, and Python then killed the
+    process with SIGINT (status -2 instead of 130)."""
+    try:
+        code = main()
+    except KeyboardInterrupt as err:        # landed between main's last line and here
+        code = TERMINATED if isinstance(err, Terminated) else INTERRUPTED
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _main_then_exit()

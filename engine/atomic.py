@@ -48,18 +48,28 @@ def write_atomic(path, fill):
     renamed over ``path``. Whatever stops it (an error, a second Ctrl-C, a full disk),
     the file that was at ``path`` is left as it was and no temporary file remains."""
     path = Path(path)
-    fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    part = None
     try:
-        with os.fdopen(fd, "wb") as f:
+        # Held back: a Ctrl-C inside mkstemp, after it made the file and before it
+        # returned the name, left a temporary file nobody could name.
+        with uninterrupted():
+            fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                        suffix=".partial")
+            f = os.fdopen(fd, "wb")
+        with f:
             fill(f)
             f.flush()
             os.fsync(f.fileno())
         mode = path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~_UMASK
         os.chmod(part, mode)        # mkstemp's file is private (0600); a saved file is not
         os.replace(part, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(part)
+    except BaseException as err:
+        with uninterrupted(), contextlib.suppress(OSError):
+            if part is not None:
+                os.unlink(part)
+        interruption = _interruption(err)
+        if interruption is not None and interruption is not err:
+            raise interruption from None
         raise
     with contextlib.suppress(OSError, AttributeError):     # the rename itself, on disk
         directory = os.open(path.parent, os.O_RDONLY)
@@ -67,3 +77,16 @@ def write_atomic(path, fill):
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def _interruption(err):
+    """The KeyboardInterrupt behind ``err``, if any: a Ctrl-C inside ``numpy.savez``
+    reaches the caller as zipfile's ValueError ("Can't close the ZIP file while there is
+    an open writing handle"), raised while the interrupt unwound. It stays a Ctrl-C."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return err
+        seen.add(id(err))
+        err = err.__context__
+    return None

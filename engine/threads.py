@@ -11,16 +11,18 @@ OpenBLAS's thread count is one setting for the whole process, so concurrent call
 share it. Each caller saving and restoring it raced: A saved 2 and set 1; B, entering,
 saved 1; A left and restored 2 while B was still computing, so B ran its products on
 two threads (tests/test_training_process.py reproduces it with two threads). Callers are
-now counted: the first one in saves the setting and sets 1, the last one out restores
+now tracked: the first one in saves the setting and sets 1, the last one out restores
 it, under a lock. The dashboard's training processes start with OPENBLAS_NUM_THREADS=1
 instead (dashboard/training_process.py), so there this never changes anything.
 """
 import ctypes
 import functools
 import threading
-from contextlib import contextmanager
+import weakref
 
 import numpy  # noqa: F401  (its BLAS must be loaded before we look for it)
+
+from .atomic import uninterrupted
 
 _PREFIXES = ("openblas", "scipy_openblas")
 _SUFFIXES = ("", "64_")
@@ -52,35 +54,52 @@ def _openblas():
     return None
 
 
-# Re-entrant: a Ctrl-C can land between the lock's acquire and the `with` block that
-# releases it (tests/test_interrupts.py raises one at every line of a step). With a
-# plain Lock the thread's next engine call then waits for itself forever; with an
-# RLock the same thread goes on (other threads still wait their turn).
-_lock = threading.RLock()
-_callers = 0            # callers inside one_blas_thread, in all threads
-_saved = 1              # the setting the first of them found
+_lock = threading.Lock()
+_inside = weakref.WeakSet()     # the one_blas_thread contexts now open, in all threads
+_saved = None                   # the setting found before we limited it; None: not limited
 
 
-@contextmanager
 def one_blas_thread():
-    global _callers, _saved
-    funcs = _openblas()
-    if funcs is None:
-        yield
-        return
-    with _lock:
-        if _callers == 0:
-            _saved = funcs[0]()
-            if _saved != 1:
-                funcs[1](1)
-        _callers += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _callers -= 1
-            if _callers == 0 and _saved != 1:
-                funcs[1](_saved)
+    """A context: BLAS on one thread for the block. The first caller in (of any thread)
+    sets it, the last one out restores what the first found."""
+    return _OneBlasThread()
+
+
+class _OneBlasThread:
+    """Who is inside is a set of these contexts, held weakly, not a count. A Ctrl-C can
+    land anywhere (tests/test_interrupts.py raises one at every line of a step), also
+    between a ``with`` statement and the first line of ``__exit__``: a count then stayed
+    one too high and BLAS was never restored. A context whose ``__exit__`` never ran is
+    freed as its frame unwinds and drops out of the set by itself, so the next caller
+    out restores the setting. The bookkeeping runs with Ctrl-C held back
+    (engine.atomic.uninterrupted): one landing while the lock was held left it held, and
+    every later engine call waited forever."""
+
+    def __enter__(self):
+        global _saved
+        funcs = _openblas()
+        if funcs is not None:
+            with uninterrupted(), _lock:
+                if not _inside:
+                    found = funcs[0]()
+                    if _saved is None or found != 1:    # changed since, or first in
+                        _saved = found
+                    if found != 1:
+                        funcs[1](1)
+                _inside.add(self)
+        return self
+
+    def __exit__(self, *exc):
+        global _saved
+        funcs = _openblas()
+        if funcs is not None:
+            with uninterrupted(), _lock:
+                _inside.discard(self)
+                if not _inside and _saved is not None:
+                    if _saved != 1:
+                        funcs[1](_saved)
+                    _saved = None
+        return False
 
 
 def single_threaded(func):

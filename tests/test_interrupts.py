@@ -142,6 +142,23 @@ def test_write_atomic_keeps_the_old_file_when_interrupted(tmp_path):
     assert path.read_bytes() == b"new" and oct(path.stat().st_mode & 0o777) != "0o600"
 
 
+def test_a_ctrl_c_that_a_writer_turns_into_another_error_stays_a_ctrl_c(tmp_path):
+    """numpy.savez interrupted inside zipfile: closing the zip while unwinding raises a
+    ValueError in place of the KeyboardInterrupt; the caller still sees the Ctrl-C."""
+    path = tmp_path / "checkpoint.npz"
+
+    def zip_like(f):
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise ValueError("Can't close the ZIP file while there is an open handle")
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(path, zip_like)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError):             # an error without a Ctrl-C stays itself
+        write_atomic(path, lambda f: int("x"))
+
+
 def test_trainer_save_is_atomic(tmp_path, monkeypatch):
     tr = engine.Trainer(PERIODIC, hidden_size=6, seq_length=5)
     tr.run(2)
@@ -166,7 +183,7 @@ def test_trainer_save_is_atomic(tmp_path, monkeypatch):
 # python -m engine, with Python's own Ctrl-C handler even where the test runner was
 # started with SIGINT ignored (a background job): Python then keeps ignoring it
 CLI = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-       "from engine.__main__ import main; sys.exit(main())")
+       "from engine.__main__ import _main_then_exit; _main_then_exit()")
 
 
 def start_training(out, *extra):

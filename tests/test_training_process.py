@@ -102,6 +102,21 @@ def test_concurrent_callers_share_one_blas_thread(monkeypatch):
     assert setting["threads"] == 2                # the last one out restored it
 
 
+def test_a_caller_whose_exit_never_ran_does_not_keep_blas_limited(monkeypatch):
+    """A Ctrl-C between a ``with`` statement and the first line of ``__exit__`` skips
+    the exit: the next caller out still restores the setting the first one found."""
+    setting = {"threads": 3}
+    monkeypatch.setattr(threads, "_openblas", lambda: (
+        lambda: setting["threads"], lambda n: setting.update(threads=n)))
+    skipped = threads.one_blas_thread()
+    skipped.__enter__()
+    assert setting["threads"] == 1
+    del skipped                                   # its frame unwound: no __exit__
+    with threads.one_blas_thread():
+        assert setting["threads"] == 1
+    assert setting["threads"] == 3
+
+
 def blas_threads_here():
     from engine import threads as t
     funcs = t._openblas()
