@@ -38,6 +38,9 @@ CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os
 # Sessions that may train at once in this server: beyond this, a Run waits for a place
 # (each costs a process of about MB_PER_PROCESS plus its runs, see the README).
 MAX_TRAINING = int(os.environ.get("BPTTSCOPE_MAX_TRAINING", str(max(8, 12 * CORES))))
+# The fair-share table's size, fixed when it is made: MAX_TRAINING may be lowered later
+# (the tests do), never raised past the table.
+SLOTS = MAX_TRAINING
 JANITOR_SECONDS = 1.0
 
 _lock = threading.Lock()
@@ -89,13 +92,14 @@ def admit(handle):
     global _shares
     ctx = context()
     with _lock:
-        if len(_live) >= MAX_TRAINING:
+        most = min(MAX_TRAINING, SLOTS)
+        if len(_live) >= most:
             raise Full(f"{len(_live)} sessions are training, the most this server takes "
-                       f"at once ({MAX_TRAINING}).")
+                       f"at once ({most}).")
         if _shares is None:
-            _shares = ctx.Array("d", [training_process.IDLE] * MAX_TRAINING, lock=False)
+            _shares = ctx.Array("d", [training_process.IDLE] * SLOTS, lock=False)
         taken = set(_live.values())
-        slot = next(k for k in range(MAX_TRAINING) if k not in taken)
+        slot = next(k for k in range(SLOTS) if k not in taken)
         _live[handle] = slot
     start_janitor()
     return _shares, slot
