@@ -10,6 +10,8 @@ import json
 import os
 import re
 
+import pandas as pd
+
 from .logformat import META, STEP_PREFIX, STEP_SUFFIX, layer_key, step_file
 from .npz import Npz
 from .recorded import LAYER_FIELDS, RecordedLayer
@@ -41,7 +43,7 @@ class Run:
         self.name, self.path = name, path
         self.problems = []              # messages for files that were skipped
         self.meta = self._read_meta()
-        self._files = {}
+        self._files, self._rows = {}, {}
         self.refresh()
 
     @property
@@ -66,6 +68,35 @@ class Run:
 
     def file(self, step):
         return self._files[step]
+
+    def history(self):
+        """One row per readable recorded step: step, loss, and for every parameter and
+        "global" its gradient norm before / after clipping and clip fraction
+        (``before:NAME``, ``after:NAME``, ``fraction:NAME``). Unreadable files are left
+        out (their message in ``problems``); rows already read are kept by file size and
+        time, so a rescan reads only new files."""
+        rows = []
+        for step in self.steps:
+            path = self._files[step]
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            stamp = (st.st_size, st.st_mtime_ns)
+            cached = self._rows.get(step)
+            if cached is None or cached[0] != stamp:
+                try:
+                    rec = self.read(step, layers=False)
+                except ValueError:
+                    continue
+                row = {"step": step, "loss": rec.loss}
+                for prefix, values in (("before", rec.norms_before),
+                                       ("after", rec.norms_after),
+                                       ("fraction", rec.clip_fraction)):
+                    row.update({f"{prefix}:{k}": v for k, v in values.items()})
+                cached = self._rows[step] = (stamp, row)
+            rows.append(cached[1])
+        return pd.DataFrame(rows, columns=None if rows else ["step", "loss"])
 
     def read(self, step, layers=True):
         """The Record of ``step``; ValueError saying why when its file cannot be used.

@@ -162,3 +162,17 @@ def _text(fields, key, name):
     if value.dtype.kind != "U" or value.ndim != 0:
         raise ValueError(f"layer {name}: {key} is not a text")
     return str(value[()])
+
+
+def depth_time_norms(record, example=0):
+    """(names top layer first, (L, T) ||dh_t|| of ``example`` per layer of the record
+    whose T is the longest layer's; NaN where a layer has no step t)."""
+    names = list(record.layers)[::-1]
+    T = max(layer.T for layer in record.layers.values())
+    out = np.full((len(names), T), np.nan)
+    for row, name in enumerate(names):
+        layer = record.layers[name]
+        if example < layer.examples:
+            norms = np.linalg.norm(np.asarray(layer.dh[example], dtype=float), axis=1)
+            out[row, : layer.T] = norms
+    return names, out
