@@ -12,7 +12,15 @@ import re
 
 import pandas as pd
 
-from .logformat import META, STEP_PREFIX, STEP_SUFFIX, layer_key, step_file
+from .logformat import (
+    META,
+    SCALARS,
+    STEP_PREFIX,
+    STEP_SUFFIX,
+    layer_key,
+    step_file,
+    summary_file,
+)
 from .npz import Npz
 from .recorded import LAYER_FIELDS, RecordedLayer
 
@@ -85,15 +93,14 @@ class Run:
             stamp = (st.st_size, st.st_mtime_ns)
             cached = self._rows.get(step)
             if cached is None or cached[0] != stamp:
-                try:
-                    rec = self.read(step, layers=False)
-                except ValueError:
-                    continue
-                row = {"step": step, "loss": rec.loss}
-                for prefix, values in (("before", rec.norms_before),
-                                       ("after", rec.norms_after),
-                                       ("fraction", rec.clip_fraction)):
-                    row.update({f"{prefix}:{k}": v for k, v in values.items()})
+                row = self._summary(step)
+                if row is None:
+                    try:
+                        rec = self.read(step, layers=False)
+                    except ValueError:
+                        continue
+                    row = _row(step, rec.loss, rec.norms_before, rec.norms_after,
+                               rec.clip_fraction)
                 cached = self._rows[step] = (stamp, row)
             rows.append(cached[1])
         return pd.DataFrame(rows, columns=None if rows else ["step", "loss"])
@@ -115,6 +122,26 @@ class Run:
             if message not in self.problems:
                 self.problems.append(message)
             raise ValueError(message) from None
+
+    def _summary(self, step):
+        """The history row of ``step`` from its .json summary; None if there is none or
+        it does not hold what it should (the .npz is read instead)."""
+        path = os.path.join(self.path, summary_file(step))
+        try:
+            if os.path.getsize(path) > MAX_META_BYTES:
+                return None
+            with open(path, "rb") as f:
+                data = json.loads(f.read(MAX_META_BYTES).decode("utf-8"))
+            if data.get("step") != step:
+                return None
+            parts = [data.get(p) for p in SCALARS]
+            if not all(isinstance(p, dict) for p in parts):
+                return None
+            number = lambda v: float("nan") if v is None else float(v)
+            parts = [{str(k): number(v) for k, v in p.items()} for p in parts]
+            return _row(step, number(data.get("loss")), *parts)
+        except (OSError, ValueError, TypeError, AttributeError):
+            return None
 
     def _read_meta(self):
         path = os.path.join(self.path, META)
@@ -173,6 +200,13 @@ def _run_folders(root):
             continue
         queue += [(s, depth + 1) for s in subs]
     return found
+
+
+def _row(step, loss, before, after, fraction):
+    row = {"step": step, "loss": loss}
+    for prefix, values in (("before", before), ("after", after), ("fraction", fraction)):
+        row.update({f"{prefix}:{k}": v for k, v in values.items()})
+    return row
 
 
 def _record(npz, step, layers, meta):

@@ -2,6 +2,8 @@
 
     LOGDIR/meta.json            the model: modules, layers, cells, sizes; versions
     LOGDIR/step_000000200.npz   one recorded optimizer step (plain .npz, no pickles)
+    LOGDIR/step_000000200.json  its scalars alone (step, loss, the norms): the charts over
+                                training read these, not 1,000 zip files
 
 Members of a step file (E examples, T steps, H hidden units, B the batch, k gate blocks):
     step, loss                              () int, () float (NaN when not given)
@@ -27,7 +29,7 @@ import numpy as np
 
 FORMAT = 1
 META = "meta.json"
-STEP_PREFIX, STEP_SUFFIX = "step_", ".npz"
+STEP_PREFIX, STEP_SUFFIX, SUMMARY_SUFFIX = "step_", ".npz", ".json"
 
 
 def step_file(step):
@@ -45,10 +47,29 @@ def write_meta(logdir, meta):
                                                        indent=1).encode()))
 
 
+def summary_file(step):
+    return f"{STEP_PREFIX}{int(step):09d}{SUMMARY_SUFFIX}"
+
+
+SCALARS = ("norm_before", "norm_after", "clip_fraction")
+
+
 def write_step(logdir, step, arrays):
-    """One step file from a mapping member name -> numpy array (or scalar)."""
+    """One step file from a mapping member name -> numpy array (or scalar), then its
+    summary (the scalars) beside it."""
     arrays = {name: np.asarray(value) for name, value in arrays.items()}
     _atomic(logdir, step_file(step), lambda f: np.savez(f, **arrays))
+    summary = {"step": int(step), "loss": _number(arrays.get("loss", np.nan))}
+    for prefix in SCALARS:
+        summary[prefix] = {name.split(":", 1)[1]: _number(value)
+                           for name, value in arrays.items()
+                           if name.startswith(prefix + ":")}
+    _atomic(logdir, summary_file(step), lambda f: f.write(json.dumps(summary).encode()))
+
+
+def _number(value):
+    value = float(value)
+    return value if np.isfinite(value) else None     # JSON has no NaN
 
 
 def _atomic(folder, name, write):

@@ -101,6 +101,13 @@ def test_runs_steps_history(logdir):
     assert list(history["loss"]) == [3.0, 2.0, 1.0]
     write(logdir / "model", 30, {})
     assert run.refresh() == [0, 10, 20, 30]          # a step written meanwhile appears
+    # the .json summaries hold what the .npz files hold; a bad or missing one is not used
+    from_json = run.history()
+    (logdir / "model" / logformat.summary_file(0)).write_text("{bad")
+    (logdir / "model" / logformat.summary_file(10)).unlink()
+    (logdir / "model" / logformat.summary_file(20)).write_text('{"step": 21}')
+    from_npz = engine.open_logdir(logdir)["model"].history()
+    assert from_json.equals(from_npz), (from_json, from_npz)
 
 
 def _hostile_files(folder):
