@@ -14,6 +14,8 @@ PyTorch's b_hh is folded in: the recorded h, c and gates already include it, and
 GRU's W_hn h + b_hn is kept as ``whn_h`` (b_hn stays inside r *). ReLU RNN layers take
 1[h > 0] as their ``tanh_grad``.
 """
+import warnings
+
 import numpy as np
 
 from . import cells
@@ -124,6 +126,13 @@ class RecordedLayer:
             params=params, dh_from_output=dh - dhnext, cell=self.cell, **extra)
         _backward_fields(trace, params, H)
         return trace
+
+    def batch_dh_quantiles(self, quantiles=(0.1, 0.5, 0.9)):
+        """(len(quantiles), T): quantiles over the whole batch of ||dh_t|| at each t
+        (sequences that have ended by t left out)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)     # a step no sequence has
+            return np.nanquantile(np.asarray(self.dh_norms, dtype=float), quantiles, axis=0)
 
     def gates_array(self):
         return np.stack([self.gates[n] for n in cells.GATES[self.cell]], axis=2)

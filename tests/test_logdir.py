@@ -96,6 +96,9 @@ def test_runs_steps_history(logdir):
     assert list(rec.layers) == ["rnn.l0", "rnn.l1"]
     assert rec.layers["rnn.l0"].h.shape == (1, T, H) and rec.layers["rnn.l0"].c is not None
     assert rec.norms_before == {"global": 2.0, "w": 2.0}
+    lstm = rec.layers["rnn.l0"]
+    np.testing.assert_allclose(lstm.batch_dh_quantiles((0.5,))[0],
+                               np.linalg.norm(lstm.dh[0], axis=1))     # a batch of one
     history = run.history()
     assert list(history["step"]) == [0, 10, 20]
     assert list(history["loss"]) == [3.0, 2.0, 1.0]
@@ -206,6 +209,7 @@ def test_dashboard_opens_a_logdir(logdir, monkeypatch):
     assert any(t.startswith("depth × time") for t in titles)
     assert any(t.startswith("whh_gradient_by_distance") for t in titles)
     assert any(t.startswith("gate_saturation") for t in titles)
+    assert any(t.startswith("dh_norms") for t in titles)
     # the lower layer's charts say what enters it
     assert any("layer above" in t for t in titles)
     at.selectbox(key="rec_layer").select("rnn.l1").run()

@@ -143,3 +143,22 @@ def saturation_chart(saturation, uirevision="rec_saturation"):
         "gate_saturation — share of units whose gate passes back < 2% of its largest slope",
         "t: timestep", "fraction of units", uirevision, height=300,
         yaxis=dict(range=[0, 1.02], tickformat=".0%")))
+
+
+def batch_band_chart(quantiles, lower, uirevision="rec_batch"):
+    """(3, T) 10%, 50%, 90% quantiles of ||dh_t|| over the batch, log y."""
+    q = np.asarray(quantiles, dtype=float)
+    t = np.arange(q.shape[1])
+    band = dict(color=style.DH_FROM_OUTPUT, width=0.5)
+    traces = [go.Scatter(x=t, y=style.positive(q[2]), mode="lines", line=band,
+                         name="90th percentile", hoverinfo="skip"),
+              go.Scatter(x=t, y=style.positive(q[0]), mode="lines", line=band, fill="tonexty",
+                         fillcolor="rgba(245, 160, 90, 0.25)", name="10th percentile",
+                         hoverinfo="skip"),
+              go.Scatter(x=t, y=style.positive(q[1]), mode=style.line_mode(len(t)),
+                         line=dict(color=style.DH, width=2.2), name="median",
+                         hovertemplate="t=%{x}<br>median ‖dh_t‖ = %{y:.3g}<extra></extra>")]
+    return go.Figure(traces, layout=style.layout(
+        "dh_norms — ‖dh<sub>t</sub>‖ over the whole batch: median and 10–90% band",
+        "t: timestep", "L2 norm (log scale)", uirevision, height=300,
+        yaxis=style.log_axis(q)))

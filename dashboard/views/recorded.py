@@ -190,10 +190,9 @@ def _flow(record, trace, layer, example, top):
     plot(charts.depth_time_heatmap(norms, names), "depth",
          "Top layer first. Along a row the gradient travels back in time; down a column "
          "it travels from one layer to the one below.")
-    batch = layer.dh_norms
-    st.caption(f"Over the whole batch ({batch.shape[0]} sequences) at this layer: median "
-               f"‖dh_t‖ at t = 0 is {np.nanmedian(batch[:, 0]):.3g}, at the last step "
-               f"{np.nanmedian(batch[:, -1]):.3g}.")
+    plot(charts.batch_band_chart(layer.batch_dh_quantiles(), not top), "batch",
+         f"Every sequence of the batch ({layer.dh_norms.shape[0]}) at this layer, not "
+         "only the recorded examples.")
     T, H, k = trace.T, trace.hs.shape[1], engine.cells.BLOCKS[layer.cell]
     if not horizon_affordable(T, H, k):
         st.info(f"The per-loss views need T² kH H / 2 multiply-adds (T = {T}, H = {H}): too "
