@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dashboard import logdir_mode
+
 APP = Path(__file__).resolve().parent / "streamlit_app.py"
 LAUNCHER = """\
 # Made by `bpttscope`: Streamlit runs this file and serves the static folder beside it
@@ -58,6 +60,10 @@ def parser():
                    help="do not fetch plotly's smaller chart bundle (1.4 MB, once, from the "
                         "npm registry); the charts then load the full plotly.js, and the "
                         "first screen takes about a second longer")
+    p.add_argument("--logdir", default=None, metavar="FOLDER",
+                   help="show the runs that bpttscope.torch.watch recorded from your own "
+                        "PyTorch model under FOLDER (e.g. runs/bptt), instead of the "
+                        "dashboard's own models")
     return p
 
 
@@ -76,6 +82,12 @@ def main(argv=None):
     if stray:
         parser().error(f"unexpected argument {stray!r}: bpttscope takes no file (the app "
                        "is built in); Streamlit options look like --server.port 8502")
+    if args.logdir is not None:     # recorded runs only (bpttscope.torch.watch)
+        try:
+            os.environ[logdir_mode.ENV] = logdir_mode.check(args.logdir)
+        except ValueError as err:
+            print(f"bpttscope: {err}", file=sys.stderr)
+            return 2
     launcher = prepare(cache_root(), offline=args.offline)
     from streamlit.web import cli as stcli
     port = ["--server.port", str(args.port)] if args.port is not None else []

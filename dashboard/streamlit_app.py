@@ -8,7 +8,7 @@ through ``dashboard.session``.
 """
 import streamlit as st
 
-from dashboard import live, present, server, session, share, sidebar
+from dashboard import live, logdir_mode, present, server, session, share, sidebar
 from dashboard.views import (
     code,
     explorer,
@@ -24,6 +24,11 @@ from dashboard.views.common import safely
 server.freeze_imports()       # before any session's data exists: see server.py
 
 st.set_page_config(page_title="BPTT Scope", page_icon="🔁", layout="wide")
+
+if logdir_mode.logdir() is not None:     # bpttscope --logdir PATH: recorded runs only
+    from dashboard import recorded_app
+    recorded_app.render(logdir_mode.logdir())
+    st.stop()
 
 ss = st.session_state
 with session.drawing(ss):     # while live, the background training waits meanwhile

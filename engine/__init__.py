@@ -35,6 +35,7 @@ from .exercise_list import EXERCISES
 from .exercises import Exercise, Verdict, parse_number
 from .gradcheck import gradient_check, gradient_check_summary
 from .limits import LIMITS, SAMPLE_LIMITS, Limit
+from .logdir import open_logdir
 from .params import init_params
 from .presets import GATED_PRESETS, PRESETS, Preset, read_sample, sample_text_names
 from .sampling import SampleSaliency, sample_saliency, sample_start
@@ -52,7 +53,7 @@ __all__ = [
     "input_saliency", "whh_gradient_by_distance", "whh_piece_norms", "gradient_horizon",
     "beyond_window", "BeyondWindow", "sample_saliency", "SampleSaliency", "sample_start",
     "whh_distance_norms", "whh_horizon_parts", "horizon_from_norms",
-    "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS",
+    "cells", "CELLS", "back_step", "gate_saturation", "GATED_PRESETS", "open_logdir",
     "EXERCISES", "Exercise", "Verdict", "parse_number",
     "lesson_claims", "Claim", "Check", "ClaimResult", "quantities", "tour",
 ]
