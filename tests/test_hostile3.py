@@ -62,7 +62,8 @@ def test_the_replay_budget_is_the_engines_estimate_of_every_run(kind, monkeypatc
 
 def test_the_longest_replay_the_budget_allows_takes_about_the_budget(monkeypatch):
     """The smallest model is where a fixed price per iteration went wrong: its longest
-    allowed replay must take about the budget in wall time (3x slack: shared machine)."""
+    allowed replay must take about the budget. Timed in this process's CPU seconds, which
+    other work on a shared machine does not inflate as it does wall time (3x slack)."""
     monkeypatch.setattr(links, "REPLAY_SECONDS", 1.0)
     link, _ = links.decode({**MODELS["tiny rnn"], "it": "1"})
     runs = models.link_replay(link).runs
@@ -72,10 +73,10 @@ def test_the_longest_replay_the_budget_allows_takes_about_the_budget(monkeypatch
         fits = links.replay_seconds(runs, mid) <= links.REPLAY_SECONDS
         lo, hi = (mid, hi) if fits else (lo, mid - 1)
     link.iteration = next(iter(runs.values())).iteration + lo
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     runs, *_ = models.from_link(link)
     assert next(iter(runs.values())).iteration == link.iteration
-    assert time.perf_counter() - t0 < 3 * links.REPLAY_SECONDS
+    assert time.process_time() - t0 < 3 * links.REPLAY_SECONDS
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
