@@ -17,24 +17,22 @@ from dataclasses import dataclass, field
 import engine
 from dashboard import models, pool
 from dashboard.background import BackgroundTraining
+from dashboard.names import (  # noqa: F401  (read as session.X by the sidebar and actions)
+    ARCHITECTURE,
+    CUSTOM,
+    DEFAULT_PRESET,
+    HP_KEY,
+    HYPER,
+    NO_COMPARISON,
+    OWN_TEXT,
+    TRAINING,
+)
 
 MAX_RUNS = 4
 LATEST_SAMPLES = 3              # samples kept per run besides the log-spaced ones
 SAMPLE_MARKS = (1, 10, 100, 1000, 10000, 100000)   # the first sample at or after each is kept:
                                 # the noise-to-words story survives a long run
 SAMPLE_LENGTH = 200
-CUSTOM = "custom (your own settings)"
-NO_COMPARISON = "(none: one run)"
-OWN_TEXT = "(your own text)"
-DEFAULT_PRESET = "min-char-rnn"
-
-# Settings that need new weights, and those a live model can change (engine's list).
-TRAINING = engine.Trainer.LIVE_SETTINGS
-ARCHITECTURE = tuple(n for n in ("cell", "hidden_size", "seq_length", "seed", "whh_init",
-                                 "gain")
-                     if n not in TRAINING)
-HYPER = ARCHITECTURE + TRAINING
-HP_KEY = {name: f"hp_{name}" for name in HYPER}
 
 # Live training: the choices of "iterations per refresh (at most)". The largest (the
 # default) is more than a default-sized model trains between two refreshes.
@@ -94,7 +92,7 @@ class Session:
     def homework(self):
         """The open exercise, or None."""
         return engine.EXERCISES.get(self.exercise) if self.exercise else None
-    replay: models.Replay | None = None  # a link's lesson being replayed, chunk by chunk
+    replay: object | None = None        # links.Replay: a link's lesson, chunk by chunk
 
     @property
     def trainer(self):
@@ -222,7 +220,7 @@ def close_exercise(ss):
     s = get(ss)
     s.exercise, s.exercise_status, s.exercise_problem = None, {}, None
 def begin_replay(ss, replay):
-    """Replay a link's lesson (models.Replay) chunk by chunk over the next script runs;
+    """Replay a link's lesson (links.Replay) chunk by chunk over the next script runs;
     the runs on screen stay until it is finished or stopped."""
     get(ss).replay = replay
 

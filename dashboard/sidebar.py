@@ -68,13 +68,17 @@ def _train(sb, s):
 
 def _lesson(sb):
     sb.selectbox("Lesson preset", [*engine.PRESETS, session.CUSTOM], key="preset",
-                 on_change=actions.on_preset,
+                 on_change=actions.on_preset, format_func=_lesson_label,
                  help="Loads a corpus and settings that make one phenomenon appear, "
                       "and runs a few warm-up iterations.")
     sb.selectbox("Compare runs", [session.NO_COMPARISON, *engine.COMPARISONS],
                  key="comparison", on_change=actions.on_comparison,
                  help="Loads several runs of one model with one setting changed; they "
                       "train side by side and every chart draws them together.")
+
+
+def _lesson_label(name):
+    return "custom (your own settings)" if name == session.CUSTOM else name
 
 
 def _exercises(sb):
