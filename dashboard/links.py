@@ -13,9 +13,9 @@ import engine
 from dashboard import models
 from dashboard.literal import literal
 from dashboard.names import CUSTOM, DEFAULT_PRESET, HYPER
+from dashboard.views import registry
 
-VIEWS = ("Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
-         "Export")
+VIEWS = registry.TITLES         # a link's ?view= is a view's title (views/registry.py)
 # Replay budget, in seconds of training as the engine's cost model estimates them
 # (engine.cost: every run, its cell and size, Whh's spectrum at diagnostic iterations):
 # about 20,000 iterations of min-char-rnn's default model. A link asking for more is

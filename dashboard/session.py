@@ -27,6 +27,7 @@ from dashboard.names import (  # noqa: F401  (read as session.X by the sidebar a
     OWN_TEXT,
     TRAINING,
 )
+from dashboard.views import registry
 
 MAX_RUNS = 4
 LATEST_SAMPLES = 3              # samples kept per run besides the log-spaced ones
@@ -201,7 +202,7 @@ def open_exercise(ss, name, runs, label, notes):
     ss["exercise_answer"] = ""
     if label.removeprefix("sample ") in engine.sample_text_names():
         ss["sample_text"] = label.removeprefix("sample ")     # the sidebar shows the text
-    ss["view"] = ex.view
+    ss["view"] = registry.by_title(ex.view).title
     if ex.t is not None:
         set_timestep(ss, ex.t)
 
@@ -395,7 +396,7 @@ def tour_go(ss, k):
     s.tour_step = k
     s.playing = False
     s.walk_direction = ss["direction_choice"] = "backward"
-    ss["view"] = stop.view
+    ss["view"] = tour.view(stop).title
     set_timestep(ss, tour.timestep(stop, s.trainer.config.seq_length))
 
 

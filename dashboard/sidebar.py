@@ -84,7 +84,7 @@ def _lesson_label(name):
 def _exercises(sb):
     """The exercises: each opens its lesson at the right iteration, view and t; its
     link (copy it from the box) opens the same for a student."""
-    from dashboard.views import homework
+    from dashboard.views.sections import homework
     with sb.expander(f"Exercises ({len(engine.EXERCISES)}): homework with checked answers"):
         st.caption("A button opens the exercise here; the link under it (copy button at "
                    "its right) opens it for a student.")

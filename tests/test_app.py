@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from apptest import app, charts, plotly_items, wait_until
+from apptest import VIEWS, app, charts, plotly_items, wait_until
 
 import engine
 from dashboard import exports, models, plotly_element, session, window
@@ -16,8 +16,6 @@ from dashboard.charts import style
 from engine.checkpoint import to_bytes
 
 TIMEOUT = 30
-VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
-         "Export"]
 PERIODIC = engine.read_sample("periodic.txt")
 
 

@@ -44,7 +44,7 @@ def fragment(draw, run_every=None):
 
 def look_for(ss, view):
     """The active lesson's claims about this view, measured now, next to its charts."""
-    from dashboard.views import claims
+    from dashboard.views.sections import claims
     claims.for_view(ss, view)
 
 
