@@ -565,6 +565,13 @@ def charts_sent(ss):
     return get(ss).charts_sent if "session" in ss else None
 
 
+def note_charts_sent(ss, key, digests):
+    """Chart element ``key`` has just been sent figures with ``digests`` (in order)."""
+    sent = charts_sent(ss)
+    if sent is not None:
+        sent[key] = tuple(digests)
+
+
 def forget_chart(ss, key):
     """The page lost a figure of chart element ``key`` (its copy was dropped): send
     its figures whole next time."""
@@ -622,3 +629,45 @@ def kept_samples(samples):
 
 def set_gradcheck(ss, result):
     get(ss).gradcheck = result
+
+
+def show_text(ss, name):
+    """Point the sidebar's text selector at ``name`` (a shipped text, or OWN_TEXT)."""
+    ss["sample_text"] = name
+
+
+def sidebar_outdated(ss):
+    """The sidebar shows what the runs were (changed inside the live fragment): the
+    whole app reruns at the next refresh (dashboard.live)."""
+    get(ss).sidebar_stale = True
+
+
+def sidebar_drawn(ss):
+    """This script run draws the sidebar from the session."""
+    get(ss).sidebar_stale = False
+
+
+# -- what is computed once per training window (dashboard.window decides what) ---------
+def window_memo(s, run, name, build):
+    """``build(trainer, trace)`` for run ``run`` of Session ``s``, computed once for its
+    current window and remembered until it trains on another (a new Trace object) or
+    the runs are replaced."""
+    entry = _window_entry(s, run)
+    if name not in entry:
+        entry[name] = build(s.runs[run], entry["trace"])
+    return entry[name]
+
+
+def window_known(s, run, name):
+    """(True, value) if ``window_memo`` holds ``name`` for run ``run``'s current window,
+    else (False, None)."""
+    entry = _window_entry(s, run)
+    return (True, entry[name]) if name in entry else (False, None)
+
+
+def _window_entry(s, run):
+    trace = s.runs[run].trace
+    entry = s.window_cache.get(run)
+    if entry is None or entry["trace"] is not trace:
+        entry = s.window_cache[run] = {"trace": trace}
+    return entry

@@ -30,8 +30,8 @@ HELP = {
 
 
 def render(ss):
+    session.sidebar_drawn(ss)           # this run draws the sidebar from the session
     s = get(ss)
-    s.sidebar_stale = False             # this run draws the sidebar from the session
     sb = st.sidebar
     sb.title("BPTT Scope")
     sb.caption("Backpropagation through time in min-char-rnn, live.")

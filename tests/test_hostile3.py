@@ -60,6 +60,7 @@ def test_the_replay_budget_is_the_engines_estimate_of_every_run(kind, monkeypatc
         assert ("replay budget" in said) == refused
 
 
+@pytest.mark.slow       # replays for the whole budget
 def test_the_longest_replay_the_budget_allows_takes_about_the_budget(monkeypatch):
     """The smallest model is where a fixed price per iteration went wrong: its longest
     allowed replay must take about the budget in wall time (3x slack: shared machine)."""
