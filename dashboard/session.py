@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import engine
-from dashboard import models, pool
+from dashboard import links, models, pool
 from dashboard.background import BackgroundTraining
 from dashboard.names import (  # noqa: F401  (read as session.X by the sidebar and actions)
     ARCHITECTURE,
@@ -93,7 +93,7 @@ class Session:
     def homework(self):
         """The open exercise, or None."""
         return engine.EXERCISES.get(self.exercise) if self.exercise else None
-    replay: object | None = None        # links.Replay: a link's lesson, chunk by chunk
+    replay: links.Replay | None = None   # a link's lesson being replayed, chunk by chunk
 
     @property
     def trainer(self):
