@@ -200,7 +200,9 @@ def test_sample_text_picker_builds_a_fresh_model(at):
     at.selectbox(key="sample_text").set_value("periodic.txt").run()
     tr = trainer(at)
     assert tr.text == PERIODIC and tr.iteration == 1
-    assert at.session_state["preset"] == session.CUSTOM
+    assert at.session_state["preset"] == session.CUSTOM == "custom"     # as in a link
+    picker = at.selectbox(key="preset")
+    assert picker.value == "custom" and "custom (your own settings)" in picker.options
 
 
 def test_good_upload_takes_effect_at_once(at):
