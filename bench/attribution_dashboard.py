@@ -29,7 +29,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 import engine  # noqa: E402
 from dashboard import charts, session, window  # noqa: E402
 from dashboard.session import Session  # noqa: E402
-from dashboard.views import attribution  # noqa: E402
+from dashboard.views.sections import attribution  # noqa: E402
 
 
 def round_robin(funcs, rounds):

@@ -16,7 +16,7 @@ def _ss():
 def _refresh_sidebar():
     """Called from a widget inside the live fragment: its callback reruns only the
     fragment, so ask for a whole-app rerun to bring the sidebar up to date."""
-    get(_ss()).sidebar_stale = True
+    session.sidebar_outdated(_ss())
 
 
 def on_step():
@@ -62,7 +62,7 @@ def on_preset():
         return
     corpus = engine.PRESETS[name].corpus
     if _replace(_one_run(lambda: models.from_preset(name), name), f"sample {corpus}", name):
-        ss["sample_text"] = corpus
+        session.show_text(ss, corpus)
 
 
 def on_comparison():
@@ -72,7 +72,7 @@ def on_comparison():
         return
     corpus = engine.COMPARISONS[name].corpus
     if _replace(lambda: models.from_comparison(name), f"sample {corpus}", name):
-        ss["sample_text"] = corpus
+        session.show_text(ss, corpus)
 
 
 def on_sample_text():
@@ -94,7 +94,7 @@ def on_upload():
     data = upload.getvalue()
     if _replace(_one_run(lambda: models.from_upload(upload.name, data, settings), "run"),
                 f"upload {literal(upload.name)}"):
-        ss["sample_text"] = session.OWN_TEXT
+        session.show_text(ss, session.OWN_TEXT)
 
 
 def on_paste():
@@ -103,7 +103,7 @@ def on_paste():
     settings = session.widget_settings(ss)
     if _replace(_one_run(lambda: models.from_upload("Pasted text", text, settings), "run"),
                 "pasted text"):
-        ss["sample_text"] = session.OWN_TEXT
+        session.show_text(ss, session.OWN_TEXT)
 
 
 def on_checkpoint():
@@ -114,7 +114,7 @@ def on_checkpoint():
     data = upload.getvalue()
     if _replace(_one_run(lambda: models.from_checkpoint(upload.name, data), "resumed"),
                 f"checkpoint {literal(upload.name)}"):
-        ss["sample_text"] = session.OWN_TEXT
+        session.show_text(ss, session.OWN_TEXT)
     _refresh_sidebar()
 
 

@@ -28,7 +28,7 @@ from dashboard import plotly_bundle
 from dashboard.charts import step, style, tables
 from dashboard.charts.strip import window_strip_html
 from dashboard.charts.window import vector_chart
-from dashboard.views.cell_text import H_MATH
+from dashboard.views.sections.cell_text import H_MATH
 
 MAX_BYTES = 5_000_000
 SCRIPT = Path(__file__).with_name("handout.js")

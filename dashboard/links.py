@@ -10,12 +10,12 @@ import math
 from dataclasses import dataclass, field
 
 import engine
-from dashboard import session
+from dashboard import models
 from dashboard.literal import literal
+from dashboard.names import CUSTOM, DEFAULT_PRESET, HYPER
+from dashboard.views import registry
 
-VIEWS = ("Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
-         "Export")
-CUSTOM = "custom"
+VIEWS = registry.TITLES         # a link's ?view= is a view's title (views/registry.py)
 # Replay budget, in seconds of training as the engine's cost model estimates them
 # (engine.cost: every run, its cell and size, Whh's spectrum at diagnostic iterations):
 # about 20,000 iterations of min-char-rnn's default model. A link asking for more is
@@ -26,12 +26,12 @@ INT_SETTINGS = ("hidden_size", "seq_length", "seed")
 FLOAT_SETTINGS = ("learning_rate", "threshold", "gain")
 CHOICES = {"optimizer": engine.trainer.OPTIMIZERS, "clip": engine.clip.CLIP_MODES,
            "whh_init": engine.params.WHH_INITS, "cell": engine.CELLS}
-KEYS = ("lesson", "text", *session.HYPER, "it", "view", "t", "focus")
+KEYS = ("lesson", "text", *HYPER, "it", "view", "t", "focus")
 
 
 @dataclass
 class Link:
-    lesson: str = session.DEFAULT_PRESET    # preset or comparison name, or CUSTOM
+    lesson: str = DEFAULT_PRESET    # preset or comparison name, or CUSTOM
     text: str | None = None                 # shipped sample text (custom lessons)
     settings: dict = field(default_factory=dict)
     iteration: int | None = None
@@ -59,7 +59,7 @@ def encode(s, view, timestep):
             params["text"] = name
     if s.comparison is None:
         for key, value in trainer.settings().items():
-            if key in session.HYPER:
+            if key in HYPER:
                 params[key] = f"{value:g}" if isinstance(value, float) else str(value)
     else:
         params["focus"] = s.focus
@@ -90,7 +90,7 @@ def decode(query):
             problems.append(f"'{key}' is too long (ignored)")
         else:
             values[key] = value.strip()
-    lesson = values.get("lesson", session.DEFAULT_PRESET)
+    lesson = values.get("lesson", DEFAULT_PRESET)
     if lesson in engine.PRESETS or lesson in engine.COMPARISONS or lesson == CUSTOM:
         link.lesson = lesson
     else:
@@ -107,7 +107,7 @@ def decode(query):
     if link.lesson == CUSTOM and link.text is None:
         problems.append("a custom lesson needs a shipped sample text ('text')")
         return Link(), problems + _rest_ignored(values, "lesson", "text")
-    for key in session.HYPER:
+    for key in HYPER:
         if key in values:
             value, problem = _setting(key, values[key])
             if problem:
@@ -144,7 +144,7 @@ def _rest_ignored(values, *used):
 def _comparison_ignores(comparison, values, problems):
     """A comparison's runs have their own settings and text: a link's are dropped, and
     said to be (before they are read, so none of them is used)."""
-    settings = [key for key in session.HYPER if key in values]
+    settings = [key for key in HYPER if key in values]
     if settings:
         problems.append(f"the comparison '{comparison.name}' sets its runs' settings itself, "
                         f"so {', '.join(settings)} in the link "
@@ -192,3 +192,163 @@ def _short(text, n=40):
     in a message, it shows as written and never becomes a link, an image or HTML."""
     text = str(text)
     return literal(text) if len(text) <= n else literal(text[:n]) + "…"
+
+
+# -- replaying a link: its lesson's fresh runs, trained to its iteration ----------------
+@dataclass
+class Replay:
+    """A link's lesson rebuilt from fresh weights, on its way to the iteration the link
+    asks for: trained a chunk at a time (``replay_some``), so that the page can show
+    progress and a Stop between chunks. How far it got is read from the runs
+    themselves, so an interrupted chunk can never be counted wrong."""
+
+    runs: dict                  # run name -> Trainer
+    label: str
+    lesson: str
+    notes: list                 # (level, text) to show once the lesson is open
+    total: int                  # iterations the replay trains every run
+    seconds: float              # the engine's estimate for all of them (engine.cost)
+    view: str | None = None
+    timestep: int | None = None
+    focus: str | None = None
+    stopped: bool = False
+    diverged: set = field(default_factory=set)
+    start: int = 0              # the first run's iteration before the replay
+
+    def __post_init__(self):
+        self.start = max(tr.iteration for tr in self.runs.values())
+
+    @property
+    def _first(self):
+        return next(iter(self.runs.values()))
+
+    @property
+    def target(self):
+        """The iteration the link asks for (every run trains up to it)."""
+        return self.start + self.total
+
+    @property
+    def done(self):
+        return max(tr.iteration for tr in self.runs.values()) - self.start
+
+    @property
+    def finished(self):
+        return self.stopped or self.done >= self.total or len(self.diverged) == len(self.runs)
+
+    def stop(self):
+        """End the replay where it is (the lesson opens at the iteration reached)."""
+        if not self.finished:
+            self.stopped = True
+            self.notes.append(("info", f"Replay stopped at iteration "
+                                       f"{self._first.iteration:,} of {self.target:,}, as "
+                                       "asked. Press Run to train on from here."))
+
+
+def link_replay(link):
+    """The :class:`Replay` a :class:`Link` asks for: the lesson's runs, fresh, and the
+    iterations to train them. A replay the engine's cost model puts over
+    ``REPLAY_SECONDS`` is refused with a note (the lesson opens at its start).
+    Raises ValueError / CorpusError for settings the engine refuses."""
+    if link.lesson in engine.COMPARISONS:
+        runs, notes = models.from_comparison(link.lesson)
+        lesson, corpus = link.lesson, engine.COMPARISONS[link.lesson].corpus
+    else:
+        preset = engine.PRESETS.get(link.lesson)
+        corpus = link.text or preset.corpus
+        settings = {**(preset.settings if preset else {}), **link.settings}
+        if preset is not None and corpus == preset.corpus \
+                and _same_settings(preset.settings, settings):
+            trainer, notes = models.from_preset(link.lesson)
+            lesson, name = link.lesson, link.lesson
+        else:
+            trainer, notes = models.build(engine.read_sample(corpus), settings)
+            lesson, name = CUSTOM, "run"
+            if preset is not None:      # the lesson's sentences would not hold: say so
+                notes.append(("info", f"The link changes the lesson '{link.lesson}' (its "
+                                      f"{'text' if corpus != preset.corpus else 'settings'}"
+                                      "), so it opens as your own settings, without the "
+                                      "lesson's notes."))
+        runs = {name: trainer}
+    replay = Replay(runs, f"sample {corpus}", lesson, notes, 0, 0.0, link.view,
+                    link.timestep, link.focus)
+    shown = runs.get(link.focus) or next(iter(runs.values()))
+    T = shown.config.seq_length
+    if link.timestep is not None and link.timestep >= T:
+        notes.append(("info", f"The link asks for t = {link.timestep:,}, past the last step "
+                              f"of the window (t = {T - 1}): showing t = {T - 1}."))
+    if link.lesson in engine.COMPARISONS:      # diverged in the warm-up: stopped there
+        steps = engine.COMPARISONS[link.lesson].steps
+        replay.diverged = {n for n, tr in runs.items() if tr.iteration < steps}
+    if link.iteration is None:
+        return replay
+    first = next(iter(runs.values()))
+    todo = link.iteration - replay.start
+    if todo < 0:
+        notes.append(("info", f"This lesson starts at iteration {replay.start} (its "
+                              f"warm-up), after the {link.iteration} the link asks for."))
+        return replay
+    seconds = replay_seconds(runs, todo)
+    if seconds > REPLAY_SECONDS:
+        c = first.config
+        what = (f"{len(runs)} runs" if len(runs) > 1 else
+                f"a {c.cell} model with hidden_size {c.hidden_size}, seq_length "
+                f"{c.seq_length}")
+        notes.append(("warning", f"The link asks for iteration {link.iteration:,}. "
+                                 f"Replaying it ({todo:,} iterations of {what}) would take "
+                                 f"about {_duration(seconds)} of training by the engine's "
+                                 "cost model, more than the replay budget of "
+                                 f"{REPLAY_SECONDS:.0f} s, so the lesson starts from "
+                                 "its beginning. To get there, press Run until that "
+                                 "iteration, or ask for a checkpoint (Export tab) and "
+                                 "resume from it."))
+        return replay
+    replay.total, replay.seconds = todo, seconds
+    return replay
+
+
+def replay_some(replay, seconds):
+    """Train every run of ``replay`` that has not diverged about ``seconds`` more (by
+    the estimate), at least one iteration, never past the target. A run that diverges
+    stops there, as it would have in the shared session."""
+    if replay.finished:
+        return
+    per_iteration = replay.seconds / max(replay.total, 1)
+    k = max(1, int(seconds / max(per_iteration, 1e-9)))
+    goal = min(replay.target, replay.start + replay.done + k)
+    for name, trainer in replay.runs.items():
+        if name in replay.diverged or trainer.iteration >= goal:
+            continue
+        err = models.advance(trainer, goal - trainer.iteration)
+        if err is not None:
+            replay.diverged.add(name)
+            replay.notes.append(("warning", f"Run '{name}' diverged while replaying: {err}"))
+
+
+def from_link(link, progress=None):
+    """(runs, label, lesson, notes) rebuilt from a :class:`Link` in one go: the lesson's
+    fresh weights, then the same iterations again (training is deterministic, so the
+    weights match the shared session's bit for bit). ``progress(fraction, text)`` is
+    called between chunks."""
+    replay = link_replay(link)
+    while not replay.finished:
+        replay_some(replay, max(replay.seconds / 50, 0.05))
+        if progress is not None:
+            progress(replay.done / replay.total, f"Replaying the shared lesson: iteration "
+                                                 f"{replay.done:,} of {replay.total:,}")
+    return replay.runs, replay.label, replay.lesson, replay.notes
+
+
+def _duration(seconds):
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{seconds / 86400:,.0f} days"
+
+
+def _same_settings(preset_settings, settings):
+    """Whether ``settings`` are the preset's own (Config defaults where it sets none)."""
+    defaults = engine.Config()
+    return all(preset_settings.get(k, getattr(defaults, k)) == v for k, v in settings.items())

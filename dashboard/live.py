@@ -12,6 +12,7 @@ at most SERVER_SHARE of the server (its one interpreter) and a new page or a cli
 still finds it free.
 """
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -26,41 +27,9 @@ MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.4, 2.0
 # after the last one (at most BUSY_PERIOD_SECONDS apart).
 SERVER_SHARE, BUSY_PERIOD_SECONDS = 0.5, 6.0
 
-PACER_JS = r"""
-const CYCLE_SHARE = 3;
-
-export default function ({ data, parentElement, setTriggerValue }) {
-  const root = parentElement;
-  clearTimeout(root.bpttTimer);
-  const mine = root.bpttRender = (root.bpttRender ?? 0) + 1;   // a newer render wins
-  if (!data.live) { root.bpttAsked = null; return; }
-  const ask = () => {
-    if (root.bpttRender !== mine) return;
-    // a refresh cycle (request, server, page) takes at most a third of the time, so
-    // the page's drawing does not starve training of the machine's cores
-    const now = performance.now();
-    const cycle = root.bpttAsked ? now - root.bpttAsked : 0;
-    const wait = Math.max(data.period_ms, CYCLE_SHARE * cycle) - cycle;
-    root.bpttTimer = setTimeout(() => {
-      root.bpttAsked = performance.now();
-      setTriggerValue("drawn", data.seq);
-    }, Math.max(0, wait));
-  };
-  // Charts off screen, drawn in idle time (plotly_element), must have caught up too:
-  // their drawing is part of the cycle (at most 2 s of waiting for them)
-  const caughtUp = (since) => {
-    if (root.bpttRender !== mine) return;
-    if (!document.querySelector("div.bptt-plot[data-pending]")
-        || performance.now() - since > 2000) ask();
-    else root.bpttTimer = setTimeout(() => caughtUp(since), 50);
-  };
-  // after the browser has painted this refresh (a hidden tab paints nothing: go on
-  // at the timer's pace there, so training does not stop)
-  if (document.hidden) ask();
-  else requestAnimationFrame(() => requestAnimationFrame(() => caughtUp(performance.now())));
-}
-"""
-_pacer = st.components.v2.component("bptt_pacer", js=PACER_JS, isolate_styles=False)
+_pacer = st.components.v2.component(
+    "bptt_pacer", js=(Path(__file__).resolve().parent / "web" / "pacer.js").read_text(
+        encoding="utf-8"), isolate_styles=False)
 
 
 def tick(ss):

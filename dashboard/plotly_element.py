@@ -17,10 +17,24 @@ bundle if it could be fetched, else the full one copied from the plotly package,
 ``plotly_bundle``; needs ``server.enableStaticServing``, set in
 ``.streamlit/config.toml`` and by ``bpttscope``). Where that is not
 available the charts fall back to ``st.plotly_chart``: slower, but the same figures.
+
+The page's part is ``web/plotly_element.js`` (read once, at import). This module knows
+nothing of the session: the caller hands in a :class:`Memo` of what the page was sent
+and whether the room's larger look is on (``present``);
+dashboard/views/sections/common.py makes them from dashboard.session.
+
+A figure is frozen once drawn: its JSON is made once per figure object and look, and
+later draws of the same object reuse it. Changing a figure after drawing it would be
+drawn stale, so it is a bug: with ``BPTTSCOPE_CHECK_FIGURES=1`` (the tests set it) every
+reuse re-serialises the figure and raises :class:`FigureChanged` if it differs. Off
+otherwise, because re-serialising is the cost the reuse saves.
 """
 import functools
 import hashlib
+import os
 import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import plotly
@@ -29,269 +43,29 @@ import plotly.io
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard import plotly_bundle, session
+from dashboard import plotly_bundle
 from dashboard.charts import style
 
-JS = r"""
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__bpttPlotly) {
-    window.__bpttPlotly = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { window.__bpttPlotly = null; reject(new Error(url)); };
-      document.head.appendChild(script);
-    });
-  }
-  return window.__bpttPlotly;
-}
+JS_FILE = Path(__file__).resolve().parent / "web" / "plotly_element.js"
+_element = st.components.v2.component("bptt_plotly", js=JS_FILE.read_text(encoding="utf-8"),
+                                      isolate_styles=False)
 
-// The outline of the selected timestep (shapes named "current t") moved to column
-// ``mark``: moving t then redraws one outline instead of the whole figure.
-function marked(shapes, mark) {
-  if (mark === null || mark === undefined || !shapes) return shapes;
-  return shapes.map((s) => s.name === "current t" ? { ...s, x0: mark - 0.5, x1: mark + 0.5 } : s);
-}
 
-// Figures this page has received, by digest, the most recently used last: the server
-// sends a figure's JSON once and afterwards only its digest (see plotly_chart).
-const SPECS = window.__bpttSpecs || (window.__bpttSpecs = new Map());
-const KEEP = 120;
+@dataclass(frozen=True)
+class Memo:
+    """What one chart element's page already holds, and how to update that record."""
+    before: tuple = ()          # digests of the figures last sent under this key, in order
+    sent: Callable = None       # sent(digests): the figures just sent
+    lost: Callable = None       # lost(): the page dropped its copy of one (send whole)
 
-function specFor(chart) {
-  const spec = chart.spec ?? SPECS.get(chart.digest);
-  if (spec === undefined) return undefined;
-  SPECS.delete(chart.digest);
-  SPECS.set(chart.digest, spec);
-  while (SPECS.size > KEEP) SPECS.delete(SPECS.keys().next().value);
-  return spec;
-}
 
-// Charts on screen are drawn at once; the others when the page is idle, or as soon as
-// they scroll into view. A Step in the explorer changes ten charts and a screen shows
-// two or three: drawing the rest first made every click wait for them
-// (bench/browser_latency.py). A chart whose newest figure is not drawn yet carries
-// data-pending="1".
-const WAITING = window.__bpttWaiting || (window.__bpttWaiting = new Set());
-// On screen only, no margin: with 200 px, the charts just below the fold were drawn in
-// the click's path (Step in the explorer 305 -> 258 ms).
-const SEEN = window.__bpttSeen || (window.__bpttSeen = new IntersectionObserver((entries) => {
-  for (const e of entries) {
-    e.target.bpttOnScreen = e.isIntersecting;
-    if (e.isIntersecting) draw(e.target); else if (e.target.dataset.pending) later(e.target);
-  }
-}));
+class FigureChanged(RuntimeError):
+    """A figure was changed after it was drawn (see the module's docstring)."""
 
-const whenIdle = window.requestIdleCallback?.bind(window) ??    // not in Safari
-  ((then) => setTimeout(then, 50));
 
-function later(div) {
-  WAITING.add(div);
-  if (!window.__bpttIdle) window.__bpttIdle = whenIdle(drawOneWaiting, { timeout: 1000 });
-}
-
-function drawOneWaiting() {            // one chart per idle period: a click stays quick
-  window.__bpttIdle = null;
-  const first = WAITING.values().next().value;
-  if (first && !window.Plotly) {      // plotly.js still loading: the charts on screen first
-    loadPlotly(first.bpttWant.url).then(() => later(first),
-                                        () => [...WAITING].forEach(draw));  // says why
-    return;
-  }
-  for (const div of WAITING) {
-    if (div.isConnected) { draw(div); break; }     // draw takes it off the list
-    WAITING.delete(div);
-    SEEN.unobserve(div);
-  }
-  if (WAITING.size) later(WAITING.values().next().value);
-}
-
-// Plotly does not wrap a title: a long one ran off a half-width chart at 1280 px. Break
-// the title and subtitle at spaces to the chart's width (tags do not count: <sub>,
-// <b>), and give the extra lines room above the plot.
-const CHAR_EM = 0.53;          // Source Sans' mean character width, in em
-
-function wrapped(text, size, width) {
-  if (!text || !width) return [text, 0];
-  const most = Math.max(12, Math.floor(width / (CHAR_EM * size)));
-  const lines = [];
-  for (const part of text.split("<br>")) {
-    let line = "", length = 0;
-    for (const word of part.split(/ (?![^<]*>)/)) {       // not at a space inside a tag
-      const n = word.replace(/<[^>]*>/g, "").length;
-      if (!line) { line = word; length = n; }
-      else if (length + 1 + n > most) { lines.push(line); line = word; length = n; }
-      else { line += " " + word; length += 1 + n; }
-    }
-    lines.push(line);
-  }
-  return [lines.join("<br>"), lines.length - text.split("<br>").length];
-}
-
-// The legend above the plot (style.layout's default): its rows, estimated the same way.
-function legendRows(fig, width, size) {
-  const layout = fig.layout, legend = layout.legend ?? {};
-  const entries = (fig.data ?? []).filter((t) => t.showlegend !== false && t.name);
-  if (layout.showlegend === false || entries.length < 2 || !(legend.y >= 1)
-      || legend.yanchor !== "bottom" || legend.orientation !== "h") return 0;
-  let rows = 1, used = 0;
-  for (const t of entries) {
-    const w = 40 + CHAR_EM * size * t.name.replace(/<[^>]*>/g, "").length;
-    if (used && used + w > width) { rows += 1; used = w; } else used += w;
-  }
-  return rows;
-}
-
-function fitTitle(fig, width) {
-  const layout = fig.layout, look = layout.template?.layout ?? {};
-  const title = layout.title;
-  if (!title || !title.text || !width) return;
-  const size = title.font?.size ?? look.title?.font?.size ?? 16;
-  const [text] = wrapped(title.text, size, width - 10);
-  title.text = text;
-  let top = 8 + size + text.split("<br>").length * size * 1.3;
-  if (title.subtitle?.text) {
-    const sub = title.subtitle.font?.size ?? look.title?.subtitle?.font?.size ?? 14;
-    const [subText] = wrapped(title.subtitle.text, sub, width - 10);
-    title.subtitle.text = subText;
-    top += subText.split("<br>").length * sub * 1.3 + sub;
-  }
-  const legendSize = layout.legend?.font?.size ?? look.legend?.font?.size ?? 14;
-  top += legendRows(fig, width, legendSize) * legendSize * 1.6 + 6;
-  // the title at the top of the chart (plotly centres it in the top margin; anchored
-  // at its top, a title of several lines is placed by its first line's middle: pad it)
-  Object.assign(title, { y: 1, yref: "container", yanchor: "top", pad: { t: 6 + size } });
-  const before = layout.margin?.t ?? 80;
-  if (top > before) {
-    layout.margin = { ...(layout.margin ?? {}), t: top };
-    if (layout.height) layout.height += top - before;
-  }
-}
-
-function draw(div) {
-  const want = div.bpttWant;
-  WAITING.delete(div);
-  if (!want || (div.bpttSpec === want.spec && div.bpttMark === want.mark)) return;
-  div.bpttSpec = want.spec;                // the figure being drawn, and its outline
-  div.bpttMark = want.mark;
-  const latest = () => div.bpttSpec === want.spec && div.bpttMark === want.mark;
-  loadPlotly(want.url).then((Plotly) => {
-    if (!latest()) return;                               // a newer one is drawn
-    if (div.bpttDrawnSpec === want.spec)                 // only the outline of t moved
-      return Plotly.relayout(div, { shapes: marked(div.layout.shapes, want.mark) });
-    const fig = JSON.parse(want.spec);
-    fig.layout.shapes = marked(fig.layout.shapes, want.mark);
-    fitTitle(fig, div.clientWidth);
-    return Plotly.react(div, fig.data, fig.layout, want.config)
-      .then(() => { div.bpttDrawnSpec = want.spec; });
-  }).then(() => {
-    if (latest() && div.bpttWant === want) delete div.dataset.pending;
-  }).catch((err) => {
-    div.bpttSpec = null;
-    delete div.dataset.pending;
-    div.textContent = "This chart could not be drawn: plotly.js did not load (" +
-      err.message + "). Reload the page; if it persists, start the app with `make run`.";
-  });
-}
-
-// One element draws a grid of charts: columns side by side (stacked when the page is
-// narrow), each a list of charts with the line that says what to notice under each.
-// One element instead of one per chart and one per caption: every Streamlit element
-// costs the page a React render on every run (bench/browser_latency.py: the walk's
-// four charts and captions as one element, Previous/Next 149-177 -> 127-132 ms).
-const COLUMN_GAP = "4rem";      // st.columns(gap="large"), so the grid lines up with them
-
-// Every chart div made, until it has left the page (another view, another arrangement):
-// plotly keeps a window resize listener for each responsive chart and the observer its
-// target, so without sweeping them every switch of view kept the old view's charts in
-// memory (JS heap +2.7 MB per Training -> explorer -> Training round trip, never freed).
-const MADE = window.__bpttMade || (window.__bpttMade = new Set());
-
-function sweep() {
-  for (const div of MADE) {
-    if (div.isConnected) continue;
-    MADE.delete(div);
-    WAITING.delete(div);
-    SEEN.unobserve(div);
-    window.Plotly?.purge(div);
-    for (const key of ["bpttWant", "bpttSpec", "bpttMark", "bpttDrawnSpec", "bpttOnScreen"])
-      delete div[key];                  // if it ever came back, it is drawn anew
-  }
-}
-
-function grid(parentElement, columns) {
-  let box = parentElement.querySelector("div.bptt-charts");
-  const shape = columns.map((column) => column.length).join(",");
-  if (box && box.dataset.shape === shape) return box;
-  if (box) box.remove();            // another arrangement: new cells (rare)
-  box = document.createElement("div");
-  box.className = "bptt-charts";
-  box.dataset.shape = shape;
-  Object.assign(box.style, { display: "flex", flexWrap: "wrap", columnGap: COLUMN_GAP,
-                             rowGap: "1rem", width: "100%" });
-  for (const column of columns) {
-    const col = document.createElement("div");
-    Object.assign(col.style, { flex: "1 1 20rem", minWidth: "0", display: "flex",
-                               flexDirection: "column", gap: "1rem" });
-    for (const _ of column) {
-      const cell = document.createElement("div");
-      const div = document.createElement("div");
-      div.className = "bptt-plot";
-      div.style.width = "100%";
-      const caption = document.createElement("div");
-      caption.className = "bptt-caption";
-      Object.assign(caption.style, { fontSize: "0.875rem", lineHeight: "1.5",  // st.caption
-                                     color: "var(--st-text-color, #31333f)", opacity: "0.6",
-                                     overflowWrap: "break-word" });
-      cell.append(div, caption);
-      col.appendChild(cell);
-    }
-    box.appendChild(col);
-  }
-  parentElement.appendChild(box);
-  return box;
-}
-
-function show(div, chart, data, setTriggerValue) {
-  MADE.add(div);
-  const spec = specFor(chart), mark = chart.mark;
-  if (spec === undefined) {            // forgotten (rare): ask the server for it whole
-    if (div.bpttMissing !== chart.digest) setTriggerValue("missing", chart.digest);
-    div.bpttMissing = chart.digest;
-    return;
-  }
-  const want = div.bpttWant;
-  if (want && want.spec === spec && want.mark === mark) return;  // nothing changed
-  div.bpttWant = { spec, mark, url: data.url, config: data.config };
-  if (!div.style.minHeight) div.style.minHeight = chart.height + "px";
-  if (div.bpttSpec === spec && div.bpttMark === mark) {   // back to what is drawn
-    delete div.dataset.pending;
-    return;
-  }
-  div.dataset.pending = "1";
-  if (div.bpttOnScreen === undefined) {  // new: the observer's first report draws it
-    div.bpttOnScreen = null;
-    SEEN.observe(div);
-  } else if (div.bpttOnScreen) draw(div);
-  else later(div);
-}
-
-export default function ({ data, parentElement, setTriggerValue }) {
-  sweep();
-  const box = grid(parentElement, data.columns);
-  data.columns.forEach((column, i) => column.forEach((chart, j) => {
-    const cell = box.children[i].children[j];
-    const caption = cell.lastChild;
-    if (caption.textContent !== (chart.caption ?? "")) caption.textContent = chart.caption ?? "";
-    caption.style.display = chart.caption ? "" : "none";
-    show(cell.firstChild, chart, data, setTriggerValue);
-  }));
-  return undefined;
-}
-"""
-
-_element = st.components.v2.component("bptt_plotly", js=JS, isolate_styles=False)
+def checking():
+    """Whether every reuse of a figure's JSON checks the figure is unchanged."""
+    return os.environ.get("BPTTSCOPE_CHECK_FIGURES", "") not in ("", "0")
 
 
 def plotly_js_url():
@@ -335,29 +109,37 @@ def _json(fig, present=False):
     """(JSON, digest of it) of a figure, made once per figure object and look."""
     cached = _specs.get((id(fig), present))
     if cached is not None and cached[0]() is fig:
+        if checking() and _serialise(fig, present) != cached[1]:
+            raise FigureChanged(
+                f"the figure {fig.layout.title.text or fig.layout.uirevision!r} was "
+                "changed after it was drawn: draw a new figure (go.Figure(fig)) instead")
         return cached[1:]
-    figure = fig.to_plotly_json()
-    figure["layout"] = {**figure["layout"],
-                        "template": style.PRESENT_TEMPLATE if present else style.TEMPLATE}
-    text = plotly.io.json.to_json_plotly(figure)
+    text = _serialise(fig, present)
     digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
     _specs[(id(fig), present)] = (weakref.ref(fig), text, digest)
     weakref.finalize(fig, _specs.pop, (id(fig), present), None)
     return text, digest
 
 
+def _serialise(fig, present):
+    figure = fig.to_plotly_json()
+    figure["layout"] = {**figure["layout"],
+                        "template": style.PRESENT_TEMPLATE if present else style.TEMPLATE}
+    return plotly.io.json.to_json_plotly(figure)
+
+
 _specs = {}             # (id(figure), presenting) -> (weak reference, its JSON, digest)
 
 
-def plotly_chart(fig, config, key, mark=None):
+def plotly_chart(fig, config, key, mark=None, memo=None, present=False):
     """Draw ``fig`` under ``key``; later calls with the same key update it in place.
     ``mark``: the timestep to outline in a whole-window figure (its shapes named
     ``style.CURRENT_T``); a figure that differs only by it is not sent again, the page
-    moves the outline."""
-    plotly_charts([[(fig, None, mark)]], config, key)
+    moves the outline. ``memo``, ``present``: as in plotly_charts."""
+    plotly_charts([[(fig, None, mark)]], config, key, memo, present)
 
 
-def plotly_charts(columns, config, key):
+def plotly_charts(columns, config, key, memo=None, present=False):
     """Draw a grid of figures as one element under ``key``: ``columns`` side by side
     (stacked on a narrow page), each a list of ``(figure, caption, mark)`` drawn one
     under the other, the caption (or None) under its figure. Later calls with the same
@@ -366,14 +148,15 @@ def plotly_charts(columns, config, key):
     A figure's JSON goes to the page once: while it stays the same (moving t, a
     refresh that did not change it), the page gets only its digest and draws from its
     own copy. Resending 150 kB of unchanged heatmap on every move of t cost the page
-    more time than drawing the charts that did change (bench/browser_latency.py)."""
+    more time than drawing the charts that did change (bench/browser_latency.py).
+
+    ``memo``: what this page holds under ``key`` (:class:`Memo`); None sends every
+    figure whole. ``present``: presentation mode's larger look."""
     url = plotly_js_url()
     if url is None:
         _fallback(columns, config, key)
         return
-    sent = session.charts_sent(st.session_state)
-    before = () if sent is None else sent.get(key, ())
-    present = session.presenting(st.session_state)
+    before = () if memo is None else memo.before
     charts, digests = [], []
     for column in columns:
         charts.append([])
@@ -384,12 +167,11 @@ def plotly_charts(columns, config, key):
             charts[-1].append({"spec": None if known else text, "digest": digest,
                                "mark": mark, "height": fig.layout.height,
                                "caption": caption})
-    if sent is not None:
-        sent[key] = tuple(digests)
+    if memo is not None and memo.sent is not None:
+        memo.sent(tuple(digests))
     _element(key=key, data={"columns": charts, "url": url,
                             "config": {**config, "responsive": True}},
-             on_missing_change=functools.partial(session.forget_chart, st.session_state,
-                                                 key))
+             on_missing_change=None if memo is None else memo.lost)
 
 
 def _fallback(columns, config, key):

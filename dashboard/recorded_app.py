@@ -7,7 +7,7 @@ in another process appear on the next refresh."""
 import streamlit as st
 
 import engine
-from dashboard.views import recorded
+from dashboard.views.sections import recorded
 
 
 @st.cache_resource(show_spinner=False)

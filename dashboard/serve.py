@@ -24,6 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dashboard import launcher
 from dashboard.sticky_proxy import StickyProxy
 
 APP = Path(__file__).resolve().parent / "streamlit_app.py"
@@ -59,9 +60,8 @@ def parse(argv):
 
 def app():
     """The script every server runs: bpttscope's launcher in the user's cache, with the
-    plotly.js it serves beside it (dashboard/cli.py: nothing written into the package)."""
-    from dashboard import cli
-    return cli.prepare(cli.cache_root())
+    plotly.js it serves beside it (dashboard/launcher.py: nothing written into the package)."""
+    return launcher.prepare(launcher.cache_root())
 
 
 def server_command(port, address, extra, script=None):

@@ -15,26 +15,25 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import engine
-from dashboard import models, pool
+from dashboard import links, models, pool
 from dashboard.background import BackgroundTraining
+from dashboard.names import (  # noqa: F401  (read as session.X by the sidebar and actions)
+    ARCHITECTURE,
+    CUSTOM,
+    DEFAULT_PRESET,
+    HP_KEY,
+    HYPER,
+    NO_COMPARISON,
+    OWN_TEXT,
+    TRAINING,
+)
+from dashboard.views import registry
 
 MAX_RUNS = 4
 LATEST_SAMPLES = 3              # samples kept per run besides the log-spaced ones
 SAMPLE_MARKS = (1, 10, 100, 1000, 10000, 100000)   # the first sample at or after each is kept:
                                 # the noise-to-words story survives a long run
 SAMPLE_LENGTH = 200
-CUSTOM = "custom (your own settings)"
-NO_COMPARISON = "(none: one run)"
-OWN_TEXT = "(your own text)"
-DEFAULT_PRESET = "min-char-rnn"
-
-# Settings that need new weights, and those a live model can change (engine's list).
-TRAINING = engine.Trainer.LIVE_SETTINGS
-ARCHITECTURE = tuple(n for n in ("cell", "hidden_size", "seq_length", "seed", "whh_init",
-                                 "gain")
-                     if n not in TRAINING)
-HYPER = ARCHITECTURE + TRAINING
-HP_KEY = {name: f"hp_{name}" for name in HYPER}
 
 # Live training: the choices of "iterations per refresh (at most)". The largest (the
 # default) is more than a default-sized model trains between two refreshes.
@@ -94,7 +93,7 @@ class Session:
     def homework(self):
         """The open exercise, or None."""
         return engine.EXERCISES.get(self.exercise) if self.exercise else None
-    replay: models.Replay | None = None  # a link's lesson being replayed, chunk by chunk
+    replay: links.Replay | None = None   # a link's lesson being replayed, chunk by chunk
 
     @property
     def trainer(self):
@@ -203,7 +202,7 @@ def open_exercise(ss, name, runs, label, notes):
     ss["exercise_answer"] = ""
     if label.removeprefix("sample ") in engine.sample_text_names():
         ss["sample_text"] = label.removeprefix("sample ")     # the sidebar shows the text
-    ss["view"] = ex.view
+    ss["view"] = registry.by_title(ex.view).title
     if ex.t is not None:
         set_timestep(ss, ex.t)
 
@@ -222,7 +221,7 @@ def close_exercise(ss):
     s = get(ss)
     s.exercise, s.exercise_status, s.exercise_problem = None, {}, None
 def begin_replay(ss, replay):
-    """Replay a link's lesson (models.Replay) chunk by chunk over the next script runs;
+    """Replay a link's lesson (links.Replay) chunk by chunk over the next script runs;
     the runs on screen stay until it is finished or stopped."""
     get(ss).replay = replay
 
@@ -397,7 +396,7 @@ def tour_go(ss, k):
     s.tour_step = k
     s.playing = False
     s.walk_direction = ss["direction_choice"] = "backward"
-    ss["view"] = stop.view
+    ss["view"] = tour.view(stop).title
     set_timestep(ss, tour.timestep(stop, s.trainer.config.seq_length))
 
 
@@ -566,6 +565,13 @@ def charts_sent(ss):
     return get(ss).charts_sent if "session" in ss else None
 
 
+def note_charts_sent(ss, key, digests):
+    """Chart element ``key`` has just been sent figures with ``digests`` (in order)."""
+    sent = charts_sent(ss)
+    if sent is not None:
+        sent[key] = tuple(digests)
+
+
 def forget_chart(ss, key):
     """The page lost a figure of chart element ``key`` (its copy was dropped): send
     its figures whole next time."""
@@ -623,3 +629,45 @@ def kept_samples(samples):
 
 def set_gradcheck(ss, result):
     get(ss).gradcheck = result
+
+
+def show_text(ss, name):
+    """Point the sidebar's text selector at ``name`` (a shipped text, or OWN_TEXT)."""
+    ss["sample_text"] = name
+
+
+def sidebar_outdated(ss):
+    """The sidebar shows what the runs were (changed inside the live fragment): the
+    whole app reruns at the next refresh (dashboard.live)."""
+    get(ss).sidebar_stale = True
+
+
+def sidebar_drawn(ss):
+    """This script run draws the sidebar from the session."""
+    get(ss).sidebar_stale = False
+
+
+# -- what is computed once per training window (dashboard.window decides what) ---------
+def window_memo(s, run, name, build):
+    """``build(trainer, trace)`` for run ``run`` of Session ``s``, computed once for its
+    current window and remembered until it trains on another (a new Trace object) or
+    the runs are replaced."""
+    entry = _window_entry(s, run)
+    if name not in entry:
+        entry[name] = build(s.runs[run], entry["trace"])
+    return entry[name]
+
+
+def window_known(s, run, name):
+    """(True, value) if ``window_memo`` holds ``name`` for run ``run``'s current window,
+    else (False, None)."""
+    entry = _window_entry(s, run)
+    return (True, entry[name]) if name in entry else (False, None)
+
+
+def _window_entry(s, run):
+    trace = s.runs[run].trace
+    entry = s.window_cache.get(run)
+    if entry is None or entry["trace"] is not trace:
+        entry = s.window_cache[run] = {"trace": trace}
+    return entry

@@ -34,7 +34,7 @@ def start(ss):
         return
     link, problems = links.decode(query)
     try:
-        replay = models.link_replay(link)
+        replay = links.link_replay(link)
     except (engine.CorpusError, ValueError) as err:
         problems.append(str(err))
         replay = None
@@ -69,7 +69,7 @@ def replay(ss):
                 "weights bit for bit.")
     st.button("Stop replaying", key="replay_stop", on_click=actions.on_stop_replay,
               icon=":material/stop:", help="Open the lesson at the iteration reached so far.")
-    models.replay_some(r, CHUNK_SECONDS)
+    links.replay_some(r, CHUNK_SECONDS)
     _next_chunk()
 
 

@@ -30,8 +30,8 @@ HELP = {
 
 
 def render(ss):
+    session.sidebar_drawn(ss)           # this run draws the sidebar from the session
     s = get(ss)
-    s.sidebar_stale = False             # this run draws the sidebar from the session
     sb = st.sidebar
     sb.title("BPTT Scope")
     sb.caption("Backpropagation through time in min-char-rnn, live.")
@@ -68,7 +68,7 @@ def _train(sb, s):
 
 def _lesson(sb):
     sb.selectbox("Lesson preset", [*engine.PRESETS, session.CUSTOM], key="preset",
-                 on_change=actions.on_preset,
+                 on_change=actions.on_preset, format_func=_lesson_label,
                  help="Loads a corpus and settings that make one phenomenon appear, "
                       "and runs a few warm-up iterations.")
     sb.selectbox("Compare runs", [session.NO_COMPARISON, *engine.COMPARISONS],
@@ -77,10 +77,14 @@ def _lesson(sb):
                       "train side by side and every chart draws them together.")
 
 
+def _lesson_label(name):
+    return "custom (your own settings)" if name == session.CUSTOM else name
+
+
 def _exercises(sb):
     """The exercises: each opens its lesson at the right iteration, view and t; its
     link (copy it from the box) opens the same for a student."""
-    from dashboard.views import homework
+    from dashboard.views.sections import homework
     with sb.expander(f"Exercises ({len(engine.EXERCISES)}): homework with checked answers"):
         st.caption("A button opens the exercise here; the link under it (copy button at "
                    "its right) opens it for a student.")

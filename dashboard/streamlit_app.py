@@ -9,17 +9,9 @@ through ``dashboard.session``.
 import streamlit as st
 
 from dashboard import live, logdir_mode, present, server, session, share, sidebar
-from dashboard.views import (
-    code,
-    explorer,
-    export,
-    flow,
-    gradcheck,
-    header,
-    homework,
-    training,
-)
-from dashboard.views.common import safely
+from dashboard.views import registry
+from dashboard.views.sections import header, homework
+from dashboard.views.sections.common import safely
 
 server.freeze_imports()       # before any session's data exists: see server.py
 
@@ -35,16 +27,6 @@ with session.drawing(ss):     # while live, the background training waits meanwh
     share.start(ss)           # first visit: the link's lesson, or min-char-rnn on prose.txt
     share.replay(ss)          # a link's replay: one chunk per script run, with a Stop
     sidebar.render(ss)
-
-VIEWS = {
-    "Training": training.render,
-    "Timestep explorer": explorer.render,
-    "Gradient flow": flow.render,
-    "BPTT code": code.render,
-    "Gradient check": gradcheck.render,
-    "Export": export.render,
-}
-FIRST_VIEW = "Timestep explorer"
 
 
 @st.fragment
@@ -70,11 +52,12 @@ def _draw_views():
     header.messages(ss)
     homework.render(ss)
     header.lesson(ss)
-    tabs = st.tabs(list(VIEWS), key="view", on_change="rerun", default=FIRST_VIEW)
-    for tab, render in zip(tabs, VIEWS.values(), strict=False):
+    tabs = st.tabs(list(registry.TITLES), key="view", on_change="rerun",
+                   default=registry.FIRST)
+    for tab, view in zip(tabs, registry.VIEWS, strict=True):
         if tab.open:
             with tab:
-                safely(render, ss)
+                safely(view.render, ss)
     share.mirror(ss)      # the address bar always links to what is on screen
 
 

@@ -4,6 +4,7 @@ The engine computes; this module only decides when, and remembers the result unt
 run trains on a new window (a new Trace object) or is replaced.
 """
 import engine
+from dashboard.session import window_known, window_memo
 from engine.cells import tape as cell_tape
 from engine.cost import analysis_cost
 
@@ -17,21 +18,9 @@ def jacobian_seconds(T, H):
 
 
 def cached(session, run, name, build):
-    """``build(trainer, trace)`` for run ``run``'s current window, computed once."""
-    entry = _entry(session, run)
-    if name not in entry:
-        entry[name] = build(session.runs[run], entry["trace"])
-    return entry[name]
-
-
-def _entry(session, run):
-    """What is computed for run ``run``'s current window (emptied when the window
-    changes)."""
-    trace = session.runs[run].trace
-    entry = session.window_cache.get(run)
-    if entry is None or entry["trace"] is not trace:
-        entry = session.window_cache[run] = {"trace": trace}
-    return entry
+    """``build(trainer, trace)`` for run ``run``'s current window, computed once (the
+    memo is the session's: dashboard.session.window_memo)."""
+    return window_memo(session, run, name, build)
 
 
 def flow(session, run, jacobian_limit=JACOBIAN_LIMIT, jacobian=True):
@@ -42,13 +31,16 @@ def flow(session, run, jacobian_limit=JACOBIAN_LIMIT, jacobian=True):
     if computed already (a view draws the rest first, while it is computed)."""
     result = cached(session, run, "flow", _flow_basics)
     if session.running or not jacobian:   # live: every refresh is a new window
-        return {**result, "J": result.get("J")}
-    if "J" not in result:
-        trainer = session.runs[run]
-        seconds = jacobian_seconds(trainer.trace.T, trainer.config.hidden_size)
-        result["J"] = (None if seconds > jacobian_limit
-                       else engine.jacobian_norms(trainer.trace, trainer.trace.params))
-    return result
+        known, full = window_known(session, run, "flow_with_J")
+        return {**result, "J": full["J"] if known else result.get("J")}
+    if "J" in result:                     # a gated cell: not drawn, J_why says why
+        return result
+
+    def build(trainer, trace):
+        seconds = jacobian_seconds(trace.T, trainer.config.hidden_size)
+        return {**result, "J": None if seconds > jacobian_limit
+                else engine.jacobian_norms(trace, trace.params)}
+    return cached(session, run, "flow_with_J", build)
 
 
 # -- attribution (engine/attribution.py), per window, with the weights that made it ----
@@ -82,9 +74,9 @@ def _affordable(session, run, name, what, build):
     """``cached(session, run, name, build)`` if it is computed already or fits the time
     limit (the live one while training runs) and the memory limit; otherwise None."""
     trainer = session.runs[run]
-    entry = _entry(session, run)
-    if name in entry:
-        return entry[name]
+    known, value = window_known(session, run, name)
+    if known:
+        return value
     H = trainer.config.hidden_size
     seconds = _seconds(what, trainer)
     if seconds > (LIVE_ATTRIBUTION_LIMIT if session.running else ATTRIBUTION_LIMIT) \

@@ -7,9 +7,10 @@ from pathlib import Path
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
+from dashboard.views import registry
+
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
-VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
-         "Export"]
+VIEWS = list(registry.TITLES)     # every tab, from the app's one list of views
 
 
 def app(timeout=120):

@@ -176,8 +176,9 @@ def window(cell, inputs, targets, hprev, cprev, params, clip="value", threshold=
 
 # -- training loop --------------------------------------------------------------------
 class GatedTrainer:
-    """DESIGN's steps 1-8 with a gated cell, on copies of ``params``: the LSTM's c is
-    carried and reset with h. Does per iteration what a plain numpy script would."""
+    """Steps 1-8 of the iteration (docs/architecture.md, "Training semantics") with a
+    gated cell, on copies of ``params``: the LSTM's c is carried and reset with h. Does
+    per iteration what a plain numpy script would."""
 
     def __init__(self, cell, text, params, seq_length=25, learning_rate=0.1, clip="value",
                  threshold=5.0):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from apptest import app, charts, plotly_items, wait_until
+from apptest import VIEWS, app, charts, plotly_items, wait_until
 
 import engine
 from dashboard import exports, models, plotly_element, session, window
@@ -16,8 +16,6 @@ from dashboard.charts import style
 from engine.checkpoint import to_bytes
 
 TIMEOUT = 30
-VIEWS = ["Training", "Timestep explorer", "Gradient flow", "BPTT code", "Gradient check",
-         "Export"]
 PERIODIC = engine.read_sample("periodic.txt")
 
 
@@ -202,7 +200,9 @@ def test_sample_text_picker_builds_a_fresh_model(at):
     at.selectbox(key="sample_text").set_value("periodic.txt").run()
     tr = trainer(at)
     assert tr.text == PERIODIC and tr.iteration == 1
-    assert at.session_state["preset"] == session.CUSTOM
+    assert at.session_state["preset"] == session.CUSTOM == "custom"     # as in a link
+    picker = at.selectbox(key="preset")
+    assert picker.value == "custom" and "custom (your own settings)" in picker.options
 
 
 def test_good_upload_takes_effect_at_once(at):

@@ -95,6 +95,7 @@ def test_a_bomb_in_any_member_is_refused_before_inflating(arrays, member):
     assert peak_of_loading(raw) < 5_000_000      # not 100 MB: refused from the headers
 
 
+@pytest.mark.slow       # reads a 512 MB bomb
 def test_the_issue_bomb_512_mb(arrays):
     raw = bomb(arrays, "history_loss", 512 * 2**20)
     msg = person_error(raw)

@@ -101,6 +101,7 @@ def test_every_claim_holds_when_the_lesson_opens(name):
     assert not any(r.ended for r in results)
 
 
+@pytest.mark.slow       # trains every lesson
 @pytest.mark.parametrize("name", LESSONS)
 def test_claims_keep_their_promises_over_a_short_run(name):
     """Evaluated at three points of the first few hundred iterations (a 20 s Run at the

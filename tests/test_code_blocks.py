@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import engine
-from dashboard.views import code, code_cells
+from dashboard.views import code
+from dashboard.views.sections import code_cells
 
 
 def namespace(trace, params):

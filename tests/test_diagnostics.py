@@ -1,6 +1,8 @@
 """Gradient-flow diagnostics against brute force: explicit products of Jacobians."""
 import numpy as np
 import pytest
+import reference as ref
+import reference_gated as refg
 
 import engine
 
@@ -75,24 +77,53 @@ def test_regimes_are_what_they_claim():
     assert J_big[T - 1, 0] > 10
 
 
+def rows_by_finite_differences(cell, p, inputs, targets, hprev, s, eps=1e-6):
+    """(T - s, H): row t - s is dL_t/dh_s, by central differences of the independent
+    reference's per-step losses (tests/reference.py, tests/reference_gated.py) with h_s
+    nudged after it is computed: no backward formula of the engine's or the reference's."""
+    rows = np.zeros((T - s, H))
+    for j in range(H):
+        nudge = np.zeros((H, 1))
+        nudge[j] = eps
+        if cell == "rnn":
+            up = ref.reference_forward(inputs, targets, hprev, p, h_offset=(s, nudge))[1]
+            dn = ref.reference_forward(inputs, targets, hprev, p, h_offset=(s, -nudge))[1]
+        else:
+            up = refg.forward(cell, inputs, targets, hprev, None, p, (s, nudge))["losses"]
+            dn = refg.forward(cell, inputs, targets, hprev, None, p, (s, -nudge))["losses"]
+        rows[:, j] = [(up[t] - dn[t]) / (2 * eps) for t in range(s, T)]
+    return rows
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_one_loss_per_row_sums_to_dh(cell):
-    """The walk back every diagnostic reads (one loss per row): at every s its rows
-    sum to dh_s, their norms are loss_to_state's column s, and for the vanilla cell each
-    row is the brute-force product of Jacobians (dh_t/dh_s)^T Why^T dy_t."""
+    """The walk back every diagnostic reads (one loss per row), whole rows against an
+    independent truth: at every s, row t - s is dL_t/dh_s by finite differences of the
+    reference implementation's losses; the rows sum to dh_s (the reference's own
+    backward pass for the vanilla cell); their norms are loss_to_state's column s; and
+    for the vanilla cell each row is the brute-force product of Jacobians
+    (dh_t/dh_s)^T Why^T dy_t."""
     p = engine.init_params(V, H, seed=2, cell=cell) if cell != "rnn" else window(1.0)[0]
     rng = np.random.default_rng(7)
     inputs, targets = rng.integers(0, V, T), rng.integers(0, V, T)
-    trace = engine.bptt(p, inputs, targets, rng.standard_normal(H) * 0.1)
+    hprev = rng.standard_normal(H) * 0.1
+    trace = engine.bptt(p, inputs, targets, hprev, cell=cell)
     G = engine.loss_to_state(trace, p)
+    truth = ref.reference_lossfun(inputs, targets, hprev.reshape(H, 1), p) \
+        if cell == "rnn" else None
     seen = []
     for s, dstate, _, _ in engine.cells.walk_losses(trace, p):
         seen.append(s)
-        np.testing.assert_allclose(dstate[0].sum(axis=0), trace.dh[s], rtol=1e-10,
-                                   atol=1e-14)
-        np.testing.assert_allclose(np.linalg.norm(dstate[0], axis=1), G[s:, s], rtol=1e-10)
+        rows = dstate[0]
+        np.testing.assert_allclose(rows, rows_by_finite_differences(cell, p, inputs, targets,
+                                                                     hprev, s),
+                                   rtol=1e-5, atol=1e-9, err_msg=f"rows at s={s}")
+        np.testing.assert_allclose(rows.sum(axis=0), trace.dh[s], rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(np.linalg.norm(rows, axis=1), G[s:, s], rtol=1e-10)
         if cell == "rnn":
-            for d, row in enumerate(dstate[0]):
+            np.testing.assert_allclose(rows.sum(axis=0), truth["dh"][s].ravel(),
+                                       rtol=1e-10, atol=1e-14)
+            for d, row in enumerate(rows):
                 t = s + d
                 brute = jacobian(p, trace.hs, t, s).T @ (p["Why"].T @ trace.dy[t])
                 np.testing.assert_allclose(row, brute, rtol=1e-9, atol=1e-15)

@@ -75,6 +75,7 @@ def test_size_stays_under_five_megabytes(tiny_page, big_page):
     assert "id='plotly-gzip'" in full
 
 
+@pytest.mark.slow       # builds a large model
 def test_too_large_a_window_is_refused_in_words():
     tr = engine.Trainer("abcdefgh" * 400, hidden_size=400, seq_length=200)
     tr.step()
@@ -90,6 +91,7 @@ def test_the_script_is_its_own_file_and_cannot_end_the_tag_early(tiny_page):
     assert tiny_page.count("</script>") == tiny_page.count("<script")
 
 
+@pytest.mark.slow       # runs the command line in a subprocess
 def test_cli_writes_the_handout(tmp_path):
     tr = trained("tiny")
     checkpoint = tmp_path / "tiny.npz"

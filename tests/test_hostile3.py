@@ -48,25 +48,26 @@ def test_the_replay_budget_is_the_engines_estimate_of_every_run(kind, monkeypatc
     number of runs: the budget counts estimated seconds, not iterations."""
     link, problems = links.decode({**MODELS[kind], "it": "1"})
     assert not problems
-    runs = models.link_replay(link).runs
+    runs = links.link_replay(link).runs
     under, over = links.replay_seconds(runs, 40), links.replay_seconds(runs, 41)
     monkeypatch.setattr(links, "REPLAY_SECONDS", (under + over) / 2)
     start_it = next(iter(runs.values())).iteration
     for todo, refused in ((40, False), (41, True)):
         link.iteration = start_it + todo
-        replay = models.link_replay(link)
+        replay = links.link_replay(link)
         assert (replay.total == 0) == refused, (todo, replay.total)
         said = " ".join(text for _, text in replay.notes)
         assert ("replay budget" in said) == refused
 
 
+@pytest.mark.slow       # replays for the whole budget
 def test_the_longest_replay_the_budget_allows_takes_about_the_budget(monkeypatch):
     """The smallest model is where a fixed price per iteration went wrong: its longest
     allowed replay must take about the budget. Timed in this process's CPU seconds, which
     other work on a shared machine does not inflate as it does wall time (3x slack)."""
     monkeypatch.setattr(links, "REPLAY_SECONDS", 1.0)
     link, _ = links.decode({**MODELS["tiny rnn"], "it": "1"})
-    runs = models.link_replay(link).runs
+    runs = links.link_replay(link).runs
     lo, hi = 1, 10**9
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -74,7 +75,7 @@ def test_the_longest_replay_the_budget_allows_takes_about_the_budget(monkeypatch
         lo, hi = (mid, hi) if fits else (lo, mid - 1)
     link.iteration = next(iter(runs.values())).iteration + lo
     t0 = time.process_time()
-    runs, *_ = models.from_link(link)
+    runs, *_ = links.from_link(link)
     assert next(iter(runs.values())).iteration == link.iteration
     assert time.process_time() - t0 < 3 * links.REPLAY_SECONDS
 
@@ -198,11 +199,11 @@ def test_what_a_link_drops_is_said(kind):
 
 def test_a_lesson_link_with_other_settings_says_it_opens_as_custom():
     link, _ = links.decode({"lesson": "min-char-rnn", "hidden_size": "12"})
-    replay = models.link_replay(link)
+    replay = links.link_replay(link)
     assert replay.lesson == session.CUSTOM
     assert any("opens as your own settings" in text for _, text in replay.notes)
     link, _ = links.decode({"lesson": "min-char-rnn", "hidden_size": "100"})   # its own
-    assert not models.link_replay(link).notes
+    assert not links.link_replay(link).notes
 
 
 def test_dropped_settings_are_not_used_and_a_timestep_past_the_window_is_named():

@@ -193,7 +193,7 @@ def test_the_sdist_is_the_whole_project(installed, tmp_path):
     for needed in ("tests/reference.py", "tests/reference_gated.py", "tests/apptest.py",
                    "Makefile", ".streamlit/config.toml", "LICENSE", "docs/architecture.md"):
         assert needed in members
-    # the fetched plotly.js bundle is not ours to ship; the app's own .js files are
+    # plotly.js fetched into dashboard/static/ is not ours (the dashboard's own .js files are)
     assert not [m for m in members if m.startswith("dashboard/static/") and m.endswith(".js")
                 or "__pycache__" in m]
 

@@ -168,6 +168,7 @@ def free_run(text, n, H=100, T=25, lr=0.1, clip="value", threshold=5.0,
     return tr, r
 
 
+@pytest.mark.slow       # 1000 iterations of training
 def test_trainer_free_run_1000_iterations_across_wraps(prose):
     n = 1000
     tr, r = free_run(prose, n, lr=0.01)
@@ -181,7 +182,8 @@ def test_trainer_free_run_1000_iterations_across_wraps(prose):
     close(h["smooth_loss"].to_numpy(), r["smooth_losses"])
     check_history(h, r["records"])
     rel = np.max(np.abs(h["loss"].to_numpy() - r["losses"]) / r["losses"])
-    assert rel < 1e-10, f"DESIGN.md promises ~1e-10 here; got {rel:.2e}"
+    assert rel < 1e-10, ("docs/architecture.md (Training semantics) promises ~1e-10 "
+                         f"here; got {rel:.2e}")
     for name in NAMES:
         close(tr.params[name], r["params"][name], atol=1e-12, err_msg=name)
         close(tr.mem[name], r["mem"][name], atol=1e-20, err_msg=f"mem {name}")
@@ -189,6 +191,7 @@ def test_trainer_free_run_1000_iterations_across_wraps(prose):
     assert tr.position == r["trainer"].p
 
 
+@pytest.mark.slow       # long free runs in four modes
 @pytest.mark.parametrize("optimizer,clip,lr,threshold", [
     ("sgd", "value", 0.03, 5.0),    # at lr 0.1 plain SGD blows up within a dozen steps
     ("sgd", "norm", 0.1, 1.0),
@@ -249,12 +252,14 @@ def shadow(text, n, lr=0.1, clip="value", threshold=5.0, optimizer="adagrad", H=
     return clipped_steps, wraps
 
 
+@pytest.mark.slow       # 1000 iterations of training
 def test_trainer_shadow_parity_1000_iterations_default_lr(prose):
     clipped_steps, wraps = shadow(prose, 1000)
     assert wraps >= 3          # iteration 0 plus at least two wrap-arounds
     assert clipped_steps > 0   # value clipping acted along the way
 
 
+@pytest.mark.slow       # long shadowed runs in four modes
 @pytest.mark.parametrize("optimizer,clip,lr,threshold", [("sgd", "value", 0.03, 5.0),
                                                          ("adagrad", "norm", 0.1, 5.0),
                                                          ("adagrad", "none", 0.1, 5.0),

@@ -135,6 +135,7 @@ def test_seq_length_comparison_norm_grows_with_T():
     assert medians[0] < medians[1] < medians[2]
 
 
+@pytest.mark.slow       # trains a comparison
 def test_optimizer_comparison_same_start_different_fates():
     runs = engine.COMPARISONS["optimizer"].trainers()
     first = {n: tr.history["loss"].iloc[0] for n, tr in runs.items()}

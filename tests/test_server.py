@@ -43,11 +43,11 @@ def test_make_run_and_bpttscope_settings(monkeypatch):
 
 def test_nested_fragments_read_the_runs_inside_session_drawing(monkeypatch):
     """A fragment rerunning on its own (its slider, its timer) must pause live
-    training like every other script run (views.common.fragment)."""
+    training like every other script run (views.sections.common.fragment)."""
     import contextlib
 
     from dashboard import session
-    from dashboard.views import common
+    from dashboard.views.sections import common
     seen = []
 
     @contextlib.contextmanager

@@ -220,6 +220,7 @@ def test_float32_records_within_1e5(tmp_path, kind):
             assert np.abs(got - ref).max() <= 1e-5 * scale, (kind, k, field)
 
 
+@pytest.mark.slow       # trains a torch model
 def test_unrolled_forward_equals_the_module_and_other_steps_are_untouched(tmp_path):
     torch.manual_seed(4)
     model = Model("lstm", layers=2)

@@ -8,8 +8,8 @@ import engine
 from dashboard import charts, scroll
 from dashboard.charts import style
 from dashboard.charts.style import num
-from dashboard.views import code_cells
-from dashboard.views.common import plot, rev, window_at
+from dashboard.views.sections import code_cells
+from dashboard.views.sections.common import plot, rev, window_at
 
 VIEW = "BPTT code"
 

@@ -7,8 +7,8 @@ import engine
 from dashboard import actions, charts, live, scroll, session, share, window
 from dashboard.charts import step, style, tables
 from dashboard.session import get
-from dashboard.views import attribution, cell_tape, cell_text
-from dashboard.views.common import fragment, plot, plots, rev, window_at
+from dashboard.views.sections import attribution, cell_tape, cell_text
+from dashboard.views.sections.common import fragment, plot, plots, rev, window_at
 
 VIEW = "Timestep explorer"
 HAND_CAPTION = (

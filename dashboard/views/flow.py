@@ -4,8 +4,8 @@ import streamlit as st
 from dashboard import charts, scroll, session, window
 from dashboard.charts import style
 from dashboard.session import get
-from dashboard.views import attribution, cell_text
-from dashboard.views.common import look_for, no_window, plot, rev
+from dashboard.views.sections import attribution, cell_text
+from dashboard.views.sections.common import look_for, no_window, plot, rev
 
 VIEW = "Gradient flow"
 

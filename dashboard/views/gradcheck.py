@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import actions
 from dashboard.charts.style import num
 from dashboard.session import get
-from dashboard.views.common import no_window
+from dashboard.views.sections.common import no_window
 from engine.gradcheck import PASS_REL_ERROR, gradient_check_summary
 
 

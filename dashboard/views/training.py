@@ -7,8 +7,8 @@ from dashboard import charts, session
 from dashboard.charts import style
 from dashboard.charts.style import num
 from dashboard.session import get
-from dashboard.views import attribution, cell_tape, cell_text
-from dashboard.views.common import look_for, no_window, plot, rev
+from dashboard.views.sections import attribution, cell_tape, cell_text
+from dashboard.views.sections.common import look_for, no_window, plot, rev
 
 VIEW = "Training"
 

@@ -10,7 +10,7 @@ from dashboard import charts, session, window
 from dashboard.charts import style
 from dashboard.charts.style import num
 from dashboard.session import get
-from dashboard.views.common import fragment, plot, rev
+from dashboard.views.sections.common import fragment, plot, rev
 
 
 # -- Gradient flow ---------------------------------------------------------------------

@@ -10,8 +10,8 @@ from dashboard import charts, window
 from dashboard.charts import gates, style
 from dashboard.charts.style import num
 from dashboard.session import get
-from dashboard.views import cell_text
-from dashboard.views.common import plot, rev
+from dashboard.views.sections import cell_text
+from dashboard.views.sections.common import plot, rev
 from engine.cells import tape
 
 TAPE = {"lstm": "The cell-state tape: how the gradient rides c back",

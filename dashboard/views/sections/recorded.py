@@ -11,7 +11,7 @@ import engine
 from dashboard.charts import recorded as charts
 from dashboard.charts import style
 from dashboard.plotly_element import plotly_chart
-from dashboard.views.common import PLOT_CONFIG
+from dashboard.views.sections.common import PLOT_CONFIG
 from engine.attribution import horizon_affordable
 from engine.recorded import depth_time_norms
 

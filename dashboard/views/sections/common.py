@@ -6,7 +6,7 @@ import streamlit as st
 
 import engine
 from dashboard import session
-from dashboard.plotly_element import plotly_chart, plotly_charts
+from dashboard.plotly_element import Memo, plotly_chart, plotly_charts
 from dashboard.session import get
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -18,7 +18,9 @@ def plot(fig, caption=None, mark=None):
     updates, so it is redrawn in place and keeps the user's zoom. ``mark``: the
     selected timestep, outlined in a whole-window figure (moving it redraws only the
     outline)."""
-    plotly_chart(fig, PLOT_CONFIG, key=f"plot_{fig.layout.uirevision}", mark=mark)
+    key = f"plot_{fig.layout.uirevision}"
+    ss = st.session_state
+    plotly_chart(fig, PLOT_CONFIG, key, mark, _memo(ss, key), session.presenting(ss))
     if caption:
         st.caption(caption)
 
@@ -27,8 +29,19 @@ def plots(ss, name, columns, mark=None):
     """Figures side by side as one element: ``columns`` of ``(figure, caption)`` pairs,
     the caption under its figure. Cheaper for the page than a plot() per figure: each
     element costs a render on every run. ``mark`` as in plot(), for every figure."""
+    key = f"plot_{rev(ss, name)}"
     plotly_charts([[(fig, caption, mark) for fig, caption in column] for column in columns],
-                  PLOT_CONFIG, key=f"plot_{rev(ss, name)}")
+                  PLOT_CONFIG, key, _memo(ss, key), session.presenting(ss))
+
+
+def _memo(ss, key):
+    """What this page holds of chart element ``key``, from the session (None before
+    the session exists: every figure is sent whole)."""
+    sent = session.charts_sent(ss)
+    if sent is None:
+        return None
+    return Memo(sent.get(key, ()), functools.partial(session.note_charts_sent, ss, key),
+                functools.partial(session.forget_chart, ss, key))
 
 
 def fragment(draw, run_every=None):
@@ -44,7 +57,7 @@ def fragment(draw, run_every=None):
 
 def look_for(ss, view):
     """The active lesson's claims about this view, measured now, next to its charts."""
-    from dashboard.views import claims
+    from dashboard.views.sections import claims
     claims.for_view(ss, view)
 
 

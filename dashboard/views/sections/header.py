@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import actions, scroll, session, tour
 from dashboard.charts import style
 from dashboard.session import get
-from dashboard.views import claims
+from dashboard.views.sections import claims
 from engine.cells import LABEL as CELL_LABEL
 
 TOUR_TOP = "3.75rem"    # below Streamlit's own header bar
