@@ -5,7 +5,7 @@ import numpy as np
 
 from .limits import CLIP_MODES, LIMITS
 
-__all__ = ["CLIP_MODES", "check_clip", "l2", "norms", "clip_gradients"]
+__all__ = ["CLIP_MODES", "check_clip", "l2", "norms", "clip_gradients", "clip_checked"]
 
 
 def check_clip(clip, threshold):
@@ -43,6 +43,12 @@ def clip_gradients(flat, layout, clip="value", threshold=5.0, before=None):
     clipping)."""
     threshold = check_clip(clip, threshold)
     before = norms(flat, layout) if before is None else before
+    return clip_checked(flat, layout, clip, threshold, before)
+
+
+def clip_checked(flat, layout, clip, threshold, before):
+    """clip_gradients() once ``clip`` and the float ``threshold`` are known to be valid
+    and ``before`` holds the norms of ``flat`` (engine/bptt.py's window checked them)."""
     if clip == "value" and before["global"] > threshold:
         # min-char-rnn: np.clip(dparam, -5, 5) on every entry. A slice whose L2 norm is
         # within the threshold has no entry beyond it, so only the others are counted.
