@@ -53,16 +53,33 @@ def clip_checked(flat, layout, clip, threshold, before):
         # min-char-rnn: np.clip(dparam, -5, 5) on every entry. A slice whose L2 norm is
         # within the threshold has no entry beyond it, so only the others are counted.
         clipped = np.clip(flat, -threshold, threshold)
-        counts = {n: before[n] > threshold and np.count_nonzero(flat[s] != clipped[s])
+        changed = flat != clipped           # one pass over the buffer, not one per slice
+        counts = {n: before[n] > threshold and np.count_nonzero(changed[s])
                   for n, s in layout.slices.items()}
         fractions = _fractions(counts, layout)
-        return clipped, fractions, norms(clipped, layout) if fractions["global"] else dict(before)
+        return clipped, fractions, _norms_after(clipped, layout, before, counts)
     if clip == "norm" and before["global"] > threshold:
         scale = threshold / before["global"]
         after = {n: v * scale for n, v in before.items()}
         counts = {n: np.count_nonzero(flat[s]) for n, s in layout.slices.items()}
         return flat * scale, _fractions(counts, layout), after
     return flat.copy(), _fractions(dict.fromkeys(layout.slices, 0), layout), dict(before)
+
+
+def _norms_after(clipped, layout, before, counts):
+    """norms(clipped), computing only the slices the clip changed: an unchanged slice
+    holds the same numbers as before, so its norm is ``before``'s, bit for bit (the
+    same dot over the same values), and the global norm sums the same five squares."""
+    if not any(counts.values()):
+        return dict(before)
+    dot, sqrt = np.dot, math.sqrt
+    out = {n: sqrt(dot(clipped[s], clipped[s])) if counts[n] else before[n]
+           for n, s in layout.slices.items()}
+    total = math.fsum(v * v for v in out.values())
+    if not math.isfinite(total):        # as norms(): overflow, NaN or inf
+        return norms(clipped, layout)
+    out["global"] = sqrt(total)
+    return out
 
 
 def _fractions(counts, layout):
