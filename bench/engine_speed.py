@@ -41,6 +41,10 @@ def parse_args():
     ap.add_argument("--blas-threads", type=int, default=1,
                     help="OPENBLAS/OMP/MKL_NUM_THREADS to set before numpy is imported "
                          "(default 1; 0 = leave the environment alone)")
+    ap.add_argument("--step-loop", action="store_true",
+                    help="time the engine by calling Trainer.step() once per iteration "
+                         "instead of Trainer.run(n) (what a check written as a loop of "
+                         "step() calls times)")
     ap.add_argument("--before", default=None, metavar="COMMIT",
                     help="also time the engine at this commit, in the same rounds")
     return ap.parse_args()
@@ -86,6 +90,17 @@ def print_exponent(size, rows):
           f"{slope(xs, [r['reference'] for r in rows]):.2f}")
 
 
+class StepLoop:
+    """A Trainer timed through one step() call per iteration."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+
+    def run(self, n):
+        for _ in range(n):
+            self.trainer.step()
+
+
 def timed(fn, n):
     t0 = time.perf_counter()
     fn(n)
@@ -95,10 +110,13 @@ def timed(fn, n):
 def measure(text, H, T, seconds):
     """Median ms/iter of each side over interleaved rounds lasting ~``seconds`` total."""
     sides = dict(zip(("engine", "reference", "before"), make_pair(text, H, T), strict=False))
+    if ARGS is not None and ARGS.step_loop:
+        sides = {name: StepLoop(side) if name != "reference" else side
+                 for name, side in sides.items()}
     for side in sides.values():
         side.run(25)                                   # warm up (and first-step costs)
-    # iterations per round: a multiple of 25 so the engine's every-25-iterations
-    # spectrum diagnostic is always included at its real rate
+    # iterations per round: a multiple of 25 (the engine's history diagnostics come
+    # every 250 iterations after the dense start, see Config.diagnostics_every)
     probe = sum(timed(side.run, 25) for side in sides.values()) * 2 / len(sides)
     per_round = max(25, int(round(0.35 / (probe * 1e-3) / 25)) * 25)
     rounds = max(4, int(seconds / (probe * 1e-3 * per_round)))
@@ -142,8 +160,8 @@ def main(args):
     print(f"engine_speed: corpus prose.txt ({len(text):,} chars, vocab "
           f"{len(set(text))}), Adagrad lr 0.1, value clip 5; numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs, BLAS threads env: {threads or 'default'}")
-    print("engine = engine.Trainer.run (full recording); reference = tests/reference.py "
-          "per-timestep loop (min-char-rnn style)")
+    print(f"engine = engine.Trainer.{'step() in a loop' if args.step_loop else 'run'} (full "
+          f"recording); reference = tests/reference.py per-timestep loop (min-char-rnn style)")
     print("medians over interleaved rounds (A/B, B/A, ...)\n")
 
     sizes = list(REQUIRED)
