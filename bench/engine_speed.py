@@ -11,6 +11,10 @@ hidden 256 / seq_length 100. Also reports how time per iteration grows with seq_
 and hidden size.
 
     .venv/bin/python bench/engine_speed.py [--quick] [--seconds S] [--blas-threads N]
+                                           [--before COMMIT]
+
+--before COMMIT also times the engine as it was at COMMIT (bench/before.py) in the same
+rounds, so that a change is measured side by side with the code before it.
 
 Both sides run with BLAS on one thread by default (the engine limits itself to one
 thread anyway, engine/threads.py; giving the reference the same keeps the comparison
@@ -37,6 +41,12 @@ def parse_args():
     ap.add_argument("--blas-threads", type=int, default=1,
                     help="OPENBLAS/OMP/MKL_NUM_THREADS to set before numpy is imported "
                          "(default 1; 0 = leave the environment alone)")
+    ap.add_argument("--step-loop", action="store_true",
+                    help="time the engine by calling Trainer.step() once per iteration "
+                         "instead of Trainer.run(n) (what a check written as a loop of "
+                         "step() calls times)")
+    ap.add_argument("--before", default=None, metavar="COMMIT",
+                    help="also time the engine at this commit, in the same rounds")
     return ap.parse_args()
 
 
@@ -49,6 +59,8 @@ import numpy as np  # noqa: E402
 import reference as ref  # noqa: E402
 
 import engine  # noqa: E402
+
+OLD = None      # the engine at --before COMMIT, imported beside today's
 
 BAR = 2.5
 REQUIRED = [(100, 25), (256, 100)]
@@ -65,6 +77,8 @@ def make_pair(text, H, T, seed=0):
     params = ref.random_params(V, H, seed=seed)           # min-char-rnn's init
     eng = engine.Trainer(text, hidden_size=H, seq_length=T, params=params)
     base = ref.ReferenceTrainer(text, params, seq_length=T)
+    if OLD is not None:
+        return eng, base, OLD.Trainer(text, hidden_size=H, seq_length=T, params=params)
     return eng, base
 
 
@@ -76,6 +90,17 @@ def print_exponent(size, rows):
           f"{slope(xs, [r['reference'] for r in rows]):.2f}")
 
 
+class StepLoop:
+    """A Trainer timed through one step() call per iteration."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+
+    def run(self, n):
+        for _ in range(n):
+            self.trainer.step()
+
+
 def timed(fn, n):
     t0 = time.perf_counter()
     fn(n)
@@ -84,28 +109,36 @@ def timed(fn, n):
 
 def measure(text, H, T, seconds):
     """Median ms/iter of each side over interleaved rounds lasting ~``seconds`` total."""
-    eng, base = make_pair(text, H, T)
-    eng.run(25)                                        # warm up (and first-step costs)
-    base.run(25)
-    # iterations per round: a multiple of 25 so the engine's every-25-iterations
-    # spectrum diagnostic is always included at its real rate
-    probe = timed(eng.run, 25) + timed(base.run, 25)
+    sides = dict(zip(("engine", "reference", "before"), make_pair(text, H, T), strict=False))
+    if ARGS is not None and ARGS.step_loop:
+        sides = {name: StepLoop(side) if name != "reference" else side
+                 for name, side in sides.items()}
+    for side in sides.values():
+        side.run(25)                                   # warm up (and first-step costs)
+    # iterations per round: a multiple of 25 (the engine's history diagnostics come
+    # every 250 iterations after the dense start, see Config.diagnostics_every)
+    probe = sum(timed(side.run, 25) for side in sides.values()) * 2 / len(sides)
     per_round = max(25, int(round(0.35 / (probe * 1e-3) / 25)) * 25)
     rounds = max(4, int(seconds / (probe * 1e-3 * per_round)))
     rounds += rounds % 2
-    e_ms, r_ms = [], []
-    for i in range(rounds):
-        if i % 2 == 0:
-            e_ms.append(timed(eng.run, per_round))
-            r_ms.append(timed(base.run, per_round))
-        else:
-            r_ms.append(timed(base.run, per_round))
-            e_ms.append(timed(eng.run, per_round))
+    ms = {name: [] for name in sides}
+    names = list(sides)
+    for i in range(rounds):                            # the order rotates every round
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            ms[name].append(timed(sides[name].run, per_round))
+    e_ms, r_ms = ms["engine"], ms["reference"]
     ratios = [r / e for r, e in zip(r_ms, e_ms, strict=True)]
-    return {"H": H, "T": T, "engine": statistics.median(e_ms),
-            "reference": statistics.median(r_ms), "ratio": statistics.median(ratios),
-            "ratio_lo": min(ratios), "ratio_hi": max(ratios), "rounds": rounds,
-            "iters": per_round}
+    out = {"H": H, "T": T, "engine": statistics.median(e_ms),
+           "reference": statistics.median(r_ms), "ratio": statistics.median(ratios),
+           "ratio_lo": min(ratios), "ratio_hi": max(ratios), "rounds": rounds,
+           "iters": per_round}
+    if "before" in ms:
+        old = [r / b for r, b in zip(r_ms, ms["before"], strict=True)]
+        gain = [b / e for b, e in zip(ms["before"], e_ms, strict=True)]
+        out.update(before=statistics.median(ms["before"]), before_ratio=statistics.median(old),
+                   before_lo=min(old), before_hi=max(old), gain=statistics.median(gain),
+                   gain_lo=min(gain), gain_hi=max(gain))
+    return out
 
 
 def slope(xs, ys):
@@ -117,14 +150,18 @@ def slope(xs, ys):
 
 
 def main(args):
+    global OLD
+    if args.before:
+        import before
+        OLD = before.load(args.before)
     text = corpus()
     threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                           "MKL_NUM_THREADS") if k in os.environ}
     print(f"engine_speed: corpus prose.txt ({len(text):,} chars, vocab "
           f"{len(set(text))}), Adagrad lr 0.1, value clip 5; numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs, BLAS threads env: {threads or 'default'}")
-    print("engine = engine.Trainer.run (full recording); reference = tests/reference.py "
-          "per-timestep loop (min-char-rnn style)")
+    print(f"engine = engine.Trainer.{'step() in a loop' if args.step_loop else 'run'} (full "
+          f"recording); reference = tests/reference.py per-timestep loop (min-char-rnn style)")
     print("medians over interleaved rounds (A/B, B/A, ...)\n")
 
     sizes = list(REQUIRED)
@@ -146,6 +183,11 @@ def main(args):
         print(f"{H:>6} {T:>4} {r['engine']:>13.3f} {r['reference']:>16.3f} "
               f"{r['ratio']:>7.2f}x {r['ratio_lo']:>6.2f}..{r['ratio_hi']:<6.2f} "
               f"{r['rounds']:>4}x{r['iters']}{mark}", flush=True)
+        if "before" in r:
+            print(f"{'':>6} {'':>4} {r['before']:>13.3f} {'(before: ' + args.before + ')':>16} "
+                  f"{r['before_ratio']:>7.2f}x {r['before_lo']:>6.2f}..{r['before_hi']:<6.2f}"
+                  f"  now {r['gain']:.2f}x faster than before "
+                  f"({r['gain_lo']:.2f}..{r['gain_hi']:.2f})", flush=True)
 
     if not args.quick:
         print("\nGrowth of time per iteration")

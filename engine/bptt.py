@@ -17,12 +17,12 @@ this with min-char-rnn's per-timestep loop).
 import numpy as np
 
 from . import cells
-from .clip import check_clip, clip_gradients, norms
+from .clip import check_clip, clip_checked, norms
 from .params import layout as layout_for
 from .threads import single_threaded
 from .trace import Trace
 
-__all__ = ["Trace", "bptt", "output", "window_loss"]
+__all__ = ["Trace", "bptt", "output", "window", "window_loss"]
 
 
 def output(hs, params):
@@ -53,6 +53,14 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0, cell=None,
     threshold = check_clip(clip, threshold)     # before any work: a bad value costs nothing
     cell = _check_cell(params, cell)
     inputs, targets, state = _window(params, inputs, targets, hprev, cprev, cell)
+    return window(params, inputs, targets, state, clip, threshold, cell)
+
+
+def window(params, inputs, targets, state, clip, threshold, cell):
+    """bptt() on arguments already checked: intp ``inputs`` and ``targets`` of one
+    length, ``state`` the cell's tuple of (H,) float64 arrays, a valid clip and a float
+    threshold. The Trainer calls it directly: its Config and data were checked once,
+    and checking them again on every step cost about 10% of it."""
     module = cells.MODULES[cell]
     Why = params["Why"]
     T, (V, H) = len(inputs), Why.shape
@@ -83,7 +91,7 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0, cell=None,
     np.dot(ones, back["dhraw"], out=g["bh"][:, 0])
 
     before = norms(flat, layout)
-    flat_clipped, fractions, after = clip_gradients(flat, layout, clip, threshold, before)
+    flat_clipped, fractions, after = clip_checked(flat, layout, clip, threshold, before)
     return Trace(
         inputs=inputs, targets=targets, hprev=state[0], hs=hs, ps=ps, losses=losses,
         loss=float(losses.sum()), dy=dy, dh=back["dh"], dhraw=back["dhraw"],

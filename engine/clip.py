@@ -5,7 +5,7 @@ import numpy as np
 
 from .limits import CLIP_MODES, LIMITS
 
-__all__ = ["CLIP_MODES", "check_clip", "l2", "norms", "clip_gradients"]
+__all__ = ["CLIP_MODES", "check_clip", "l2", "norms", "clip_gradients", "clip_checked"]
 
 
 def check_clip(clip, threshold):
@@ -43,20 +43,43 @@ def clip_gradients(flat, layout, clip="value", threshold=5.0, before=None):
     clipping)."""
     threshold = check_clip(clip, threshold)
     before = norms(flat, layout) if before is None else before
+    return clip_checked(flat, layout, clip, threshold, before)
+
+
+def clip_checked(flat, layout, clip, threshold, before):
+    """clip_gradients() once ``clip`` and the float ``threshold`` are known to be valid
+    and ``before`` holds the norms of ``flat`` (engine/bptt.py's window checked them)."""
     if clip == "value" and before["global"] > threshold:
         # min-char-rnn: np.clip(dparam, -5, 5) on every entry. A slice whose L2 norm is
         # within the threshold has no entry beyond it, so only the others are counted.
         clipped = np.clip(flat, -threshold, threshold)
-        counts = {n: before[n] > threshold and np.count_nonzero(flat[s] != clipped[s])
+        changed = flat != clipped           # one pass over the buffer, not one per slice
+        counts = {n: before[n] > threshold and np.count_nonzero(changed[s])
                   for n, s in layout.slices.items()}
         fractions = _fractions(counts, layout)
-        return clipped, fractions, norms(clipped, layout) if fractions["global"] else dict(before)
+        return clipped, fractions, _norms_after(clipped, layout, before, counts)
     if clip == "norm" and before["global"] > threshold:
         scale = threshold / before["global"]
         after = {n: v * scale for n, v in before.items()}
         counts = {n: np.count_nonzero(flat[s]) for n, s in layout.slices.items()}
         return flat * scale, _fractions(counts, layout), after
     return flat.copy(), _fractions(dict.fromkeys(layout.slices, 0), layout), dict(before)
+
+
+def _norms_after(clipped, layout, before, counts):
+    """norms(clipped), computing only the slices the clip changed: an unchanged slice
+    holds the same numbers as before, so its norm is ``before``'s, bit for bit (the
+    same dot over the same values), and the global norm sums the same five squares."""
+    if not any(counts.values()):
+        return dict(before)
+    dot, sqrt = np.dot, math.sqrt
+    out = {n: sqrt(dot(clipped[s], clipped[s])) if counts[n] else before[n]
+           for n, s in layout.slices.items()}
+    total = math.fsum(v * v for v in out.values())
+    if not math.isfinite(total):        # as norms(): overflow, NaN or inf
+        return norms(clipped, layout)
+    out["global"] = sqrt(total)
+    return out
 
 
 def _fractions(counts, layout):

@@ -122,7 +122,7 @@ def reach_by_lag(G):
 
 
 @single_threaded
-def whh_spectrum(params):
+def whh_spectrum(params, gate_blocks=True):
     """Eigenvalues and singular values of Whh. sigma_max < 1 is sufficient for
     long-term gradients to vanish, sigma_max > 1 necessary for them to explode
     (Pascanu, Mikolov & Bengio 2013, for tanh).
@@ -132,7 +132,8 @@ def whh_spectrum(params):
     spectrum is that block's; ``block_sigma_max`` gives sigma_max of every gate block.
     For gated cells sigma_max does not bound the long-range gradient: the LSTM's cell
     state and the GRU's z-gated copy of h carry it past every matrix. ``measures`` says
-    which matrix was measured."""
+    which matrix was measured. ``gate_blocks=False`` skips ``block_sigma_max`` (k more
+    SVDs, half of a gated cell's diagnostics row in the history, which never reads it)."""
     Whh = params["Whh"]
     cell = cell_of(params)
     H = Whh.shape[1]
@@ -144,7 +145,7 @@ def whh_spectrum(params):
         measures = (f"W_h{name}, the {cell} candidate block of Whh (rows 2H:3H, gate "
                     f"{name!r}): the part that plays the vanilla Whh's role")
         blocks = {g: float(np.linalg.svd(Whh[j * H:(j + 1) * H], compute_uv=False)[0])
-                  for j, g in enumerate(GATES[cell])}
+                  for j, g in enumerate(GATES[cell]) if gate_blocks}
     eig = np.linalg.eigvals(block)
     sv = np.linalg.svd(block, compute_uv=False)
     out = {"eigenvalues": eig, "singular_values": sv,

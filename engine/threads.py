@@ -57,6 +57,7 @@ def _openblas():
 _lock = threading.Lock()
 _inside = weakref.WeakSet()     # the one_blas_thread contexts now open, in all threads
 _saved = None                   # the setting found before we limited it; None: not limited
+_local = threading.local()      # .outer: weak reference to this thread's outermost open context
 
 
 def one_blas_thread():
@@ -75,8 +76,18 @@ class _OneBlasThread:
     (engine.atomic.uninterrupted): one landing while the lock was held left it held, and
     every later engine call waited forever."""
 
+    __slots__ = ("nested", "__weakref__")
+
     def __enter__(self):
         global _saved
+        # Nested in an open context of the same thread (Trainer.run -> step -> bptt ->
+        # diagnostics): BLAS is already limited until that outer one leaves, which is
+        # after this one (a thread's with-blocks close in order), so there is nothing to
+        # do. The lock and the held-back signals cost 24 us per context, twice a step.
+        outer = getattr(_local, "outer", None)
+        self.nested = outer is not None and outer() is not None
+        if self.nested:
+            return self
         funcs = _openblas()
         if funcs is not None:
             with uninterrupted(), _lock:
@@ -87,13 +98,18 @@ class _OneBlasThread:
                     if found != 1:
                         funcs[1](1)
                 _inside.add(self)
+                # weak, like _inside: an __exit__ that never ran leaves a dead reference
+                _local.outer = weakref.ref(self)
         return self
 
     def __exit__(self, *exc):
         global _saved
+        if self.nested:
+            return False
         funcs = _openblas()
         if funcs is not None:
             with uninterrupted(), _lock:
+                _local.outer = None
                 _inside.discard(self)
                 if not _inside and _saved is not None:
                     if _saved != 1:

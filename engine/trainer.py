@@ -8,7 +8,7 @@ import numpy as np
 from .adagrad import ADAGRAD_EPS
 from .atomic import uninterrupted
 from .attribution import gradient_horizon, horizon_affordable
-from .bptt import bptt
+from .bptt import window
 from .cells import ARTICLE as A_CELL
 from .clip import l2
 from .cost import check_cost, estimate_cost
@@ -18,7 +18,7 @@ from .history import History
 from .limits import LIMITS, OPTIMIZERS
 from .params import NAMES, check_int, init_params
 from .params import layout as layout_for
-from .threads import one_blas_thread, single_threaded
+from .threads import one_blas_thread
 from .vocab import DEFAULT_MAX_BYTES, Vocab, corpus_warnings, load_corpus
 
 __all__ = ["Config", "Trainer", "LIMITS", "OPTIMIZERS", "ADAGRAD_EPS"]
@@ -112,14 +112,15 @@ class Trainer:
         self._history = History()
 
     # -- training ---------------------------------------------------------------------
-    @single_threaded
     def step(self):
         """One iteration; returns the Trace of the window it trained on.
 
         Raises DivergenceError, leaving every piece of state as it was, when the loss,
         a gradient or the update is not finite. A Ctrl-C during the step lands after
         it (engine/atomic.py): a trainer is never left half-way through a step."""
-        with uninterrupted():
+        # signals held back first: one_blas_thread's own bookkeeping then runs nested
+        # inside this block, without swapping signal handlers a second time
+        with uninterrupted(), one_blas_thread():
             return self._take_step()
 
     def _take_step(self):
@@ -131,11 +132,9 @@ class Trainer:
                 cprev = np.zeros(c.hidden_size)
         inputs, targets = self.data[p: p + T], self.data[p + 1: p + T + 1]
         with np.errstate(all="ignore"):     # non-finite values are detected, not warned
-            if c.cell == "rnn":
-                trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold)
-            else:
-                trace = bptt(self.params, inputs, targets, hprev, c.clip, c.threshold,
-                             c.cell, cprev)
+            # Config and data were checked once: bptt's checks of its arguments skipped
+            state = (hprev,) if cprev is None else (hprev, cprev)
+            trace = window(self.params, inputs, targets, state, c.clip, c.threshold, c.cell)
             # the global norm is NaN or inf exactly when some gradient entry is
             if not (math.isfinite(trace.loss) and math.isfinite(trace.norms_before["global"])):
                 raise self._divergence(trace)
@@ -257,12 +256,12 @@ class Trainer:
                "dhprev_norm": l2(trace.dhprev),
                "dh_ratio": dh_first / dh_last if dh_last > 0 else np.nan,
                "saturation": _mean(saturation(trace))}
-        for n in (*NAMES, "global"):
-            row[f"grad_norm_{n}"] = nb[n]
-            row[f"clipped_norm_{n}"] = na[n]
+        for n, before, after in _NORM_COLUMNS:
+            row[before] = nb[n]
+            row[after] = na[n]
         i = self.iteration
         if i & (i - 1) == 0 or i % self.config.diagnostics_every == 0:   # 0, 1, 2, 4, 8, ...
-            spec = whh_spectrum(self.params)
+            spec = whh_spectrum(self.params, gate_blocks=False)   # the two numbers below
             row["sigma_max"], row["spectral_radius"] = spec["sigma_max"], spec["spectral_radius"]
             row["reach"] = reach(trace, self.params)
             H = trace.hs.shape[1]
@@ -355,6 +354,10 @@ class Trainer:
         ``Trainer(text, max_bytes=...)`` raises it)."""
         from .checkpoint import load
         return load(cls, path, max_bytes=max_bytes, max_text_bytes=max_text_bytes)
+
+
+# (name, history column before clipping, after): built once, not 12 f-strings a step
+_NORM_COLUMNS = tuple((n, f"grad_norm_{n}", f"clipped_norm_{n}") for n in (*NAMES, "global"))
 
 
 def _shown(key):
