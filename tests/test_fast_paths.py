@@ -79,6 +79,12 @@ def test_norms_after_clipping_equal_the_norms_of_the_clipped_buffer(clip, scale)
         if trial == 2:
             flat[lay.slices["Whh"]][:4] = 5.0       # exactly at the threshold: unchanged
         clipped, fractions, after = clip_gradients(flat, lay, clip, 5.0)
+        if clip == "value" and trial != 1:  # min-char-rnn's np.clip, counted afresh
+            want = np.clip(flat, -5.0, 5.0)
+            assert np.array_equal(clipped, want)
+            for name, s in lay.slices.items():
+                changed = np.count_nonzero(flat[s] != want[s])
+                assert fractions[name] == changed / (s.stop - s.start), name
         plain = norms(clipped, lay)                 # every slice computed afresh
         assert after.keys() == plain.keys()
         for name in plain:
