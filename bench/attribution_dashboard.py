@@ -29,7 +29,10 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 import engine  # noqa: E402
 from dashboard import charts, session, window  # noqa: E402
 from dashboard.session import Session  # noqa: E402
+from dashboard.views.registry import VIEWS  # noqa: E402
 from dashboard.views.sections import attribution  # noqa: E402
+
+TITLE = {view.key: view.title for view in VIEWS}
 
 
 def round_robin(funcs, rounds):
@@ -125,12 +128,12 @@ def main():
             ts.append((time.perf_counter() - t0) * 1e3)
         return statistics.median(ts)
 
-    for view in ("Timestep explorer", "Gradient flow", "Training"):
+    for view in (TITLE["explorer"], TITLE["flow"], TITLE["training"]):
         at.session_state["view"] = view
         at.run()
         rows.append((f"Step click ({view})", timed(
             lambda i: at.button(key="step").click().run(), 10)))
-    at.session_state["view"] = "Timestep explorer"
+    at.session_state["view"] = TITLE["explorer"]
     at.run()
     rows.append(("slider move (Timestep explorer)", timed(
         lambda i: at.slider(key="timestep").set_value((i * 7) % T).run(), 15)))

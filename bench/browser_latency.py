@@ -43,6 +43,8 @@ from wsproxy import Proxy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dashboard.views import registry  # noqa: E402  (the one list of views: pure)
+
 # -- everything that knows the dashboard's DOM: keep it here ---------------------------
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -71,10 +73,11 @@ LABELS = {"step": "Step", "run": "Run", "pause": "Pause", "prev": "Previous",
 ITERATION_RE = r"· iteration\s+(\d+)"          # in the status line above the views
 TIMESTEP_RE = r"at t = (\d+)"                  # "Forward at t = 24" in the explorer
 PRESET_SHOWN = "Lesson: {name}"                # the lesson box names the active preset
-FIRST_VIEW = "Timestep explorer"               # the default view
-EXPLORER = "Timestep explorer"
+TITLE = {view.key: view.title for view in registry.VIEWS}
+FIRST_VIEW = registry.FIRST                    # the default view
+EXPLORER = TITLE["explorer"]
 PRESETS = ("vanishing", "min-char-rnn")        # preset switches alternate; last = default
-LIVE_VIEWS = ("Timestep explorer", "Training")
+LIVE_VIEWS = (TITLE["explorer"], TITLE["training"])
 ZOOM_CHART = '[class*="st-key-plot_norms"], [class*="st-key-plot_loss"]'
 QUIET_MS = 300                                 # unchanged this long = settled
 PAUSE_QUIET_MS = 1000                          # iteration frozen this long = paused

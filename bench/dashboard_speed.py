@@ -16,6 +16,9 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import engine  # noqa: E402
+from dashboard.views.registry import VIEWS  # noqa: E402
+
+TITLE = {view.key: view.title for view in VIEWS}
 
 APP = str(ROOT / "dashboard" / "streamlit_app.py")
 
@@ -38,12 +41,12 @@ def main():
         at.button(key="step").click().run()
 
     rows = []
-    for view in ("Timestep explorer", "Training", "Gradient flow"):
+    for view in (TITLE["explorer"], TITLE["training"], TITLE["flow"]):
         at.session_state["view"] = view
         at.run()
         med, best = timed(lambda i: at.button(key="step").click().run(), 12)
         rows.append((f"Step click ({view})", med, best, 300))
-    at.session_state["view"] = "Timestep explorer"
+    at.session_state["view"] = TITLE["explorer"]
     at.run()
     med, best = timed(lambda i: at.slider(key="timestep").set_value((i * 7) % T).run(), 20)
     rows.append(("slider move (Timestep explorer)", med, best, 150))
