@@ -141,6 +141,22 @@ def measure(text, H, T, seconds):
     return out
 
 
+def fresh(text, H, T, n=1000, rounds=3):
+    """Median ms/iter of a Trainer's first ``n`` iterations and the reference's, in
+    interleaved rounds, each on a new pair: what a check that times a fresh Trainer
+    sees. It includes the history's dense early diagnostics (Whh's spectrum, reach and
+    horizon at iterations 0, 1, 2, 4, ..., 512 and every 250), which the rounds of
+    measure() mostly miss once the run is past them."""
+    ms = {"engine": [], "reference": []}
+    for i in range(rounds):
+        eng, base = make_pair(text, H, T)[:2]
+        order = [("engine", eng), ("reference", base)]
+        for name, side in order[i % 2:] + order[:i % 2]:
+            ms[name].append(timed(side.run, n))
+    e, r = statistics.median(ms["engine"]), statistics.median(ms["reference"])
+    return e, r, r / e
+
+
 def slope(xs, ys):
     """Least-squares exponent k in y ~ x^k."""
     lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
@@ -188,6 +204,11 @@ def main(args):
                   f"{r['before_ratio']:>7.2f}x {r['before_lo']:>6.2f}..{r['before_hi']:<6.2f}"
                   f"  now {r['gain']:.2f}x faster than before "
                   f"({r['gain_lo']:.2f}..{r['gain_hi']:.2f})", flush=True)
+
+    e, r, ratio = fresh(text, *REQUIRED[0])
+    print(f"{REQUIRED[0][0]:>6} {REQUIRED[0][1]:>4} {e:>13.3f} {r:>16.3f} {ratio:>7.2f}x"
+          f"   a fresh Trainer's first 1,000 iterations (early diagnostics included)",
+          flush=True)
 
     if not args.quick:
         print("\nGrowth of time per iteration")
