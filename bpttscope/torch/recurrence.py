@@ -51,8 +51,8 @@ class Recurrence(torch.autograd.Function):
             saved = _gru_forward(xp, h0, W_hh, b_hn, mask)
         ctx.cell, ctx.relu, ctx.mask, ctx.rec = cell, relu, mask, rec
         ctx.has_b_hn = b_hn is not None
-        ctx.saved = saved           # buffers made here: no caller can modify them
-        ctx.save_for_backward(W_hh)
+        # intermediates too: autograd frees them after backward (unless retain_graph)
+        ctx.save_for_backward(W_hh, *saved)
         Hs = saved[0]
         if rec is not None:
             rec.h = Hs[1:]
@@ -71,22 +71,21 @@ class Recurrence(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, dh_out, dh_n, dc_n=None):
-        (W_hh,) = ctx.saved_tensors
+        W_hh, *saved = ctx.saved_tensors
         if ctx.cell == "rnn":
-            dxp, dh0, dW, DH = _rnn_backward(ctx.saved, W_hh, ctx.relu, ctx.mask,
+            dxp, dh0, dW, DH = _rnn_backward(saved, W_hh, ctx.relu, ctx.mask,
                                              dh_out, dh_n)
             dc0 = db_hn = DC = None
         elif ctx.cell == "lstm":
-            dxp, dh0, dc0, dW, DH, DC = _lstm_backward(ctx.saved, W_hh, ctx.mask,
+            dxp, dh0, dc0, dW, DH, DC = _lstm_backward(saved, W_hh, ctx.mask,
                                                        dh_out, dh_n, dc_n)
             db_hn = None
         else:
-            dxp, dh0, dW, db_hn, DH = _gru_backward(ctx.saved, W_hh, ctx.mask, dh_out, dh_n)
+            dxp, dh0, dW, db_hn, DH = _gru_backward(saved, W_hh, ctx.mask, dh_out, dh_n)
             dc0 = DC = None
             db_hn = db_hn if ctx.has_b_hn else None
         if ctx.rec is not None:
             ctx.rec.dh, ctx.rec.dc, ctx.rec.dh_out = DH, DC, dh_out
-        ctx.saved = None
         return None, None, dxp, dh0, dc0, dW, db_hn, None, None
 
 
