@@ -34,7 +34,7 @@ def collect(rec, model, loss):
         for k, layer in enumerate(tape.layers):
             for field, value in _layer_arrays(module, k, tape, layer).items():
                 arrays[layer_key(f"{name}.l{k}", field)] = (
-                    value.astype(dtype) if value.dtype.kind == "f" else value)
+                    value.astype(dtype, copy=False) if value.dtype.kind == "f" else value)
     return arrays
 
 
