@@ -23,8 +23,8 @@ Its backward is BPTT by hand, t = T-1 .. 0:
 and once after the loop dW_hh = sum_t da_t^T h_{t-1}. Why it is faster than the graph
 of per-step tensors it replaces (bench/torch_watch.py): every factor of the derivative
 that does not depend on dh (1 - h^2, o (1 - tanh^2 c), ...) is computed for all t in a
-few array operations before the loop, so the sequential loop is 2 (rnn), 3 (gru) or 5
-(lstm) tensor calls per step; the T per-step W_hh gradients and their T accumulations
+few in-place array operations before the loop, so the sequential loop is 2 (rnn),
+3 (gru) or 5 (lstm) tensor calls per step; the T per-step W_hh gradients and their T accumulations
 into one (kH, H) buffer become one matmul; no hook runs. dh and dc are written straight
 into the (T, B, H) arrays that the Tape keeps.
 """
@@ -160,6 +160,7 @@ def _dh(dh, da, dh_out, dh_n, W_hh, mask, t):
 
 
 def _dh_before(dh, da, W_hh, mask):
+    """dL/dh0: what step 0 sends back (dh_0 itself for rows that ended at once)."""
     dh0 = da[0] @ W_hh
     if mask.ended(0):
         dh0.addcmul_(dh[0], mask.hold[0])
