@@ -221,7 +221,8 @@ def _lstm_backward(saved, W_hh, mask, dh_out, dh_n, dc_n):
     da_o = dA[..., 3 * H:].unbind(0)
     # the derivative's factors: dc_t gets dh_t * o (1 - tanh^2 c_t); the gate
     # pre-activations get dc_t * [g i(1-i), c_{t-1} f(1-f), i (1-g^2)] and dh_t * tanh(c_t)
-    # o(1-o); dc_{t-1} gets dc_t * f (1 for rows that ended: c_t = c_{t-1})
+    # o(1-o); dc_{t-1} gets dc_t * f (1 for rows that ended: c_t = c_{t-1}). x - x*x is
+    # x(1-x) in one addcmul: written into the buffer, no temporaries (each a fresh page)
     K = A.new_empty(_BLOCK, B, 5, H)
     for s, e in _blocks(T):
         n = e - s
