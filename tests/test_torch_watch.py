@@ -357,7 +357,7 @@ def test_unbatched_input_and_a_model_that_is_the_module(tmp_path):
 
 # -- the layer's autograd Function (bpttscope/torch/recurrence.py) ----------------------
 
-def _recurrence_inputs(cell, masked, bias, T=4, B=3, Hs=2, seed=8):
+def _recurrence_inputs(cell, masked, bias, T=4, B=3, Hs=2, seed=8, lengths=(4, 2, 1)):
     g = torch.Generator().manual_seed(seed)
     k = {"rnn": 1, "relu": 1, "lstm": 4, "gru": 3}[cell]
 
@@ -367,8 +367,8 @@ def _recurrence_inputs(cell, masked, bias, T=4, B=3, Hs=2, seed=8):
     c0 = rand(B, Hs) if cell == "lstm" else None
     b_hn = rand(Hs) if cell == "gru" and bias else None
     active = None
-    if masked:      # rows end after 4, 2 and 1 steps: their state is kept after that
-        active = (torch.arange(T)[:, None] < torch.tensor([4, 2, 1])[None, :])[..., None]
+    if masked:      # rows end after lengths[b] steps: their state is kept after that
+        active = (torch.arange(T)[:, None] < torch.tensor(lengths)[None, :])[..., None]
     return xp, h0, c0, W_hh, b_hn, active
 
 
@@ -386,6 +386,23 @@ def test_recurrence_backward_passes_gradcheck(cell, masked, bias):
         return Recurrence.apply(name, cell == "relu", xp, h0, c0, W_hh, b_hn, active, None)
     inputs = (xp, h0, c0, W_hh, b_hn)
     assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-8, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "relu", "lstm", "gru"])
+def test_recurrence_gradcheck_across_blocks(cell):
+    """T = 8 + 3: the backward builds its factors 8 steps at a time (recurrence._blocks),
+    so steps 10..3, then 2..0; sequences that end at the blocks' edge, inside the first
+    block, and not at all."""
+    from bpttscope.torch.recurrence import _BLOCK, Recurrence
+    T = _BLOCK + 3
+    xp, h0, c0, W_hh, b_hn, active = _recurrence_inputs(cell, True, True, T=T,
+                                                        lengths=(T, 3, 6))
+    name = "rnn" if cell == "relu" else cell
+
+    def run(xp, h0, c0, W_hh, b_hn):
+        return Recurrence.apply(name, cell == "relu", xp, h0, c0, W_hh, b_hn, active, None)
+    assert torch.autograd.gradcheck(run, (xp, h0, c0, W_hh, b_hn), eps=1e-6, atol=1e-8,
+                                    rtol=1e-6)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

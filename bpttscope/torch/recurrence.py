@@ -114,6 +114,20 @@ def _start(xp, s0):
     return states
 
 
+_BLOCK = 8
+
+
+def _blocks(T):
+    """(start, end) of the blocks of _BLOCK steps, last first. The derivative's factors
+    are built a block at a time into one small buffer that stays in cache (8 steps of
+    B 32, 5 x 256 floats: 1.3 MB); built for all T at once they went out to memory and
+    back. One layer's forward + backward against the fused layer (H 256, T 100, one
+    thread, interleaved): LSTM 1.24-1.34x -> 1.14-1.25x, GRU 1.03x -> 0.94x; blocks of
+    32 steps gained nothing."""
+    for e in range(T, 0, -_BLOCK):
+        yield max(0, e - _BLOCK), e
+
+
 # -- rnn ---------------------------------------------------------------------------
 
 def _rnn_forward(xp, h0, W_hh, relu, mask):
@@ -222,7 +236,7 @@ def _lstm_backward(saved, W_hh, mask, dh_out, dh_n, dc_n):
     # the derivative's factors: dc_t gets dh_t * o (1 - tanh^2 c_t); the gate
     # pre-activations get dc_t * [g i(1-i), c_{t-1} f(1-f), i (1-g^2)] and dh_t * tanh(c_t)
     # o(1-o); dc_{t-1} gets dc_t * f (1 for rows that ended: c_t = c_{t-1}). x - x*x is
-    # x(1-x) in one addcmul: written into the buffer, no temporaries (each a fresh page)
+    # x(1-x) in one addcmul: written into the buffer, no temporaries (fresh pages each)
     K = A.new_empty(_BLOCK, B, 5, H)
     for s, e in _blocks(T):
         n = e - s
@@ -251,20 +265,6 @@ def _lstm_backward(saved, W_hh, mask, dh_out, dh_n, dc_n):
     if mask.ended(0):
         dc0 = torch.where(mask.active[0], dc0, dc[0])
     return dA, dh0, dc0, _dW(dA, Hs), DH, DC
-
-
-_BLOCK = 8
-
-
-def _blocks(T):
-    """(start, end) of the blocks of _BLOCK steps, last first. The derivative's factors
-    are built a block at a time into one small buffer that stays in cache (8 steps of
-    B 32, 5 x 256 floats: 1.3 MB); built for all T at once they went out to memory and
-    back. One layer's forward + backward against the fused layer (H 256, T 100, one
-    thread, interleaved): LSTM 1.24-1.34x -> 1.14-1.25x, GRU 1.03x -> 0.94x; blocks of
-    32 steps gained nothing."""
-    for e in range(T, 0, -_BLOCK):
-        yield max(0, e - _BLOCK), e
 
 
 # -- gru ---------------------------------------------------------------------------
