@@ -5,7 +5,8 @@ batch 32, float32) + nn.Linear head, cross-entropy, backward, clip_grad_norm_(1.
 Adam step. Three kinds of step, timed in interleaved rounds (the order rotates each
 round; each figure is the median of per-round ratios, so drift in machine speed cancels):
   plain      the model, not watched
-  recorded   watched, on a recording step: unrolled forward, hooks, the .npz written
+  recorded   watched, on a recording step: each layer one autograd node with BPTT
+             written out (bpttscope/torch/recurrence.py), the .npz written
   between    watched, between recording steps: only the optimizer's step counter
 Averaged over training at every=100: (99 (plain + the hooks' own time) + 1 recorded) /
 (100 plain); the "between" ratio is printed too, but on a busy machine it varies by far

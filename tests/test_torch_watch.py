@@ -353,3 +353,170 @@ def test_unbatched_input_and_a_model_that_is_the_module(tmp_path):
     assert h_n.shape == (1, 4)
     rec = open_logdir(tmp_path)[tmp_path.name].read(0)
     assert rec.layers["rnn.l0"].h.shape == (1, 5, 4)
+
+
+# -- the layer's autograd Function (bpttscope/torch/recurrence.py) ----------------------
+
+def _recurrence_inputs(cell, masked, bias, T=4, B=3, Hs=2, seed=8, lengths=(4, 2, 1)):
+    g = torch.Generator().manual_seed(seed)
+    k = {"rnn": 1, "relu": 1, "lstm": 4, "gru": 3}[cell]
+
+    def rand(*shape):
+        return (0.7 * torch.randn(*shape, generator=g, dtype=torch.float64)).requires_grad_()
+    xp, h0, W_hh = rand(T, B, k * Hs), rand(B, Hs), rand(k * Hs, Hs)
+    c0 = rand(B, Hs) if cell == "lstm" else None
+    b_hn = rand(Hs) if cell == "gru" and bias else None
+    active = None
+    if masked:      # rows end after lengths[b] steps: their state is kept after that
+        active = (torch.arange(T)[:, None] < torch.tensor(lengths)[None, :])[..., None]
+    return xp, h0, c0, W_hh, b_hn, active
+
+
+@pytest.mark.parametrize("cell", ["rnn", "relu", "lstm", "gru"])
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+def test_recurrence_backward_passes_gradcheck(cell, masked, bias):
+    """Every input's gradient, from every output (out, h_n, c_n), against finite
+    differences (torch.autograd.gradcheck, float64)."""
+    from bpttscope.torch.recurrence import Recurrence
+    xp, h0, c0, W_hh, b_hn, active = _recurrence_inputs(cell, masked, bias)
+    name = "rnn" if cell == "relu" else cell
+
+    def run(xp, h0, c0, W_hh, b_hn):
+        return Recurrence.apply(name, cell == "relu", xp, h0, c0, W_hh, b_hn, active, None)
+    inputs = (xp, h0, c0, W_hh, b_hn)
+    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-8, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "relu", "lstm", "gru"])
+def test_recurrence_gradcheck_across_blocks(cell):
+    """T = 8 + 3: the backward builds its factors 8 steps at a time (recurrence._blocks),
+    so steps 10..3, then 2..0; sequences that end at the blocks' edge, inside the first
+    block, and not at all."""
+    from bpttscope.torch.recurrence import _BLOCK, Recurrence
+    T = _BLOCK + 3
+    xp, h0, c0, W_hh, b_hn, active = _recurrence_inputs(cell, True, True, T=T,
+                                                        lengths=(T, 3, 6))
+    name = "rnn" if cell == "relu" else cell
+
+    def run(xp, h0, c0, W_hh, b_hn):
+        return Recurrence.apply(name, cell == "relu", xp, h0, c0, W_hh, b_hn, active, None)
+    assert torch.autograd.gradcheck(run, (xp, h0, c0, W_hh, b_hn), eps=1e-6, atol=1e-8,
+                                    rtol=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_recurrence_tape_holds_dh_and_dc(cell):
+    """The tape's dh_t (dc_t) is dL/dh_t (dL/dc_t): L = sum_t w_t . h_t, plus a weight on
+    h_n (c_n), through a second copy of the layer whose h_t get retain_grad."""
+    from bpttscope.torch.recurrence import Recurrence
+    from bpttscope.torch.unroll import LayerTape
+    xp, h0, c0, W_hh, b_hn, active = _recurrence_inputs(cell, True, True)
+    rec = LayerTape()
+    outs = Recurrence.apply(cell, False, xp, h0, c0, W_hh, b_hn, active, rec)
+    g = torch.Generator().manual_seed(9)
+    weights = [torch.randn(o.shape, generator=g, dtype=torch.float64) for o in outs]
+    sum((o * w).sum() for o, w in zip(outs, weights, strict=True)).backward()
+    # the reference: the same maths, one tensor per step
+    H = h0.shape[1]
+    h, c, hs, cs = h0, c0, [], []
+    for t in range(xp.shape[0]):
+        a = xp[t] + h @ W_hh.T
+        if cell == "rnn":
+            new = torch.tanh(a)
+        elif cell == "lstm":
+            i, f = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H])
+            gg, o = torch.tanh(a[:, 2 * H:3 * H]), torch.sigmoid(a[:, 3 * H:])
+            c = torch.where(active[t], f * c + i * gg, c)
+            c.retain_grad()
+            cs.append(c)
+            new = o * torch.tanh(c)
+        else:
+            hh = h @ W_hh.T
+            r = torch.sigmoid(xp[t, :, :H] + hh[:, :H])
+            z = torch.sigmoid(xp[t, :, H:2 * H] + hh[:, H:2 * H])
+            n = torch.tanh(xp[t, :, 2 * H:] + r * (hh[:, 2 * H:] + b_hn))
+            new = (1 - z) * n + z * h
+        h = torch.where(active[t], new, h)
+        h.retain_grad()
+        hs.append(h)
+    loss = (torch.stack(hs) * weights[0]).sum() + (h * weights[1]).sum()
+    if cell == "lstm":
+        loss = loss + (c * weights[2]).sum()
+    loss.backward()
+    np.testing.assert_allclose(rec.dh, torch.stack([v.grad for v in hs]), rtol=1e-12,
+                               atol=1e-14)
+    np.testing.assert_allclose(rec.dh_out, weights[0], rtol=0, atol=0)
+    np.testing.assert_allclose(rec.h, torch.stack(hs).detach(), rtol=1e-13, atol=1e-15)
+    if cell == "lstm":
+        np.testing.assert_allclose(rec.dc, torch.stack([v.grad for v in cs]), rtol=1e-12,
+                                   atol=1e-14)
+
+
+FUSED = [(kind, layers, bf, bias, lengths, hx, dtype)
+         for kind in ("rnn", "relu", "lstm", "gru")
+         for layers, bf, bias, lengths, hx, dtype in (
+             (1, True, True, None, False, torch.float64),
+             (2, False, True, None, True, torch.float64),
+             (3, True, False, None, True, torch.float64),
+             (2, True, True, (6, 3, 5), True, torch.float64),
+             (2, False, False, (4, 6, 2), False, torch.float64),
+             (2, True, True, None, True, torch.float32),
+             (2, True, True, (6, 3, 5), True, torch.float32))]
+
+
+@pytest.mark.parametrize("kind,layers,batch_first,bias,lengths,hx,dtype", FUSED)
+def test_every_gradient_equals_the_fused_module(tmp_path, kind, layers, batch_first, bias,
+                                                 lengths, hx, dtype):
+    """Recorded against the module's own forward and backward: the output, h_n (c_n),
+    and the gradient of every parameter, of the input and of hx, with a loss that reads
+    the output (changed in place first, as Dropout(inplace=True) would), h_n and c_n."""
+    torch.manual_seed(10)
+    module = Model(kind, layers, batch_first, bias, dtype).rnn
+    x, _ = data(dtype, batch_first, lengths)
+    B = 3
+    g = torch.Generator().manual_seed(11)
+    state = (torch.randn(layers, B, H, generator=g, dtype=dtype) if hx else None)
+    cell_state = torch.randn(layers, B, H, generator=g, dtype=dtype) if hx else None
+    weights = [torch.randn(n, 3, H, generator=g, dtype=dtype) for n in (6, layers, layers)]
+
+    def step(m):
+        xs = x.clone().requires_grad_()
+        h0 = state.clone().requires_grad_() if hx else None
+        c0 = cell_state.clone().requires_grad_() if hx else None
+        given = (h0, c0) if kind == "lstm" and hx else h0
+        inp = xs if lengths is None else pack_padded_sequence(
+            xs, lengths, batch_first=batch_first, enforce_sorted=False)
+        out, last = m(inp, given)
+        if lengths is not None:
+            out, _ = pad_packed_sequence(out, batch_first=batch_first)
+        if dtype == torch.float64:  # the fused float32 LSTM (oneDNN) refuses this itself
+            out.mul_(1.5)
+        h_n, c_n = last if kind == "lstm" else (last, None)
+        loss = (out * (weights[0].transpose(0, 1) if batch_first else weights[0])).sum()
+        loss = loss + (h_n * weights[1]).sum()
+        if c_n is not None:
+            loss = loss + (c_n * weights[2]).sum()
+        loss.backward()
+        grads = {n: p.grad for n, p in m.named_parameters()}
+        grads["input"] = xs.grad
+        if hx:
+            grads["h0"] = h0.grad
+            if kind == "lstm":
+                grads["c0"] = c0.grad
+        return out.detach(), h_n.detach(), grads
+
+    fused = copy.deepcopy(module)
+    want_out, want_hn, want = step(fused)
+    scope = scope_torch.watch(module, logdir=tmp_path)
+    with scope.record(0):
+        got_out, got_hn, got = step(module)
+    scope.close()
+    assert open_logdir(tmp_path)[tmp_path.name].steps == [0]     # the unrolled path ran
+    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == torch.float64 else \
+        {"rtol": 1e-4, "atol": 2e-5}
+    np.testing.assert_allclose(got_out, want_out, **tol)
+    np.testing.assert_allclose(got_hn, want_hn, **tol)
+    assert set(got) == set(want)
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], **tol, err_msg=name)

@@ -34,7 +34,7 @@ def collect(rec, model, loss):
         for k, layer in enumerate(tape.layers):
             for field, value in _layer_arrays(module, k, tape, layer).items():
                 arrays[layer_key(f"{name}.l{k}", field)] = (
-                    value.astype(dtype) if value.dtype.kind == "f" else value)
+                    value.astype(dtype, copy=False) if value.dtype.kind == "f" else value)
     return arrays
 
 
@@ -58,41 +58,37 @@ def _clip_norms(before, params):
     return {key: np.float64(value) for key, value in out.items()}
 
 
-def _stack(tensors, rows):
-    """(E, T, ...) numpy of the rows ``rows`` of T per-step (B, ...) tensors."""
-    return torch.stack([t[rows] for t in tensors], 1).detach().cpu().numpy()
-
-
-def _grads(grads, like):
-    return [g if g is not None else torch.zeros_like(x) for g, x in zip(grads, like,
-                                                                        strict=True)]
+def _rows(tensor, rows):
+    """(E, T, ...) numpy of the rows ``rows`` of a (T, B, ...) tensor."""
+    return tensor[:, rows].transpose(0, 1).detach().cpu().numpy()
 
 
 def _layer_arrays(module, k, tape, layer):
     from .unroll import CELLS
     cell = CELLS[module.mode]
     rows, T = tape.rows, tape.T
-    dh_full = torch.stack(_grads(layer.dh, layer.h))                 # (T, B, H)
+    dh_full = layer.dh if layer.dh is not None else torch.zeros_like(layer.h)  # (T, B, H)
     dh_out = layer.dh_out if layer.dh_out is not None else torch.zeros_like(dh_full)
     norms = torch.linalg.vector_norm(dh_full.double(), dim=2).T       # (B, T)
     if tape.order is not None:
         norms = norms[tape.order]                                     # original order
     out = {"cell": np.array(cell), "lengths": tape.lengths.numpy().astype(np.int64),
-           "h": _stack(layer.h, rows), "dh": dh_full[:, rows].transpose(0, 1).cpu().numpy(),
+           "h": _rows(layer.h, rows), "dh": _rows(dh_full, rows),
            "dh_norms": norms.cpu().numpy(),
            "Whh": getattr(module, f"weight_hh_l{k}").detach().cpu().numpy(),
            "h0": layer.h0[rows].cpu().numpy()}
     if cell == "rnn":
         out["nonlinearity"] = np.array("relu" if module.mode == "RNN_RELU" else "tanh")
-    out["dhnext"] = out["dh"] - dh_out[:, rows].transpose(0, 1).cpu().numpy()
+    out["dhnext"] = out["dh"] - _rows(dh_out, rows)
     if cell == "lstm":
-        out["c"] = _stack(layer.c, rows)
-        out["dc"] = _stack(_grads(layer.dc, layer.c), rows)
+        out["c"] = _rows(layer.c, rows)
+        out["dc"] = _rows(layer.dc if layer.dc is not None else torch.zeros_like(layer.c),
+                          rows)
         out["c0"] = layer.c0[rows].cpu().numpy()
     if cell in ("lstm", "gru"):
-        out["gates"] = _stack([torch.stack(g, 1) for g in layer.gates], rows)
+        out["gates"] = _rows(torch.stack([g[:, rows] for g in layer.gates], 2), slice(None))
     if cell == "gru":
-        out["whn_h"] = _stack(layer.whn_h, rows)
+        out["whn_h"] = _rows(layer.whn_h, rows)
     lengths = tape.lengths.numpy()
     if (lengths < T).any():                 # after its end a sequence has no values
         ended = np.arange(T)[None, :] >= lengths[:, None]

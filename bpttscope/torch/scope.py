@@ -1,11 +1,11 @@
 """``watch``: record a user's recurrent PyTorch model every ``every`` optimizer steps.
 
 On a recording step each nn.RNN / nn.LSTM / nn.GRU of the model runs unrolled
-(bpttscope/torch/unroll.py) instead of fused; hooks keep dL/dh_t, and the gradients of
-every parameter are read twice: when backward has accumulated them (before the user's
-clipping) and just before the optimizer's update (after it). Between recording steps
-the modules run their own forward: no unrolling and no hooks, only the optimizer's step
-counter.
+(bpttscope/torch/unroll.py) instead of fused; each layer's backward keeps dL/dh_t
+(recurrence.py), and the gradients of every parameter are read twice: when backward has
+accumulated them (before the user's clipping) and just before the optimizer's update
+(after it). Between recording steps the modules run their own forward: no unrolling and
+no hooks, only the optimizer's step counter.
 """
 import contextlib
 import platform

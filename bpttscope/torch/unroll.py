@@ -1,10 +1,11 @@
 """A stock nn.RNN, nn.LSTM or nn.GRU run one timestep at a time with its own weights.
 
 The fused module (oneDNN on CPU, cuDNN on GPU) keeps no per-step tensors, so nothing can
-catch dL/dh_t. Here every h_t (and the LSTM's c_t) is a tensor of its own, with a hook
-that keeps its gradient. The equations are PyTorch's, with its weight names, layer k:
+catch dL/dh_t. Here each layer's recurrence is one autograd node (recurrence.py) whose
+backward is BPTT written out: it keeps every h_t, dh_t (and the LSTM's c_t, dc_t) in the
+layer's LayerTape. The equations are PyTorch's, with its weight names, layer k:
 
-    x'_t = W_ih x_t + b_ih (+ b_hh, except the GRU's)   one matmul over all t
+    x'_t = W_ih x_t + b_ih (+ b_hh, but the GRU's b_hn)   one matmul over all t
     rnn:  h_t = tanh or relu(x'_t + W_hh h_{t-1})
     lstm: i, f, g, o = sigmoid, sigmoid, tanh, sigmoid(x'_t + W_hh h_{t-1})
           c_t = f c_{t-1} + i g          h_t = o tanh(c_t)
@@ -15,23 +16,25 @@ Layer k+1 reads layer k's outputs (after the module's inter-layer dropout in tra
 Packed sequences run padded, in the packed (length-sorted) order: a sequence that has
 ended keeps its state (h_t = h_{t-1}), so h_n is each sequence's last valid state.
 """
-from functools import partial
-
 import torch
 import torch.nn.functional as F
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+
+from .recurrence import Recurrence
 
 CELLS = {"RNN_TANH": "rnn", "RNN_RELU": "rnn", "LSTM": "lstm", "GRU": "gru"}
 GATES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 
 class LayerTape:
-    """One layer's per-step tensors of one recorded forward, and their gradients."""
+    """One layer's tensors of one recorded forward, (T, B, H) each, and their gradients
+    (filled by the layer's backward; None if no gradient reached the layer)."""
 
-    def __init__(self, T):
-        self.h, self.c, self.gates, self.whn_h = [], [], [], []
-        self.dh, self.dc = [None] * T, [None] * T
-        self.dh_out = None          # (T, B, H) gradient that arrived through the output
+    def __init__(self):
+        self.h = self.c = self.whn_h = None
+        self.gates = ()             # the gates' (T, B, H) tensors: i, f, g, o or r, z, n
+        self.dh = self.dc = None
+        self.dh_out = None          # gradient that arrived through the output
         self.h0 = self.c0 = None
 
 
@@ -46,14 +49,6 @@ class Tape:
         self.lengths = None         # (E,) valid steps of those sequences
         self.order = None           # (B,) row of each original sequence (packed), or None
         self.T = 0
-
-
-def _keep(store, t, grad):
-    store[t] = grad
-
-
-def _keep_output(layer, grad):
-    layer.dh_out = grad
 
 
 def unrolled_forward(module, input, hx=None, tape=None):
@@ -91,42 +86,36 @@ def unrolled_forward(module, input, hx=None, tape=None):
         W_hh = getattr(module, f"weight_hh_l{k}")
         b_ih = getattr(module, f"bias_ih_l{k}") if module.bias else None
         b_hh = getattr(module, f"bias_hh_l{k}") if module.bias else None
+        b_hn = None
+        if b_hh is not None:
+            # b_hh joins b_ih in F.linear's bias (a (kH,) add, not a (T, B, kH) one),
+            # but for the GRU's b_hn, which stays inside r * (W_hn h + b_hn)
+            if cell == "gru":
+                b_hn = b_hh[2 * H:]
+                b_ih = b_ih + torch.cat([b_hh[:2 * H], torch.zeros_like(b_hn)])
+            else:
+                b_ih = b_ih + b_hh
         xp = F.linear(layer_input, W_ih, b_ih)
-        if b_hh is not None and cell != "gru":
-            xp = xp + b_hh
-        # unbind, not xp[t]: each xp[t]'s backward would fill a zero (T, B, kH) tensor
-        # and add its slice, T^2 work (measured: 80% of a recorded LSTM step's backward)
-        xps = xp.unbind(0)
         rec = None
         if tape is not None:
-            rec = LayerTape(T)
+            rec = LayerTape()
             rec.h0, rec.c0 = h0[k].detach(), (c0[k].detach() if c0 is not None else None)
             tape.layers.append(rec)
-        h, c = h0[k], (c0[k] if c0 is not None else None)
-        outs = []
-        for t in range(T):
-            valid = active[t] if active is not None else None
-            h_new, c_new = _step(cell, module, xps[t], h, c, W_hh, b_hh, rec, valid)
-            if rec is not None:
-                h_new.register_hook(partial(_keep, rec.dh, t))
-                rec.h.append(h_new.detach())
-                if c_new is not None:
-                    c_new.register_hook(partial(_keep, rec.dc, t))
-                    rec.c.append(c_new.detach())
-            outs.append(h_new)
-            h, c = h_new, c_new
-        out = torch.stack(outs)
-        if rec is not None:
-            out.register_hook(partial(_keep_output, rec))
-        h_n.append(h)
-        c_n.append(c)
+        states = Recurrence.apply(cell, module.mode == "RNN_RELU", xp, h0[k],
+                                  c0[k] if c0 is not None else None, W_hh, b_hn, active,
+                                  rec)
+        out = states[0]
+        h_n.append(states[1])
+        c_n.append(states[2] if cell == "lstm" else None)
         layer_input = out
         if k < L - 1 and module.dropout and module.training:
             layer_input = F.dropout(out, module.dropout, training=True)
     h_n = torch.stack(h_n)
     c_n = torch.stack(c_n) if cell == "lstm" else None
     if packed:
-        data = torch.cat([out[t, :n] for t, n in enumerate(input.batch_sizes.tolist())])
+        # active[t, b] is b < batch_sizes[t]: its True cells, read t-major, are the packed
+        # data's rows (one index, where slices out[t, :n] would each back-fill (T, B, H))
+        data = out[active[..., 0]]
         output = PackedSequence(data, input.batch_sizes, sorted_idx, unsorted_idx)
         if unsorted_idx is not None:
             h_n = h_n.index_select(1, unsorted_idx)
@@ -152,29 +141,3 @@ def _initial_state(module, hx, cell, L, B, H, x, unbatched, sorted_idx):
         h0 = h0.index_select(1, sorted_idx)
         c0 = c0.index_select(1, sorted_idx) if c0 is not None else None
     return h0, c0
-
-
-def _step(cell, module, xp_t, h, c, W_hh, b_hh, rec, valid):
-    """One timestep: (h_t, c_t or None); keeps the gates in ``rec``. ``valid`` (B, 1):
-    the sequences not yet ended (packed input), whose state moves; None: all."""
-    keep = (lambda new, old: new) if valid is None else \
-        (lambda new, old: torch.where(valid, new, old))
-    if cell == "rnn":
-        a = torch.addmm(xp_t, h, W_hh.t())
-        return keep(torch.tanh(a) if module.mode == "RNN_TANH" else torch.relu(a), h), None
-    if cell == "lstm":
-        i, f, g, o = torch.addmm(xp_t, h, W_hh.t()).chunk(4, 1)
-        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-        c_t = keep(f * c + i * g, c)     # h_t reads the c_t whose gradient is kept
-        if rec is not None:
-            rec.gates.append((i, f, g, o))     # references: no copy on the hot path
-        return keep(o * torch.tanh(c_t), h), c_t
-    hh = F.linear(h, W_hh, b_hh)
-    x_r, x_z, x_n = xp_t.chunk(3, 1)
-    h_r, h_z, h_n = hh.chunk(3, 1)
-    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
-    n = torch.tanh(x_n + r * h_n)
-    if rec is not None:
-        rec.gates.append((r, z, n))
-        rec.whn_h.append(h_n)
-    return keep(n + z * (h - n), h), None
