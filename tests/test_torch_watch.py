@@ -274,6 +274,20 @@ def test_record_context_without_an_optimizer(tmp_path):
     scope.close()
 
 
+def test_a_second_backward_on_a_recording_step_raises_instead_of_a_wrong_answer(tmp_path):
+    """The layer's backward is written out (recurrence.py), once differentiable: a
+    gradient penalty through it must fail loudly, never return a silently wrong value."""
+    model = Model("lstm", layers=1)
+    x, y = data(torch.float64, True, None)
+    scope = scope_torch.watch(model, logdir=tmp_path)
+    with scope.record(0):
+        loss = loss_of(model(x), y, True)
+        (g,) = torch.autograd.grad(loss, model.rnn.weight_hh_l0, create_graph=True)
+        with pytest.raises(RuntimeError, match="differentiate twice|once_differentiable"):
+            g.square().sum().backward()
+    scope.close()
+
+
 def test_eval_and_no_grad_forwards_are_not_recorded(tmp_path):
     model = Model("gru", layers=1)
     x, _ = data(torch.float64, True, None)

@@ -195,7 +195,9 @@ def watch(model, optimizer=None, logdir="runs/bptt/run", every=200, examples=4):
     gradients read after backward and again just before the update (after your
     clipping). Without one, wrap a step in ``with scope.record(step):``. ``examples``: how
     many sequences of the batch are kept in full (h, dh, dhnext...; the batch's ||dh_t||
-    are kept for all). Returns the Scope; ``scope.close()`` stops."""
+    are kept for all). Returns the Scope; ``scope.close()`` stops. On a recording step
+    each layer's backward is once differentiable (bpttscope/torch/recurrence.py): a
+    second backward through it (``create_graph=True``) raises."""
     return Scope(model, optimizer, logdir, every, examples)
 
 
