@@ -96,12 +96,14 @@ class BackgroundTraining:
         with self._lock:
             yield
 
-    def refreshed(self):
-        """The page asked for a refresh: bring the runs up to date; ``cap`` more
-        iterations may train."""
+    def refreshed(self, cap=None):
+        """The page asked for a refresh: bring the runs up to date; ``cap`` (by default
+        the last one) more iterations may train."""
         with self._lock:
+            if cap is not None:
+                self.cap = max(1, int(cap))
             if not self._stopped:
-                self._ask("sync")
+                self._ask(("sync", self.cap) if cap is not None else "sync")
 
     def stop(self):
         """Bring the runs up to date and end the process (waits at most one round)."""

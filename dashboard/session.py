@@ -80,6 +80,10 @@ class Session:
                                         # it stopped holding before its promised end
     playing: bool = False               # the explorer's walk plays by itself
     render_seconds: float = 0.0         # drawing time of the last live refresh
+    live_period: float = 0.0            # seconds set from it to the next (dashboard/live.py)
+    page_cycle: float = 0.0             # the page's last refresh cycle, request to painted
+    deferred: float = 0.0               # the last refresh's wait for other pages' clicks
+    live_request: bool = False          # this run is a live refresh the page asked for
     refreshes: int = 0                  # views drawn so far (numbers the live refreshes)
     worker: BackgroundTraining | None = None   # trains the runs while running
     queued: bool = False                # running, but waiting for a place to train
@@ -523,13 +527,13 @@ def keep_training(ss, cap, page_open=None):
     :func:`drawing`."""
     s = get(ss)
     if s.worker is not None:
-        s.worker.refreshed()
+        s.worker.refreshed(cap)
         s.diverged.update(s.worker.diverged)
         if s.worker.failed:
             flash(ss, "error", f"Live training stopped on an unexpected error "
                                f"({s.worker.failed}). Reset if the charts look wrong.")
             s.running = False
-        if not s.running or not s.worker.alive or s.worker.cap != cap:
+        if not s.running or not s.worker.alive:
             halt(ss)
     names = active_runs(ss)
     if not names:
@@ -548,14 +552,40 @@ def drawing(ss):
     return worker.drawing() if worker is not None else nullcontext()
 
 
-def note_refresh(ss, seconds=None):
+def note_refresh(ss, seconds=None, period=None):
     """Count a refresh of the views and, while live, remember how long the server took
-    to draw it (it sets the time to the next refresh). Returns the count."""
+    to draw it and the time set until the next refresh. Returns the count."""
     s = get(ss)
     s.refreshes += 1
     if seconds is not None:
         s.render_seconds = seconds
+    if period is not None:
+        s.live_period = period
     return s.refreshes
+
+
+def note_live_refresh(ss):
+    """The page asks for a live refresh (the pacer's trigger, dashboard/live.py)."""
+    get(ss).live_request = True
+
+
+def note_page_cycle(ss, seconds):
+    """The page's last live refresh took ``seconds`` from its request to its painting."""
+    get(ss).page_cycle = seconds
+
+
+def take_live_refresh(ss):
+    """Whether this run is a live refresh the page asked for (once per request)."""
+    if "session" not in ss:
+        return False
+    s = get(ss)
+    asked, s.live_request = s.live_request, False
+    return asked
+
+
+def note_deferred(ss, seconds):
+    """This live refresh waited ``seconds`` for other pages' clicks to be answered."""
+    get(ss).deferred = seconds
 
 
 def charts_sent(ss):

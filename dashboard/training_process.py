@@ -9,6 +9,7 @@ the server between rounds:
     "sync"   -> the progress of every run since the last answer (engine/progress.py),
                 the runs that diverged, the error that stopped training if any;
                 then ``cap`` more iterations may train
+    ("sync", cap) -> the same, and ``cap`` is the new allowance from now on
     "stop"   -> the same answer, then the process ends
     "count"  -> the iterations trained since the last sync (nothing else changes)
 
@@ -137,8 +138,11 @@ def main(conn, runs, names, cap, nice=0, share=None):
                 if message == "count":
                     conn.send(training.since_refresh)
                     continue
+                kind, cap = message if isinstance(message, tuple) else (message, None)
+                if cap is not None:
+                    training.cap = max(1, int(cap))
                 conn.send(training.answer())
-                if message == "stop":
+                if kind == "stop":
                     return
             elif time.monotonic() - heard > IDLE_SECONDS:
                 return

@@ -16,7 +16,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
     const wait = Math.max(data.period_ms, CYCLE_SHARE * cycle) - cycle;
     root.bpttTimer = setTimeout(() => {
       root.bpttAsked = performance.now();
-      setTriggerValue("drawn", data.seq);
+      // the last cycle goes to the server, which paces every page of the class
+      setTriggerValue("drawn", { seq: data.seq, cycle_ms: Math.round(cycle) });
     }, Math.max(0, wait));
   };
   // Charts off screen, drawn in idle time (plotly_element), must have caught up too:
