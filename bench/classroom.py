@@ -267,6 +267,14 @@ STEP_SPLIT_JS = r"""() => {
 }"""
 
 
+REFRESHES_JS = r"""() => {
+  // bursts of websocket messages at least 150 ms apart: the page's script runs
+  let n = 0, last = -1e9;
+  for (const t of window.bpttWs.received) { if (t - last > 150) n++; last = t; }
+  return n;
+}"""
+
+
 class CpuProfile:
     """CPU seconds by part of the machine, read from /proc at marks."""
     PARTS = ("renderers", "chromium other", "server loop", "server scripts", "training",
@@ -275,6 +283,7 @@ class CpuProfile:
     def __init__(self, server):
         self.server = server
         self.marks = []
+        self.refreshes = 0          # the class's pages' script runs while it trained
 
     @staticmethod
     def _stat(pid, task=None):
@@ -331,6 +340,12 @@ class CpuProfile:
             wall = t1 - t0
             parts = ", ".join(f"{k} {(b[k] - a[k]) / wall:.2f}" for k in self.PARTS)
             lines.append(f"    cores during {name} ({wall:.0f} s): {parts}")
+        if len(self.marks) > 1:
+            wall = self.marks[1][1] - self.marks[0][1]
+            painted = self.marks[1][2]["renderers"] - self.marks[0][2]["renderers"]
+            lines.append(f"    the class's pages refreshed {self.refreshes / wall:.2f} times a "
+                         f"second in all, {painted / max(1, self.refreshes):.2f} renderer "
+                         "CPU-seconds per refresh")
         return lines
 
 
@@ -355,13 +370,16 @@ def classroom(browser, root, students, seconds, profile=False):
         fresh = server.memory()
         pages = []
         for _ in range(students):
-            context, page, _ = open_student(browser, server.url)
+            context, page, _ = open_student(browser, server.url, log_ws=profile)
             page.get_by_role("button", name="Run", exact=True).click()
             pages.append((context, page))
         time.sleep(5)                                   # every page is refreshing live
         if cpu:
             cpu.mark("start")
+            before = [p.evaluate(REFRESHES_JS) for _, p in pages]
         per = rates([p for _, p in pages], seconds)
+        if cpu:
+            cpu.refreshes = sum(p.evaluate(REFRESHES_JS) for _, p in pages) - sum(before)
         during = server.memory()
         if cpu:
             cpu.mark("the class training")

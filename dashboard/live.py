@@ -10,8 +10,9 @@ queued refreshes. Refreshes are spaced by the server's drawing time and the page
 The pages of a class are paced together (dashboard/pacing.py): a click anywhere is
 answered before other pages' live refreshes, and all live refreshes together take a
 fixed share of the machine, so each page refreshes less often when many train. A page
-refreshed less often than every MAX_PERIOD_SECONDS may train proportionally more
-iterations between two refreshes, so its lesson keeps its pace.
+refreshed less often than every MAX_PERIOD_SECONDS (a page alone never is) trains its
+allowance of iterations per refresh for every MAX_PERIOD_SECONDS that passed, so its
+lesson keeps its pace (dashboard/training_process.Training).
 """
 import time
 from contextlib import contextmanager, nullcontext
@@ -70,14 +71,6 @@ def _click_pending():
     return state is not None and getattr(state, "name", "CONTINUE") != "CONTINUE"
 
 
-def allowance(cap, period):
-    """Iterations that may train until the next refresh, ``period`` seconds away: the
-    page's ``cap``, and proportionally more when the server refreshes the page less
-    often than every MAX_PERIOD_SECONDS (a page alone is never refreshed less often),
-    so that a busy class does not slow every lesson's pace."""
-    return max(1, round(cap * max(1.0, period / MAX_PERIOD_SECONDS)))
-
-
 def tick(ss, live=False):
     """Start of a refresh: keep the background training going (or stop it when every
     run has diverged), and note the rate. Returns when drawing starts. When training
@@ -90,8 +83,8 @@ def tick(ss, live=False):
         session.note_deferred(ss, PACING.wait_turn(_click_pending))
     was_running = s.running
     with session.drawing(ss):
-        session.keep_training(ss, allowance(int(ss["iters_per_refresh"]), s.live_period),
-                              _page_open())
+        session.keep_training(ss, int(ss["iters_per_refresh"]), _page_open(),
+                              pace_seconds=MAX_PERIOD_SECONDS)
         if s.running:
             session.mark_rate(ss)
     if was_running and not s.running:
@@ -156,7 +149,7 @@ def drawn(ss, tick_start):
         cost = max(draw, s.page_cycle - s.deferred)
         wait = PACING.reserve(cost, longest=BUSY_PERIOD_SECONDS)
         period = min(BUSY_PERIOD_SECONDS, max(period, draw + wait))
-    seq = session.note_refresh(ss, draw if s.running else None, period)
+    seq = session.note_refresh(ss, draw if s.running else None)
     asked = _pacer(key="pacer", data={"live": s.running, "seq": seq,
                                       "period_ms": round(1000 * (period or 0))},
                    on_drawn_change=lambda: session.note_live_refresh(ss))

@@ -23,11 +23,13 @@ behind everyone's painting (median 2.2 s). So the server paces them together, wi
 
 Nothing here imports streamlit (dashboard/live.py does the Streamlit side).
 """
+import os
 import threading
 import time
 from contextlib import contextmanager
 
-LIVE_SHARE = 0.25          # of the cores, for the live refreshes of all pages together
+# of the cores, for the live refreshes of all pages together
+LIVE_SHARE = float(os.environ.get("BPTTSCOPE_LIVE_SHARE", "0.25"))
 HOLD_SECONDS = 1.0         # an answered click holds live refreshes back this long after
 MAX_DEFER_SECONDS = 2.0    # the longest a due live refresh waits for clicks
 POLL_SECONDS = 0.05        # how often a waiting refresh looks again

@@ -80,7 +80,6 @@ class Session:
                                         # it stopped holding before its promised end
     playing: bool = False               # the explorer's walk plays by itself
     render_seconds: float = 0.0         # drawing time of the last live refresh
-    live_period: float = 0.0            # seconds set from it to the next (dashboard/live.py)
     page_cycle: float = 0.0             # the page's last refresh cycle, request to painted
     deferred: float = 0.0               # the last refresh's wait for other pages' clicks
     live_request: bool = False          # this run is a live refresh the page asked for
@@ -518,13 +517,13 @@ def halt(ss):
     s.worker = None
 
 
-def keep_training(ss, cap, page_open=None):
+def keep_training(ss, cap, page_open=None, pace_seconds=None):
     """While running: the runs train in the background, at most ``cap`` iterations
     between two refreshes, and are brought up to date. Picks up runs that diverged
     meanwhile; when none is left, training stops. When the server trains as many
     sessions as it takes, the session waits (``queued``) and tries again at the next
-    refresh. ``page_open()`` says whether the page is still there. Call inside
-    :func:`drawing`."""
+    refresh. ``page_open()`` says whether the page is still there; ``pace_seconds``:
+    see background.BackgroundTraining. Call inside :func:`drawing`."""
     s = get(ss)
     if s.worker is not None:
         s.worker.refreshed(cap)
@@ -541,7 +540,7 @@ def keep_training(ss, cap, page_open=None):
     s.queued = False
     if s.running and s.worker is None:
         try:
-            s.worker = BackgroundTraining(s.runs, names, cap, page_open)
+            s.worker = BackgroundTraining(s.runs, names, cap, page_open, pace_seconds)
         except pool.Full:
             s.queued = True
 
@@ -552,15 +551,13 @@ def drawing(ss):
     return worker.drawing() if worker is not None else nullcontext()
 
 
-def note_refresh(ss, seconds=None, period=None):
+def note_refresh(ss, seconds=None):
     """Count a refresh of the views and, while live, remember how long the server took
-    to draw it and the time set until the next refresh. Returns the count."""
+    to draw it. Returns the count."""
     s = get(ss)
     s.refreshes += 1
     if seconds is not None:
         s.render_seconds = seconds
-    if period is not None:
-        s.live_period = period
     return s.refreshes
 
 

@@ -2,13 +2,14 @@
 refreshes back while it is answered and its page paints; every page's refreshes share
 one budget, so N pages together cost what one page refreshing at the budget does; and
 a page refreshed less often trains proportionally more iterations between refreshes
-(dashboard/live.allowance)."""
+(dashboard/training_process.Training)."""
 import threading
 
 import pytest
 
-from dashboard import live
+import engine
 from dashboard.pacing import POLL_SECONDS, Pacing
+from dashboard.training_process import Training
 
 
 class Clock:
@@ -151,10 +152,35 @@ def test_a_full_timeline_does_not_run_ahead():
     assert p._next_free == pytest.approx(100.0 + 10.0 + 5.0 / 0.5)
 
 
-def test_the_allowance_keeps_the_pace_of_a_page_refreshed_less_often():
-    top = live.MAX_PERIOD_SECONDS
-    assert live.allowance(200, 0.0) == 200            # the first refresh
-    assert live.allowance(200, top) == 200            # as often as a page alone: the cap
-    assert live.allowance(200, 4 * top) == 800        # 4 times rarer: 4 times the cap
-    assert live.allowance(1, 2.5 * top) == 2          # rounded, never below one
-    assert live.allowance(5, 1.5) == 5
+def test_a_page_refreshed_late_finds_its_allowance_for_every_pace_that_passed():
+    """The runs train at most ``cap`` iterations between refreshes within pace_seconds
+    of the last one (a page alone), and ``cap`` per pace_seconds after that; counted
+    in lockstep iterations of every run, and reset at each refresh."""
+    text = engine.read_sample("prose.txt")[:2000]
+    runs = {f"run {k}": engine.Trainer(text, hidden_size=8, seq_length=5, seed=k)
+            for k in range(2)}
+    clock = Clock()
+    training = Training(runs, list(runs), cap=6, pace_seconds=2.0, clock=clock)
+    training.round(seconds=10.0)
+    assert training.since_refresh == 6                  # within 2 s: the cap
+    clock.now += 1.5
+    training.round(seconds=10.0)
+    assert training.since_refresh == 6
+    clock.now += 4.5                                    # 6 s since the refresh: 3 caps
+    training.round(seconds=10.0)
+    assert training.since_refresh == 18 and not training.ready
+    assert [tr.iteration for tr in runs.values()] == [18, 18]
+    training.answer()                                   # a refresh: the clock restarts
+    assert training.allowed == 6
+    training.round(seconds=10.0)
+    assert [tr.iteration for tr in runs.values()] == [24, 24]
+
+
+def test_without_a_pace_the_cap_holds_however_late_the_refresh():
+    text = engine.read_sample("prose.txt")[:2000]
+    runs = {"run": engine.Trainer(text, hidden_size=8, seq_length=5, seed=0)}
+    clock = Clock()
+    training = Training(runs, list(runs), cap=5, clock=clock)
+    clock.now += 60.0
+    training.round(seconds=10.0)
+    assert runs["run"].iteration == 5 and not training.ready
