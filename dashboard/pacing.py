@@ -13,7 +13,10 @@ behind everyone's painting (median 2.2 s). So the server paces them together, wi
   changed) is *interactive* while it runs and for HOLD_SECONDS after, while its page
   paints the answer. Meanwhile live refreshes wait: one that comes due waits (at most
   MAX_DEFER_SECONDS, and never when its own page has a click pending, so Pause is
-  answered as before), and new ones are given places after the hold.
+  answered as before), and new ones are given places after the hold. The ones held
+  back then start one at a time, RELEASE_SECONDS apart, not all together in the gap
+  before the next click. (Training does not wait: its pace is kept by the clock,
+  dashboard/training_process.Training.)
 - **A budget.** All live refreshes together take at most LIVE_SHARE of the machine's
   cores: each reserves ``cost / budget`` seconds on one timeline shared by every page,
   where ``cost`` is the whole cycle of the page's last refresh (the server's drawing
@@ -29,9 +32,10 @@ import time
 from contextlib import contextmanager
 
 # of the cores, for the live refreshes of all pages together
-LIVE_SHARE = float(os.environ.get("BPTTSCOPE_LIVE_SHARE", "0.25"))
+LIVE_SHARE = float(os.environ.get("BPTTSCOPE_LIVE_SHARE", "0.15"))
 HOLD_SECONDS = 1.0         # an answered click holds live refreshes back this long after
-MAX_DEFER_SECONDS = 2.0    # the longest a due live refresh waits for clicks
+MAX_DEFER_SECONDS = 5.0    # the longest a due live refresh waits for clicks
+RELEASE_SECONDS = 0.25     # live refreshes start at least this far apart (held ones too)
 POLL_SECONDS = 0.05        # how often a waiting refresh looks again
 
 
@@ -48,6 +52,7 @@ class Pacing:
         self._in_flight = 0
         self._last_answer = float("-inf")        # when the last interactive run ended
         self._next_free = float("-inf")          # where the timeline's next place starts
+        self._released = float("-inf")           # when the last live refresh started
 
     @contextmanager
     def interactive(self):
@@ -70,14 +75,20 @@ class Pacing:
             return self._answering(self.clock())
 
     def wait_turn(self, interrupted=lambda: False, limit=MAX_DEFER_SECONDS):
-        """At the start of a live refresh: wait while clicks are answered, at most
-        ``limit`` seconds, and not once ``interrupted()`` (the page's own click is
-        pending). Returns the seconds waited."""
+        """At the start of a live refresh: wait while clicks are answered and until
+        RELEASE_SECONDS after the last live refresh started, at most ``limit``
+        seconds, and not once ``interrupted()`` (the page's own click is pending).
+        Returns the seconds waited."""
         start = self.clock()
-        while (self.answering() and not interrupted()
-               and self.clock() - start < limit):
+        while True:
+            with self._lock:
+                now = self.clock()
+                if (now - start >= limit or interrupted()
+                        or (not self._answering(now)
+                            and now - self._released >= RELEASE_SECONDS)):
+                    self._released = now
+                    return now - start
             self.sleep(POLL_SECONDS)
-        return self.clock() - start
 
     def reserve(self, cost, longest=float("inf")):
         """A page whose last refresh cycle took ``cost`` seconds takes the next place

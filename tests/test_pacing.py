@@ -8,7 +8,7 @@ import threading
 import pytest
 
 import engine
-from dashboard.pacing import POLL_SECONDS, Pacing
+from dashboard.pacing import POLL_SECONDS, RELEASE_SECONDS, Pacing
 from dashboard.training_process import Training
 
 
@@ -84,6 +84,7 @@ def test_a_refresh_waits_at_most_the_limit_and_not_when_its_own_click_waits():
     p, clock = pacing()
     with p.interactive():
         assert p.wait_turn(limit=2.0) == pytest.approx(2.0, abs=POLL_SECONDS)
+        clock.now += 1.0
         start = clock.now
         assert p.wait_turn(lambda: True, limit=2.0) == 0.0   # Pause is not held back
         assert clock.now == start
@@ -92,6 +93,16 @@ def test_a_refresh_waits_at_most_the_limit_and_not_when_its_own_click_waits():
 def test_with_no_click_a_refresh_does_not_wait():
     p, clock = pacing()
     assert p.wait_turn() == 0.0 and clock.now == 100.0
+
+
+def test_refreshes_held_back_start_one_at_a_time():
+    p, clock = pacing(hold=1.0)
+    with p.interactive():
+        pass
+    clock.now += 1.0                            # the hold is over
+    waits = [p.wait_turn(limit=10.0) for _ in range(3)]
+    assert waits[0] == 0.0
+    assert waits[1:] == [pytest.approx(RELEASE_SECONDS, abs=POLL_SECONDS)] * 2
 
 
 @pytest.mark.parametrize("pages", [1, 4, 8, 16])
