@@ -20,9 +20,10 @@ behind everyone's painting (median 2.2 s). So the server paces them together, wi
 - **A budget.** All live refreshes together take at most LIVE_SHARE of the machine's
   cores: each reserves ``cost / budget`` seconds on one timeline shared by every page,
   where ``cost`` is the whole cycle of the page's last refresh (the server's drawing
-  and the page's painting). The pages take turns: each refreshes every (sum of their
-  costs) / budget seconds, so N pages refresh about N times less often than one would,
-  and what they cost together stays the same however many there are.
+  and the page's painting), and at least LEAST_COST_SECONDS. The pages take turns:
+  each refreshes every (sum of their costs) / budget seconds, so N pages refresh about
+  N times less often than one would, and what they cost together stays the same
+  however many there are.
 
 Nothing here imports streamlit (dashboard/live.py does the Streamlit side).
 """
@@ -32,7 +33,12 @@ import time
 from contextlib import contextmanager
 
 # of the cores, for the live refreshes of all pages together
-LIVE_SHARE = float(os.environ.get("BPTTSCOPE_LIVE_SHARE", "0.15"))
+LIVE_SHARE = float(os.environ.get("BPTTSCOPE_LIVE_SHARE", "0.2"))
+# A refresh costs at least this (seconds of a core). Chromium painted a live refresh of
+# the Training view in 0.2-0.3 s by the page's clock but spent 0.4-0.5 CPU-seconds on
+# it (rasterising on other threads, collecting garbage after): the clock the page can
+# read sees half of what it costs.
+LEAST_COST_SECONDS = 0.5
 HOLD_SECONDS = 1.0         # an answered click holds live refreshes back this long after
 MAX_DEFER_SECONDS = 5.0    # the longest a due live refresh waits for clicks
 RELEASE_SECONDS = 0.25     # live refreshes start at least this far apart (held ones too)
@@ -101,5 +107,5 @@ class Pacing:
             if self._answering(now):
                 start = max(start, max(now, self._last_answer) + self.hold)
             start = min(start, now + longest)
-            self._next_free = start + max(0.0, cost) / self.budget
+            self._next_free = start + max(LEAST_COST_SECONDS, cost) / self.budget
             return start - now

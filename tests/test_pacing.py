@@ -8,6 +8,7 @@ import threading
 import pytest
 
 import engine
+from dashboard import pacing as pacing_module
 from dashboard.pacing import POLL_SECONDS, RELEASE_SECONDS, Pacing
 from dashboard.training_process import Training
 
@@ -23,6 +24,12 @@ class Clock:
 
     def sleep(self, seconds):
         self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def least_cost(monkeypatch):
+    """The tests choose the costs: no floor unless a test sets one."""
+    monkeypatch.setattr(pacing_module, "LEAST_COST_SECONDS", 0.0)
 
 
 def pacing(cores=2, share=0.25, hold=1.0):
@@ -146,6 +153,13 @@ def test_the_period_follows_what_the_pages_cost_together():
         due[page] = clock.now + max(costs[page], p.reserve(costs[page]))
     assert abs(done["cheap"] - done["costly"]) <= 1
     assert 100.0 / done["costly"] == pytest.approx(0.9 / 0.5, rel=0.05)
+
+
+def test_a_refresh_costs_at_least_the_floor(monkeypatch):
+    monkeypatch.setattr(pacing_module, "LEAST_COST_SECONDS", 0.5)
+    p, _ = pacing(cores=2, share=0.25)
+    p.reserve(0.1)
+    assert p.reserve(0.1) == pytest.approx(0.5 / 0.5)
 
 
 def test_new_places_come_after_a_click_and_its_hold():
