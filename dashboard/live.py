@@ -31,6 +31,7 @@ MIN_PERIOD_SECONDS, MAX_PERIOD_SECONDS = 0.4, 2.0
 BUSY_PERIOD_SECONDS = 10.0
 
 PACING = pacing.Pacing(pool.CORES)      # every page of this server process
+_notice = {}                            # the hold notice's URL, once the app knows it
 
 _pacer = st.components.v2.component(
     "bptt_pacer", js=(Path(__file__).resolve().parent / "web" / "pacer.js").read_text(
@@ -51,6 +52,34 @@ def answering(ss, whole=False):
     live = asked and _fragment_run()
     with nullcontext() if live or not _fragment_run() else PACING.interactive():
         yield live
+
+
+def hold_notice_url():
+    """The URL of a small file in the static folder saying whether this server is
+    answering a click (``{"answering": true}``): each page's pacer reads it before it
+    asks for a refresh and waits while it says so. Set up on the first call; None
+    without static serving (the refresh then waits on the server, see pacing)."""
+    if "url" not in _notice:
+        _notice["url"] = None
+        if st.get_option("server.enableStaticServing"):
+            from dashboard import plotly_element
+            folder = plotly_element._static_folder()
+            name = f"bptt-answering-{st.get_option('server.port')}.json"
+            if folder.is_dir():
+                PACING.publish = lambda answering: _write_notice(folder / name, answering)
+                _write_notice(folder / name, False)
+                base = st.get_option("server.baseUrlPath").strip("/")
+                _notice["url"] = f"{'/' + base if base else ''}/app/static/{name}"
+    return _notice["url"]
+
+
+def _write_notice(path, answering):
+    try:
+        part = path.with_suffix(".part")
+        part.write_text('{"answering": %s}' % ("true" if answering else "false"))
+        part.replace(path)
+    except OSError:                    # a read-only folder: the server-side wait remains
+        pass
 
 
 def _fragment_run():
@@ -151,7 +180,9 @@ def drawn(ss, tick_start):
         period = min(BUSY_PERIOD_SECONDS, max(period, draw + wait))
     seq = session.note_refresh(ss, draw if s.running else None)
     asked = _pacer(key="pacer", data={"live": s.running, "seq": seq,
-                                      "period_ms": round(1000 * (period or 0))},
+                                      "period_ms": round(1000 * (period or 0)),
+                                      "hold_url": hold_notice_url() if s.running else None,
+                                      "hold_ms": round(1000 * pacing.MAX_DEFER_SECONDS)},
                    on_drawn_change=lambda: session.note_live_refresh(ss))
     _note_cycle(ss, getattr(asked, "drawn", None))
 

@@ -11,12 +11,17 @@ behind everyone's painting (median 2.2 s). So the server paces them together, wi
 
 - **Clicks first.** A script run that answers a person (a click, a first screen, a view
   changed) is *interactive* while it runs and for HOLD_SECONDS after, while its page
-  paints the answer. Meanwhile live refreshes wait: one that comes due waits (at most
-  MAX_DEFER_SECONDS, and never when its own page has a click pending, so Pause is
+  paints the answer. Meanwhile live refreshes wait: one that comes due waits (its page
+  at most MAX_DEFER_SECONDS before it asks, the server at most SERVER_DEFER_SECONDS
+  after, and never when the page has a click of its own pending, so Pause is
   answered as before), and new ones are given places after the hold. The ones held
   back then start one at a time, RELEASE_SECONDS apart, not all together in the gap
   before the next click. (Training does not wait: its pace is kept by the clock,
   dashboard/training_process.Training.)
+  The pages learn it before they ask: ``publish(answering)`` is called when it
+  changes, and dashboard/live.py writes it to a file the pacer reads, so a page
+  waits before its refresh starts (a refresh held on the server would show the page
+  faded and "Running" meanwhile).
 - **A budget.** All live refreshes together take at most LIVE_SHARE of the machine's
   cores: each reserves ``cost / budget`` seconds on one timeline shared by every page,
   where ``cost`` is the whole cycle of the page's last refresh (the server's drawing
@@ -40,7 +45,8 @@ LIVE_SHARE = float(os.environ.get("BPTTSCOPE_LIVE_SHARE", "0.2"))
 # read sees half of what it costs.
 LEAST_COST_SECONDS = 0.5
 HOLD_SECONDS = 1.0         # an answered click holds live refreshes back this long after
-MAX_DEFER_SECONDS = 5.0    # the longest a due live refresh waits for clicks
+MAX_DEFER_SECONDS = 5.0    # the longest a page waits for clicks before it asks
+SERVER_DEFER_SECONDS = 1.0  # and a refresh that started anyway, on the server
 RELEASE_SECONDS = 0.25     # live refreshes start at least this far apart (held ones too)
 POLL_SECONDS = 0.05        # how often a waiting refresh looks again
 
@@ -59,18 +65,39 @@ class Pacing:
         self._last_answer = float("-inf")        # when the last interactive run ended
         self._next_free = float("-inf")          # where the timeline's next place starts
         self._released = float("-inf")           # when the last live refresh started
+        self.publish = None             # publish(answering): told when that changes
+        self._published = False
+        self._timer = None
 
     @contextmanager
     def interactive(self):
         """The caller answers a person: live refreshes wait until HOLD_SECONDS after."""
         with self._lock:
             self._in_flight += 1
+            changed, self._published = not self._published, True
+            if self._timer is not None:
+                self._timer.cancel()
+        if changed and self.publish is not None:
+            self.publish(True)
         try:
             yield
         finally:
             with self._lock:
                 self._in_flight -= 1
                 self._last_answer = self.clock()
+                if self._in_flight == 0 and self.publish is not None:
+                    self._timer = threading.Timer(self.hold, self._hold_over)
+                    self._timer.daemon = True
+                    self._timer.start()
+
+    def _hold_over(self):
+        """HOLD_SECONDS after the last answer: tell the pages live refreshes may go on."""
+        with self._lock:
+            over = self._published and not self._answering(self.clock() + 1e-3)
+            if over:
+                self._published = False
+        if over and self.publish is not None:
+            self.publish(False)
 
     def _answering(self, now):
         return self._in_flight > 0 or now - self._last_answer < self.hold
@@ -80,7 +107,7 @@ class Pacing:
         with self._lock:
             return self._answering(self.clock())
 
-    def wait_turn(self, interrupted=lambda: False, limit=MAX_DEFER_SECONDS):
+    def wait_turn(self, interrupted=lambda: False, limit=SERVER_DEFER_SECONDS):
         """At the start of a live refresh: wait while clicks are answered and until
         RELEASE_SECONDS after the last live refresh started, at most ``limit``
         seconds, and not once ``interrupted()`` (the page's own click is pending).

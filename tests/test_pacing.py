@@ -6,6 +6,7 @@ a page refreshed less often trains proportionally more iterations between refres
 import threading
 
 import pytest
+from apptest import wait_until
 
 import engine
 from dashboard import pacing as pacing_module
@@ -209,3 +210,23 @@ def test_without_a_pace_the_cap_holds_however_late_the_refresh():
     clock.now += 60.0
     training.round(seconds=10.0)
     assert runs["run"].iteration == 5 and not training.ready
+
+
+def test_the_pages_are_told_when_a_click_is_answered_and_when_its_hold_is_over():
+    """publish(True) when the first click comes in, publish(False) HOLD after the last
+    answer, once (the pacer reads what was published before it asks, dashboard/live)."""
+    told = []
+    p = Pacing(2, hold=0.2)
+    p.publish = told.append
+    with p.interactive():
+        with p.interactive():
+            pass
+        assert told == [True]
+    with p.interactive():                       # a click within the hold: still held
+        pass
+    assert told == [True]
+    wait_until(lambda: told == [True, False], timeout=5)
+    assert not p.answering()
+    with p.interactive():
+        pass
+    wait_until(lambda: told == [True, False, True, False], timeout=5)
