@@ -267,12 +267,8 @@ STEP_SPLIT_JS = r"""() => {
 }"""
 
 
-REFRESHES_JS = r"""() => {
-  // bursts of websocket messages at least 150 ms apart: the page's script runs
-  let n = 0, last = -1e9;
-  for (const t of window.bpttWs.received) { if (t - last > 150) n++; last = t; }
-  return n;
-}"""
+# messages the page sent: once its student has pressed Run, its pacer's requests
+REFRESHES_JS = "() => window.bpttWs.sent.length"
 
 
 class CpuProfile:
