@@ -160,9 +160,9 @@ def _busy_note(s):
                    "leaves; Step works meanwhile.", icon=":material/hourglass_top:")
     elif training > cores:
         st.info(f"The server is busy: {training} students are training on {cores} cores, "
-                f"so your run trains at about {cores / training:.0%} of full speed and the "
-                "page refreshes less often. Step and the views are not slowed.",
-                icon=":material/groups:")
+                f"so your run gets at most about {cores / training:.0%} of a core and the "
+                "page refreshes less often; the lesson keeps its pace as long as that is "
+                "enough. Step and the views are not slowed.", icon=":material/groups:")
 
 
 def drawn(ss, tick_start):
