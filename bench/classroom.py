@@ -23,11 +23,19 @@ machine. For each N it prints:
 Times are taken in the Python driver (Playwright's round trip included) on whatever else
 the machine runs: the load average is printed with each row. A benchmark, never a test.
 
-Usage: python bench/classroom.py [--students 1,4,8,16] [--seconds 30]
+With --profile it also prints where the machine's CPU went while the class trained and
+while the newcomer stepped (cores used by the Chromium renderers, Chromium's other
+processes, the web server's event-loop thread and its script threads, the training
+processes, and everything else on the machine), and each Step split into the wait for
+the server's first answer (queue), the server's script run (first to last message) and
+the page's drawing (last message until settled), timed in the page.
+
+Usage: python bench/classroom.py [--students 1,4,8,16] [--seconds 30] [--profile]
        [--root DIR]   (a checkout to serve, e.g. an older commit's worktree: its engine
                        and dashboard are imported instead of the installed ones)
 """
 import argparse
+import itertools
 import os
 import socket
 import statistics
@@ -74,6 +82,25 @@ from streamlit.web import cli
 sys.argv = ["streamlit", "run", root + "/dashboard/streamlit_app.py", *sys.argv[2:]]
 sys.exit(cli.main())
 """
+
+
+# Timestamps (the page's clock) of the websocket's messages, for --profile.
+WS_LOG_JS = r"""(() => {
+  const Native = window.WebSocket;
+  window.bpttWs = { sent: [], received: [] };
+  window.WebSocket = function (...args) {
+    const ws = new Native(...args);
+    ws.addEventListener("message", () => window.bpttWs.received.push(performance.now()));
+    return ws;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  const send = Native.prototype.send;
+  Native.prototype.send = function (data) {
+    window.bpttWs.sent.push(performance.now());
+    return send.call(this, data);
+  };
+})();"""
 
 
 def free_port():
@@ -170,9 +197,11 @@ class Server:
             self.proc.kill()
 
 
-def open_student(browser, url, timeout_ms=180_000):
+def open_student(browser, url, timeout_ms=180_000, log_ws=False):
     """A new student: (context, page, seconds until the first screen was drawn)."""
     context = browser.new_context(viewport=VIEWPORT)
+    if log_ws:
+        context.add_init_script(WS_LOG_JS)
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url, timeout=timeout_ms)
@@ -209,16 +238,111 @@ def rates(pages, seconds):
     return out
 
 
-def steps(page, n=STEPS):
+def steps(page, n=STEPS, split=None):
+    """Seconds of each of ``n`` Steps; with ``split`` (a list), each Step's (queue,
+    server, page) seconds are appended to it, timed by the page (WS_LOG_JS)."""
     times = []
     for _ in range(n):
         before = iteration(page)
+        if split is not None:
+            page.evaluate("() => { window.bpttWs.mark = performance.now(); }")
         start = time.perf_counter()
         page.get_by_role("button", name="Step", exact=True).click()
         page.wait_for_function(SETTLED_JS, arg=before, timeout=120_000)
         times.append(time.perf_counter() - start)
+        if split is not None:
+            split.append(page.evaluate(STEP_SPLIT_JS))
         page.wait_for_timeout(300)
     return times
+
+
+STEP_SPLIT_JS = r"""() => {
+  const now = performance.now(), log = window.bpttWs;
+  const sent = log.sent.filter(t => t > log.mark);
+  const click = sent.length ? sent[0] : now;
+  const got = log.received.filter(t => t >= click);
+  if (!got.length) return [0, 0, (now - click) / 1000];
+  return [(got[0] - click) / 1000, (got[got.length - 1] - got[0]) / 1000,
+          (now - got[got.length - 1]) / 1000];
+}"""
+
+
+# messages the page sent: once its student has pressed Run, its pacer's requests
+REFRESHES_JS = "() => window.bpttWs.sent.length"
+
+
+class CpuProfile:
+    """CPU seconds by part of the machine, read from /proc at marks."""
+    PARTS = ("renderers", "chromium other", "server loop", "server scripts", "training",
+             "server other children", "rest of machine", "idle")
+
+    def __init__(self, server):
+        self.server = server
+        self.marks = []
+        self.refreshes = 0          # the class's pages' script runs while it trained
+
+    @staticmethod
+    def _stat(pid, task=None):
+        path = f"/proc/{pid}/task/{task}/stat" if task else f"/proc/{pid}/stat"
+        try:
+            fields = open(path).read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return fields
+
+    def read(self):
+        tick = os.sysconf("SC_CLK_TCK")
+        out = dict.fromkeys(self.PARTS, 0.0)
+        cpu = open("/proc/stat").readline().split()[1:]
+        values = [int(x) for x in cpu]
+        machine = sum(values[:8]) / tick
+        out["idle"] = (values[3] + values[4]) / tick
+        server = self.server.proc.pid
+        kids = set(children(server))
+        seen = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            pid = int(stat.parent.name)
+            fields = self._stat(pid)
+            if fields is None:
+                continue
+            used = (int(fields[11]) + int(fields[12])) / tick
+            seen += used
+            if pid == server:
+                main = self._stat(pid, pid)
+                loop = (int(main[11]) + int(main[12])) / tick if main else 0.0
+                out["server loop"] += loop
+                out["server scripts"] += used - loop
+                continue
+            if pid in kids:
+                out["training" if int(fields[16]) > 0 else "server other children"] += used
+                continue
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
+            except OSError:
+                cmd = b""
+            if b"chromium" in cmd or b"chrome" in cmd:
+                out["renderers" if b"--type=renderer" in cmd else "chromium other"] += used
+        out["rest of machine"] = max(0.0, machine - out["idle"] - sum(
+            out[k] for k in self.PARTS[:6]))
+        return time.perf_counter(), out
+
+    def mark(self, name):
+        self.marks.append((name, *self.read()))
+
+    def report(self):
+        """Lines: cores used by each part between consecutive marks."""
+        lines = []
+        for (_, t0, a), (name, t1, b) in itertools.pairwise(self.marks):
+            wall = t1 - t0
+            parts = ", ".join(f"{k} {(b[k] - a[k]) / wall:.2f}" for k in self.PARTS)
+            lines.append(f"    cores during {name} ({wall:.0f} s): {parts}")
+        if len(self.marks) > 1:
+            wall = self.marks[1][1] - self.marks[0][1]
+            painted = self.marks[1][2]["renderers"] - self.marks[0][2]["renderers"]
+            lines.append(f"    the class's pages refreshed {self.refreshes / wall:.2f} times a "
+                         f"second in all, {painted / max(1, self.refreshes):.2f} renderer "
+                         "CPU-seconds per refresh")
+        return lines
 
 
 def stops_after(server, limit=45.0):
@@ -232,8 +356,9 @@ def stops_after(server, limit=45.0):
     return float("inf")
 
 
-def classroom(browser, root, students, seconds):
+def classroom(browser, root, students, seconds, profile=False):
     server = Server(root)
+    cpu = CpuProfile(server) if profile else None
     try:
         context, _, _ = open_student(browser, server.url)     # the app's imports loaded,
         context.close()                                       # its one session expired
@@ -241,14 +366,26 @@ def classroom(browser, root, students, seconds):
         fresh = server.memory()
         pages = []
         for _ in range(students):
-            context, page, _ = open_student(browser, server.url)
+            context, page, _ = open_student(browser, server.url, log_ws=profile)
             page.get_by_role("button", name="Run", exact=True).click()
             pages.append((context, page))
         time.sleep(5)                                   # every page is refreshing live
+        if cpu:
+            cpu.mark("start")
+            before = [p.evaluate(REFRESHES_JS) for _, p in pages]
         per = rates([p for _, p in pages], seconds)
+        if cpu:
+            cpu.refreshes = sum(p.evaluate(REFRESHES_JS) for _, p in pages) - sum(before)
         during = server.memory()
-        context, newcomer, first = open_student(browser, server.url)
-        step_times = steps(newcomer)
+        if cpu:
+            cpu.mark("the class training")
+        context, newcomer, first = open_student(browser, server.url, log_ws=profile)
+        if cpu:
+            cpu.mark("the newcomer's first screen")
+        split = [] if profile else None
+        step_times = steps(newcomer, split=split)
+        if cpu:
+            cpu.mark("the newcomer's Steps")
         context.close()
         load = loadavg()
         for context, _ in pages:
@@ -259,7 +396,9 @@ def classroom(browser, root, students, seconds):
         return {"N": students, "total": sum(per), "min": min(per), "max": max(per),
                 "first": first, "step_med": statistics.median(step_times),
                 "step_max": max(step_times), "fresh": fresh, "during": during,
-                "after": after, "stopped": stopped, "load": load}
+                "after": after, "stopped": stopped, "load": load,
+                "profile": cpu.report() if cpu else [],
+                "split": split or []}
     finally:
         server.close()
 
@@ -284,6 +423,8 @@ def main():
     parser.add_argument("--students", default="1,4,8,16")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--root", default=str(ROOT))
+    parser.add_argument("--profile", action="store_true",
+                        help="also print where the CPU went and each Step's parts")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
     root = Path(args.root).resolve()
@@ -296,7 +437,13 @@ def main():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for n in (int(x) for x in args.students.split(",")):
             try:
-                print(row(classroom(browser, root, n, args.seconds)), flush=True)
+                r = classroom(browser, root, n, args.seconds, args.profile)
+                print(row(r), flush=True)
+                for line in r["profile"]:
+                    print(line, flush=True)
+                for k, (queue, drawn, page) in enumerate(r["split"]):
+                    print(f"    Step {k + 1}: queue {queue:.2f} s, server {drawn:.2f} s, "
+                          f"page {page:.2f} s", flush=True)
             except Exception as err:        # e.g. a page that never loaded: say so, go on
                 print(f"{n:>3} | failed: {type(err).__name__}: {str(err)[:120]} | "
                       f"load {loadavg()}", flush=True)

@@ -25,10 +25,12 @@ class BackgroundTraining:
     iterations between two refreshes of the page, until :meth:`stop`. A run that
     diverges stops and its error is kept in ``diverged`` (name -> message); the others
     go on. ``page_open()`` says whether the session's page is still there (the janitor
-    stops the training of a closed one). Raises pool.Full when the server trains as
-    many sessions as it takes."""
+    stops the training of a closed one). With ``pace_seconds``, a refresh later than
+    that after the last one finds ``cap`` more iterations trained for every
+    ``pace_seconds`` that passed (training_process.Training). Raises pool.Full when
+    the server trains as many sessions as it takes."""
 
-    def __init__(self, runs, names, cap, page_open=None):
+    def __init__(self, runs, names, cap, page_open=None, pace_seconds=None):
         self.runs = runs
         self.names = list(names)
         self.cap = max(1, int(cap))
@@ -44,7 +46,7 @@ class BackgroundTraining:
             self._process = ctx.Process(
                 target=training_process.main, name=pool.PROCESS_NAME, daemon=True,
                 args=(child, {n: runs[n] for n in self.names}, self.names, self.cap,
-                      pool.NICE, (shares, slot)))
+                      pool.NICE, (shares, slot), pace_seconds))
             self._process.start()
             child.close()
         except BaseException:
@@ -96,12 +98,14 @@ class BackgroundTraining:
         with self._lock:
             yield
 
-    def refreshed(self):
-        """The page asked for a refresh: bring the runs up to date; ``cap`` more
-        iterations may train."""
+    def refreshed(self, cap=None):
+        """The page asked for a refresh: bring the runs up to date; ``cap`` (by default
+        the last one) more iterations may train."""
         with self._lock:
+            if cap is not None:
+                self.cap = max(1, int(cap))
             if not self._stopped:
-                self._ask("sync")
+                self._ask(("sync", self.cap) if cap is not None else "sync")
 
     def stop(self):
         """Bring the runs up to date and end the process (waits at most one round)."""

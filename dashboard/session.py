@@ -80,6 +80,9 @@ class Session:
                                         # it stopped holding before its promised end
     playing: bool = False               # the explorer's walk plays by itself
     render_seconds: float = 0.0         # drawing time of the last live refresh
+    page_cycle: float = 0.0             # the page's last refresh cycle, request to painted
+    deferred: float = 0.0               # the last refresh's wait for other pages' clicks
+    live_request: bool = False          # this run is a live refresh the page asked for
     refreshes: int = 0                  # views drawn so far (numbers the live refreshes)
     worker: BackgroundTraining | None = None   # trains the runs while running
     queued: bool = False                # running, but waiting for a place to train
@@ -514,22 +517,22 @@ def halt(ss):
     s.worker = None
 
 
-def keep_training(ss, cap, page_open=None):
+def keep_training(ss, cap, page_open=None, pace_seconds=None):
     """While running: the runs train in the background, at most ``cap`` iterations
     between two refreshes, and are brought up to date. Picks up runs that diverged
     meanwhile; when none is left, training stops. When the server trains as many
     sessions as it takes, the session waits (``queued``) and tries again at the next
-    refresh. ``page_open()`` says whether the page is still there. Call inside
-    :func:`drawing`."""
+    refresh. ``page_open()`` says whether the page is still there; ``pace_seconds``:
+    see background.BackgroundTraining. Call inside :func:`drawing`."""
     s = get(ss)
     if s.worker is not None:
-        s.worker.refreshed()
+        s.worker.refreshed(cap)
         s.diverged.update(s.worker.diverged)
         if s.worker.failed:
             flash(ss, "error", f"Live training stopped on an unexpected error "
                                f"({s.worker.failed}). Reset if the charts look wrong.")
             s.running = False
-        if not s.running or not s.worker.alive or s.worker.cap != cap:
+        if not s.running or not s.worker.alive:
             halt(ss)
     names = active_runs(ss)
     if not names:
@@ -537,7 +540,7 @@ def keep_training(ss, cap, page_open=None):
     s.queued = False
     if s.running and s.worker is None:
         try:
-            s.worker = BackgroundTraining(s.runs, names, cap, page_open)
+            s.worker = BackgroundTraining(s.runs, names, cap, page_open, pace_seconds)
         except pool.Full:
             s.queued = True
 
@@ -550,12 +553,36 @@ def drawing(ss):
 
 def note_refresh(ss, seconds=None):
     """Count a refresh of the views and, while live, remember how long the server took
-    to draw it (it sets the time to the next refresh). Returns the count."""
+    to draw it. Returns the count."""
     s = get(ss)
     s.refreshes += 1
     if seconds is not None:
         s.render_seconds = seconds
     return s.refreshes
+
+
+def note_live_refresh(ss):
+    """The page asks for a live refresh (the pacer's trigger, dashboard/live.py)."""
+    get(ss).live_request = True
+
+
+def note_page_cycle(ss, seconds):
+    """The page's last live refresh took ``seconds`` from its request to its painting."""
+    get(ss).page_cycle = seconds
+
+
+def take_live_refresh(ss):
+    """Whether this run is a live refresh the page asked for (once per request)."""
+    if "session" not in ss:
+        return False
+    s = get(ss)
+    asked, s.live_request = s.live_request, False
+    return asked
+
+
+def note_deferred(ss, seconds):
+    """This live refresh waited ``seconds`` for other pages' clicks to be answered."""
+    get(ss).deferred = seconds
 
 
 def charts_sent(ss):

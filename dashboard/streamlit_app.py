@@ -2,7 +2,8 @@
 
     streamlit run dashboard
 
-Reads top-down: page config, the session, the sidebar, then the views. All model math
+Reads top-down: page config, the views' fragment, then the session, the sidebar and
+the views. All model math
 comes from ``engine``; charts come from ``dashboard.charts``; the session changes only
 through ``dashboard.session``.
 """
@@ -23,10 +24,6 @@ if logdir_mode.logdir() is not None:     # bpttscope --logdir PATH: recorded run
     st.stop()
 
 ss = st.session_state
-with session.drawing(ss):     # while live, the background training waits meanwhile
-    share.start(ss)           # first visit: the link's lesson, or min-char-rnn on prose.txt
-    share.replay(ss)          # a link's replay: one chunk per script run, with a Stop
-    sidebar.render(ss)
 
 
 @st.fragment
@@ -34,10 +31,11 @@ def main_views():
     """Everything right of the sidebar. While running, the runs train in the background
     and this fragment redraws them each time the page asks (live.drawn); a view that is
     not open is not computed."""
-    tick_start = live.tick(ss)
-    with session.drawing(ss):
-        _draw_views()
-    live.drawn(ss, tick_start)
+    with live.answering(ss) as live_refresh:   # a click here: live refreshes wait for it
+        tick_start = live.tick(ss, live_refresh)
+        with session.drawing(ss):
+            _draw_views()
+        live.drawn(ss, tick_start)
 
 
 def _draw_views():
@@ -61,4 +59,9 @@ def _draw_views():
     share.mirror(ss)      # the address bar always links to what is on screen
 
 
-main_views()
+with live.answering(ss, whole=True):   # a click: other pages' live refreshes wait for it
+    with session.drawing(ss):   # while live, the background training waits meanwhile
+        share.start(ss)         # first visit: the link's lesson, or min-char-rnn on prose.txt
+        share.replay(ss)        # a link's replay: one chunk per script run, with a Stop
+        sidebar.render(ss)
+    main_views()

@@ -9,6 +9,7 @@ the server between rounds:
     "sync"   -> the progress of every run since the last answer (engine/progress.py),
                 the runs that diverged, the error that stopped training if any;
                 then ``cap`` more iterations may train
+    ("sync", cap) -> the same, and ``cap`` is the new allowance from now on
     "stop"   -> the same answer, then the process ends
     "count"  -> the iterations trained since the last sync (nothing else changes)
 
@@ -40,6 +41,7 @@ ROUND_SECONDS = 0.02    # longest the process trains before it looks for a messa
 TURN = 4
 IDLE_SECONDS = 30.0     # no word from the server for this long: the process ends
 IDLE = float("inf")     # a share-table entry of a process that is not training
+PACE_POLL_SECONDS = 0.1  # a process waiting for its allowance to grow looks this often
 AHEAD_SECONDS = 0.05    # CPU seconds a process may be ahead of the least served one
 
 
@@ -73,18 +75,33 @@ class Share:
 
 
 class Training:
-    """The runs of one session in this process, and what the server has of them."""
+    """The runs of one session in this process, and what the server has of them.
 
-    def __init__(self, runs, names, cap):
+    Between two refreshes the runs train at most ``cap`` iterations; with
+    ``pace_seconds``, a refresh that comes later than that after the last one finds
+    ``cap`` more for every ``pace_seconds`` that passed (a busy server refreshes pages
+    less often: the lesson keeps its pace, dashboard/pacing.py)."""
+
+    def __init__(self, runs, names, cap, pace_seconds=None, clock=time.monotonic):
         self.runs, self.names, self.cap = runs, list(names), max(1, int(cap))
         self.rows = {n: len(tr.history_store) for n, tr in runs.items()}  # the server's
         self.sent = {n: tr.iteration for n, tr in runs.items()}
         self.diverged, self.failed = {}, None
         self.since_refresh = 0
+        self.pace_seconds, self.clock = pace_seconds, clock
+        self.synced = clock()
+
+    @property
+    def allowed(self):
+        """Iterations that may train since the last refresh, by now."""
+        if not self.pace_seconds:
+            return self.cap
+        late = (self.clock() - self.synced) / self.pace_seconds
+        return max(self.cap, int(self.cap * late))
 
     @property
     def ready(self):
-        return bool(self.names) and self.since_refresh < self.cap and self.failed is None
+        return bool(self.names) and self.since_refresh < self.allowed and self.failed is None
 
     def round(self, seconds=ROUND_SECONDS):
         """Lockstep iterations of every active run, TURN at a time each, for at most
@@ -92,7 +109,7 @@ class Training:
         end = time.perf_counter() + seconds
         try:
             while self.ready:
-                turn = min(TURN, self.cap - self.since_refresh)
+                turn = min(TURN, self.allowed - self.since_refresh)
                 for name in list(self.names):
                     err = models.advance(self.runs[name], turn)
                     if err is not None:
@@ -113,11 +130,12 @@ class Training:
                 self.rows[name] = len(trainer.history_store)
                 self.sent[name] = trainer.iteration
         self.since_refresh = 0
+        self.synced = self.clock()
         return {"progress": progress, "diverged": dict(self.diverged),
                 "failed": self.failed}
 
 
-def main(conn, runs, names, cap, nice=0, share=None):
+def main(conn, runs, names, cap, nice=0, share=None, pace_seconds=None):
     """Serve one session over ``conn`` until told to stop, idle, or orphaned.
     ``share``: (table, slot) of the server's fair-share table, or None."""
     if nice:
@@ -125,20 +143,25 @@ def main(conn, runs, names, cap, nice=0, share=None):
             os.nice(nice)
         except OSError:
             pass
-    training = Training(runs, names, cap)
+    training = Training(runs, names, cap, pace_seconds)
+    # waiting for the allowance to grow (pace_seconds), look again this often
+    idle_poll = 1.0 if not pace_seconds else min(1.0, PACE_POLL_SECONDS)
     share = Share(*share) if share is not None else None
     heard = time.monotonic()
     try:
         while True:
             waiting = share is not None and share.active and share.ahead()
-            if conn.poll(ROUND_SECONDS if waiting else 0 if training.ready else 1.0):
+            if conn.poll(ROUND_SECONDS if waiting else 0 if training.ready else idle_poll):
                 message = conn.recv()
                 heard = time.monotonic()
                 if message == "count":
                     conn.send(training.since_refresh)
                     continue
+                kind, cap = message if isinstance(message, tuple) else (message, None)
+                if cap is not None:
+                    training.cap = max(1, int(cap))
                 conn.send(training.answer())
-                if message == "stop":
+                if kind == "stop":
                     return
             elif time.monotonic() - heard > IDLE_SECONDS:
                 return

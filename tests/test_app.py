@@ -11,7 +11,7 @@ import pytest
 from apptest import VIEWS, app, charts, plotly_items, wait_until
 
 import engine
-from dashboard import exports, models, plotly_element, session, window
+from dashboard import exports, live, models, pacing, plotly_element, session, window
 from dashboard.charts import style
 from engine.checkpoint import to_bytes
 
@@ -309,7 +309,10 @@ def test_run_trains_in_the_background_and_pause_stops(at):
     assert trainer(at).iteration == paused
 
 
-def test_pacer_asks_for_refreshes_only_while_running(at):
+def test_pacer_asks_for_refreshes_only_while_running(at, monkeypatch):
+    # a page alone: other tests' sessions in this process share the server's timeline
+    monkeypatch.setattr(live, "PACING", pacing.Pacing(2))
+
     def pacer():
         [element] = [e for e in at.get("bidi_component")
                      if e.proto.component_name.endswith("bptt_pacer")]

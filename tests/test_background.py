@@ -184,3 +184,26 @@ def test_a_process_left_alone_ends_by_itself(monkeypatch):
             server.close()
         loop.join(timeout=5)
         assert not loop.is_alive()
+
+
+def test_a_new_allowance_comes_with_a_refresh_and_keeps_the_process():
+    """A page refreshed less often may train more between two refreshes
+    (dashboard/live.allowance): the allowance changes at a refresh, in the same
+    process, and the runs stay bit-identical to the foreground's."""
+    trainers, reference = runs(2), runs(2)
+    worker = BackgroundTraining(trainers, list(trainers), cap=7)
+    process = worker._process.pid
+    try:
+        wait_until(lambda: worker.trained() == 7)
+        worker.refreshed(cap=20)
+        wait_until(lambda: worker.trained() == 20)
+        time.sleep(0.1)
+        assert worker.trained() == 20                  # the new allowance, used up
+        worker.refreshed()                             # the last allowance again
+        wait_until(lambda: worker.trained() == 20)
+        assert worker._process.pid == process and worker.alive
+    finally:
+        worker.stop()
+    for name, tr in reference.items():
+        tr.run(47)
+        same_run(trainers[name], tr)

@@ -149,7 +149,8 @@ def test_the_window_function_runs_every_cell_and_its_step_matches(cell):
 # -- the dashboard ------------------------------------------------------------------------
 DASHBOARD = sorted(p for p in (ROOT / "dashboard").rglob("*.py") if "static" not in p.parts)
 PURE = ("dashboard.names", "dashboard.models", "dashboard.links", "dashboard.background",
-        "dashboard.session", "dashboard.window", "dashboard.views.registry")
+        "dashboard.session", "dashboard.window", "dashboard.views.registry",
+        "dashboard.pacing")
 
 
 def dashboard_graph():

@@ -14,10 +14,26 @@ export default function ({ data, parentElement, setTriggerValue }) {
     const now = performance.now();
     const cycle = root.bpttAsked ? now - root.bpttAsked : 0;
     const wait = Math.max(data.period_ms, CYCLE_SHARE * cycle) - cycle;
-    root.bpttTimer = setTimeout(() => {
+    const go = () => {
+      if (root.bpttRender !== mine) return;
       root.bpttAsked = performance.now();
-      setTriggerValue("drawn", data.seq);
-    }, Math.max(0, wait));
+      // the last cycle goes to the server, which paces every page of the class
+      setTriggerValue("drawn", { seq: data.seq, cycle_ms: Math.round(cycle) });
+    };
+    root.bpttTimer = setTimeout(() => whenNoClick(go, performance.now()), Math.max(0, wait));
+  };
+  // While the server answers someone's click (its notice says so, dashboard/live.py),
+  // wait before asking, at most hold_ms: the click is answered first
+  const whenNoClick = (go, since) => {
+    if (!data.hold_url || performance.now() - since > data.hold_ms) return go();
+    fetch(`${data.hold_url}?t=${Date.now()}`, { cache: "no-store" })
+      .then((r) => (r.ok ? r.json() : { answering: false }))
+      .catch(() => ({ answering: false }))
+      .then((notice) => {
+        if (root.bpttRender !== mine) return;
+        if (notice.answering) root.bpttTimer = setTimeout(() => whenNoClick(go, since), 150);
+        else go();
+      });
   };
   // Charts off screen, drawn in idle time (plotly_element), must have caught up too:
   // their drawing is part of the cycle (at most 2 s of waiting for them)
