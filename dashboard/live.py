@@ -63,13 +63,12 @@ def hold_notice_url():
         _notice["url"] = None
         if st.get_option("server.enableStaticServing"):
             from dashboard import plotly_element
-            folder = plotly_element._static_folder()
+            folder = plotly_element.static_folder()
             name = f"bptt-answering-{st.get_option('server.port')}.json"
             if folder.is_dir():
                 PACING.publish = lambda answering: _write_notice(folder / name, answering)
                 _write_notice(folder / name, False)
-                base = st.get_option("server.baseUrlPath").strip("/")
-                _notice["url"] = f"{'/' + base if base else ''}/app/static/{name}"
+                _notice["url"] = plotly_element.static_url(name)
     return _notice["url"]
 
 

@@ -72,14 +72,17 @@ def plotly_js_url():
     """Where the page loads plotly.js from, or None if this server cannot serve it
     (static serving off, or the file cannot be put in place)."""
     name = _static_plotly() if st.get_option("server.enableStaticServing") else None
-    if name is None:
-        return None
+    return None if name is None else static_url(name)
+
+
+def static_url(name):
+    """The URL of the file ``name`` of the static folder, under the server's base path."""
     base = st.get_option("server.baseUrlPath").strip("/")
     return f"{'/' + base if base else ''}/app/static/{name}"
 
 
 def _static_plotly():
-    return _static_plotly_in(_static_folder())
+    return _static_plotly_in(static_folder())
 
 
 @functools.cache
@@ -88,7 +91,7 @@ def _static_plotly_in(folder):
     return plotly_bundle.chosen(folder, create=False)
 
 
-def _static_folder():
+def static_folder():
     """The folder Streamlit serves: ``static`` beside the script it runs
     (``dashboard/static`` for ``streamlit run dashboard``; for ``bpttscope``, the one
     beside its launcher in the user's cache, see dashboard/cli.py)."""
