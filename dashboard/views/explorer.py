@@ -33,7 +33,7 @@ def _player(ss):
     """Play / Pause and the speed: outside the walking fragment, so a click reruns the
     view and restarts the fragment with its new timer."""
     playing = get(ss).playing
-    c = st.columns([2, 3, 9], vertical_alignment="center")
+    c = st.columns([3, 3, 8], vertical_alignment="center")   # room for "Pause the walk"
     c[0].button("Pause the walk" if playing else "Play the walk", key="play",
                 icon=":material/pause:" if playing else ":material/play_arrow:",
                 on_click=actions.on_play, type="secondary",
