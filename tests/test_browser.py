@@ -241,8 +241,8 @@ def resize_listeners(page):
 
 def test_switching_views_releases_the_charts_it_leaves(page):
     """The charts of a view one leaves are released: the page's resize listeners (one per
-    plotly chart drawn) less the charts drawn on the page stay as many after five round
-    trips between two views as after one. (Charts far off screen are drawn only when
+    plotly chart drawn) less the charts drawn on the page are no more after five round
+    trips between two views than after one. (Charts far off screen are drawn only when
     scrolled near, and which ones were near when they arrived can vary with timing: so
     the listeners are counted against the charts drawn.)"""
     def round_trip():
@@ -264,7 +264,9 @@ def test_switching_views_releases_the_charts_it_leaves(page):
     deadline = time.time() + 20
     while unexplained() > after_one and time.time() < deadline:
         page.wait_for_timeout(250)
-    assert unexplained() == after_one
+    # at most as many: the first count can come before the view left was let go of,
+    # while five more round trips that each kept their charts would add 5 x 7
+    assert unexplained() <= after_one
     assert_no_exception(page, "switching views")
 
 

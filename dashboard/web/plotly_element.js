@@ -48,6 +48,7 @@ const WAITING = window.__bpttWaiting || (window.__bpttWaiting = new Set());
 // On screen only, no margin: with 200 px, the charts just below the fold were drawn in
 // the click's path (Step in the explorer 305 -> 258 ms).
 const SEEN = window.__bpttSeen || (window.__bpttSeen = new IntersectionObserver((entries) => {
+  if (entries.some((e) => !e.target.isConnected)) sweep();    // a view was left
   for (const e of entries) {
     e.target.bpttOnScreen = e.isIntersecting;
     if (e.isIntersecting) draw(e.target);
@@ -60,6 +61,7 @@ const SEEN = window.__bpttSeen || (window.__bpttSeen = new IntersectionObserver(
 // comes on screen).
 const NEAR_MARGIN = "50% 0px";
 const NEAR = window.__bpttNear || (window.__bpttNear = new IntersectionObserver((entries) => {
+  if (entries.some((e) => !e.target.isConnected)) sweep();
   for (const e of entries) {
     const div = e.target;
     div.bpttNear = e.isIntersecting;
@@ -206,6 +208,8 @@ const COLUMN_GAP = "4rem";      // st.columns(gap="large"), so the grid lines up
 // plotly keeps a window resize listener for each responsive chart and the observer its
 // target, so without sweeping them every switch of view kept the old view's charts in
 // memory (JS heap +2.7 MB per Training -> explorer -> Training round trip, never freed).
+// Swept when a chart element renders and when the observers see a chart leave the page
+// (React can unmount the view one left after the new view's charts have rendered).
 const MADE = window.__bpttMade || (window.__bpttMade = new Set());
 
 function sweep() {
