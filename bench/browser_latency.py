@@ -5,11 +5,12 @@ pointerdown / keydown, timed by the page) until the page has settled.
 Settled (WATCH_JS): the app says it stopped running (stApp data-test-script-state is
 notRunning, no running icon, no stale element), every plotly chart on screen shows its
 newest figure (the chart element marks one that does not yet with data-pending; charts
-off screen are drawn in idle time, dashboard/plotly_element.py), the expected change is
+off screen are drawn in idle time when near the view and otherwise once scrolled near,
+dashboard/plotly_element.py), the expected change is
 on screen (iteration, t, preset, tab), and none of that changed for QUIET_MS
 (PAUSE_QUIET_MS for Pause: the iteration must stop moving). The time reported is when
 that final state was first reached, not the end of the quiet window. "all charts": when
-the charts off screen had caught up too (the page is then idle again).
+the charts near the view had caught up too (the page is then idle again).
 
 Where the time goes, per row (medians), from the websocket traffic decoded as Streamlit's
 protobufs (Wire): "client" input -> the rerun request sent; "server" request -> the

@@ -7,8 +7,11 @@ machine. For each N it prints:
                     page's rate runs from the first to the last change it showed)
   min/max           the slowest student's rate over the fastest's (1.0 = fair)
   first screen      a new student opening the page meanwhile: from the navigation to
-                    the first screen drawn (status line shown, script finished, no chart
-                    pending)
+                    the first screen drawn (status line shown, script finished, every
+                    chart element has made its chart and none is pending; without the
+                    middle condition the first screen could count as drawn while the
+                    chart elements' script still loaded, and its charts were then drawn
+                    during the first Step)
   Step median/worst that new student pressing Step 7 times: from the click until the
                     new iteration is on screen and the script has finished
   RSS warm/during/  the server process's resident memory after one visit (the app's
@@ -60,6 +63,9 @@ SETTLED_JS = r"""(before) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute("data-test-script-state") === "running") return false;
   if (document.querySelector("div.bptt-plot[data-pending]")) return false;
+  // a chart element whose script has not yet made its chart (its module still loading)
+  for (const box of document.querySelectorAll('[class*="st-key-plot_"]'))
+    if (!box.querySelector("div.bptt-plot")) return false;
   const m = document.body.innerText.match(/· iteration\s+([\d,]+)/);
   return !!m && parseInt(m[1].replace(/,/g, "")) !== before;
 }"""

@@ -6,8 +6,10 @@ refresh flashes, loses the user's zoom, and costs a full ``Plotly.newPlot``. Thi
 custom element (Streamlit components v2) keeps one ``<div>`` per chart for the life of
 the page and calls ``Plotly.react`` on it, which changes only what changed and keeps
 the zoom (the figures' ``uirevision``). A figure equal to the one already drawn is not
-redrawn at all. A chart off screen is redrawn when the page is idle or when it scrolls
-into view, so a click waits only for the charts one can see. One element can draw
+redrawn at all. A chart off screen is redrawn when the page is idle if it is within
+half a screen of the view, and otherwise only once it is scrolled that near: a click
+waits only for the charts one can see, and no page draws charts nobody looks at on
+every Step and live refresh. One element can draw
 several charts side by side with their captions (``plotly_charts``): fewer elements
 for the page to render on every run.
 

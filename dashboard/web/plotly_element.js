@@ -36,25 +36,54 @@ function specFor(chart) {
   return spec;
 }
 
-// Charts on screen are drawn at once; the others when the page is idle, or as soon as
-// they scroll into view. A Step in the explorer changes ten charts and a screen shows
-// two or three: drawing the rest first made every click wait for them
-// (bench/browser_latency.py). A chart whose newest figure is not drawn yet carries
-// data-pending="1".
+// Charts on screen are drawn at once; those near the screen (within NEAR_MARGIN of it)
+// when the page is idle; the rest only when they come near: a chart nobody can see is
+// not drawn on every Step and live refresh. A Step in the explorer changes ten charts
+// and a screen shows two or three: drawing the rest first made every click wait for
+// them (bench/browser_latency.py), and drawing them in idle time kept each page of a
+// class painting charts no one looked at (bench/classroom.py). A chart whose newest
+// figure is to be drawn now or in idle time carries data-pending="1"; one that waits
+// to come near carries data-deferred="1".
 const WAITING = window.__bpttWaiting || (window.__bpttWaiting = new Set());
 // On screen only, no margin: with 200 px, the charts just below the fold were drawn in
 // the click's path (Step in the explorer 305 -> 258 ms).
 const SEEN = window.__bpttSeen || (window.__bpttSeen = new IntersectionObserver((entries) => {
+  if (entries.some((e) => !e.target.isConnected)) sweep();    // a view was left
   for (const e of entries) {
     e.target.bpttOnScreen = e.isIntersecting;
-    if (e.isIntersecting) draw(e.target); else if (e.target.dataset.pending) later(e.target);
+    if (e.isIntersecting) draw(e.target);
+    else if (e.target.dataset.pending) later(e.target);
   }
 }));
+// Near: within half a screen above or below it, so a chart scrolled to is usually drawn
+// already. Streamlit scrolls the views inside its main element, so the margin is given
+// to scroll containers too (scrollMargin; a browser without it draws a chart when it
+// comes on screen).
+const NEAR_MARGIN = "50% 0px";
+const NEAR = window.__bpttNear || (window.__bpttNear = new IntersectionObserver((entries) => {
+  if (entries.some((e) => !e.target.isConnected)) sweep();
+  for (const e of entries) {
+    const div = e.target;
+    div.bpttNear = e.isIntersecting;
+    if (div.bpttOnScreen) continue;                    // SEEN draws it
+    if (e.isIntersecting && div.dataset.deferred) later(div);
+    else if (!e.isIntersecting && div.dataset.pending) defer(div);
+  }
+}, { rootMargin: NEAR_MARGIN, scrollMargin: NEAR_MARGIN }));
+
+function defer(div) {                 // far from the screen: drawn when it comes near
+  WAITING.delete(div);
+  delete div.dataset.pending;
+  div.dataset.deferred = "1";
+}
 
 const whenIdle = window.requestIdleCallback?.bind(window) ??    // not in Safari
   ((then) => setTimeout(then, 50));
 
 function later(div) {
+  if (div.bpttNear === false) return defer(div);
+  delete div.dataset.deferred;
+  div.dataset.pending = "1";
   WAITING.add(div);
   if (!window.__bpttIdle) window.__bpttIdle = whenIdle(drawOneWaiting, { timeout: 1000 });
 }
@@ -71,8 +100,10 @@ function drawOneWaiting() {            // one chart per idle period: a click sta
     if (div.isConnected) { draw(div); break; }     // draw takes it off the list
     WAITING.delete(div);
     SEEN.unobserve(div);
+    NEAR.unobserve(div);
   }
-  if (WAITING.size) later(WAITING.values().next().value);
+  if (WAITING.size && !window.__bpttIdle)
+    window.__bpttIdle = whenIdle(drawOneWaiting, { timeout: 1000 });
 }
 
 // Plotly does not wrap a title: a long one ran off a half-width chart at 1280 px. Break
@@ -140,7 +171,9 @@ function fitTitle(fig, width) {
 function draw(div) {
   const want = div.bpttWant;
   WAITING.delete(div);
+  delete div.dataset.deferred;
   if (!want || (div.bpttSpec === want.spec && div.bpttMark === want.mark)) return;
+  div.dataset.pending = "1";               // (a deferred chart scrolled into view)
   div.bpttSpec = want.spec;                // the figure being drawn, and its outline
   div.bpttMark = want.mark;
   const latest = () => div.bpttSpec === want.spec && div.bpttMark === want.mark;
@@ -158,6 +191,7 @@ function draw(div) {
   }).catch((err) => {
     div.bpttSpec = null;
     delete div.dataset.pending;
+    delete div.dataset.deferred;
     div.textContent = "This chart could not be drawn: plotly.js did not load (" +
       err.message + "). Reload the page; if it persists, start the app with `make run`.";
   });
@@ -174,6 +208,8 @@ const COLUMN_GAP = "4rem";      // st.columns(gap="large"), so the grid lines up
 // plotly keeps a window resize listener for each responsive chart and the observer its
 // target, so without sweeping them every switch of view kept the old view's charts in
 // memory (JS heap +2.7 MB per Training -> explorer -> Training round trip, never freed).
+// Swept when a chart element renders and when the observers see a chart leave the page
+// (React can unmount the view one left after the new view's charts have rendered).
 const MADE = window.__bpttMade || (window.__bpttMade = new Set());
 
 function sweep() {
@@ -182,8 +218,10 @@ function sweep() {
     MADE.delete(div);
     WAITING.delete(div);
     SEEN.unobserve(div);
+    NEAR.unobserve(div);
     window.Plotly?.purge(div);
-    for (const key of ["bpttWant", "bpttSpec", "bpttMark", "bpttDrawnSpec", "bpttOnScreen"])
+    for (const key of ["bpttWant", "bpttSpec", "bpttMark", "bpttDrawnSpec", "bpttOnScreen",
+                       "bpttNear"])
       delete div[key];                  // if it ever came back, it is drawn anew
   }
 }
@@ -234,15 +272,20 @@ function show(div, chart, data, setTriggerValue) {
   div.bpttWant = { spec, mark, url: data.url, config: data.config };
   if (!div.style.minHeight) div.style.minHeight = chart.height + "px";
   if (div.bpttSpec === spec && div.bpttMark === mark) {   // back to what is drawn
+    WAITING.delete(div);
     delete div.dataset.pending;
+    delete div.dataset.deferred;
     return;
   }
-  div.dataset.pending = "1";
-  if (div.bpttOnScreen === undefined) {  // new: the observer's first report draws it
+  if (div.bpttOnScreen === undefined) {  // new: the observers' first reports draw it
+    div.dataset.pending = "1";
     div.bpttOnScreen = null;
     SEEN.observe(div);
-  } else if (div.bpttOnScreen) draw(div);
-  else later(div);
+    NEAR.observe(div);
+  } else if (div.bpttOnScreen) {
+    div.dataset.pending = "1";
+    draw(div);
+  } else later(div);
 }
 
 export default function ({ data, parentElement, setTriggerValue }) {
