@@ -239,6 +239,13 @@ def _train(args):
         _on_sigterm(previous)
 
 
+def _line(text):
+    """Print ``text`` and its newline in one write. print() writes them separately, and a
+    Ctrl-C landing between the two left the closing summary glued to the end of the
+    progress line ("iter 1650, loss: 2.336465interrupted: ...")."""
+    sys.stdout.write(text + "\n")
+
+
 def _run(trainer, iterations, print_every, out):
     """Train, then save whatever there is; the exit status."""
     start, code, stopped = time.perf_counter(), 0, "done"
@@ -248,8 +255,8 @@ def _run(trainer, iterations, print_every, out):
             if i % print_every == 0:
                 sample = trainer.sample(200, rng_seed=i)
                 _clear_bar()
-                print(f"----\n {sample} \n----")
-                print(f"iter {trainer.iteration - 1}, loss: {trainer.smooth_loss:f}")
+                _line(f"----\n {sample} \n----")
+                _line(f"iter {trainer.iteration - 1}, loss: {trainer.smooth_loss:f}")
             _bar(i + 1, iterations, start)
     except DivergenceError as err:
         _clear_bar()

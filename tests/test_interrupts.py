@@ -244,3 +244,34 @@ def test_a_second_ctrl_c_while_saving_never_leaves_half_a_checkpoint(tmp_path):
         assert code == 130 and "Traceback" not in stderr, stderr
         engine.Trainer.load(out / "checkpoint.npz")     # the old one or the new, whole
         assert not [p for p in out.iterdir() if p.name.endswith(".partial")]
+
+
+class _InterruptedOnce:
+    """A stdout that raises KeyboardInterrupt on the write after the first progress line
+    began, as a Ctrl-C landing there would: between print()'s text and its newline."""
+
+    def __init__(self):
+        self.text, self.armed, self.fired = "", False, False
+
+    def write(self, s):
+        if self.armed and not self.fired:
+            self.fired = True
+            raise KeyboardInterrupt
+        self.text += s
+        self.armed = self.armed or s.startswith("iter ")
+        return len(s)
+
+    def flush(self):
+        pass
+
+
+def test_the_summary_after_a_ctrl_c_starts_on_a_line_of_its_own(tmp_path, monkeypatch):
+    from engine import __main__ as cli
+    out = _InterruptedOnce()
+    monkeypatch.setattr(sys, "stdout", out)
+    trainer = engine.Trainer("abcabcabd" * 40, hidden_size=8, seq_length=5)
+    code = cli._run(trainer, 10_000, 5, tmp_path / "run")
+    assert out.fired and code == cli.INTERRUPTED
+    lines = out.text.splitlines()
+    assert lines[-2].startswith("iter ") and lines[-2].split("loss: ")[1].replace(".", "").isdigit()
+    assert lines[-1].startswith("interrupted: ")

@@ -187,6 +187,9 @@ function draw(div) {
     return Plotly.react(div, fig.data, fig.layout, want.config)
       .then(() => { div.bpttDrawnSpec = want.spec; });
   }).then(() => {
+    // its view was left while it was drawn (a slow draw on a loaded machine): plotly
+    // has just added its resize listener to a chart no sweep will see again
+    if (!div.isConnected) return release(div);
     if (latest() && div.bpttWant === want) delete div.dataset.pending;
   }).catch((err) => {
     div.bpttSpec = null;
@@ -208,22 +211,38 @@ const COLUMN_GAP = "4rem";      // st.columns(gap="large"), so the grid lines up
 // plotly keeps a window resize listener for each responsive chart and the observer its
 // target, so without sweeping them every switch of view kept the old view's charts in
 // memory (JS heap +2.7 MB per Training -> explorer -> Training round trip, never freed).
-// Swept when a chart element renders and when the observers see a chart leave the page
-// (React can unmount the view one left after the new view's charts have rendered).
+// Swept when a chart element renders, when the observers see a chart leave the page,
+// and shortly after the page removes nodes: React can unmount the view one left after
+// the new view's charts have rendered, and a chart that was never near the screen
+// leaves without any observer reporting it (on a loaded machine the old view's charts
+// then stayed until the next render).
 const MADE = window.__bpttMade || (window.__bpttMade = new Set());
+const SWEEP_AFTER_MS = 200;       // one sweep per burst of removals, not one per node
+if (!window.__bpttRemovals) {
+  window.__bpttRemovals = new MutationObserver((records) => {
+    if (!MADE.size || window.__bpttSweepSoon) return;
+    if (!records.some((r) => r.removedNodes.length)) return;
+    window.__bpttSweepSoon = setTimeout(() => {
+      window.__bpttSweepSoon = null;
+      sweep();
+    }, SWEEP_AFTER_MS);
+  });
+  window.__bpttRemovals.observe(document.body, { childList: true, subtree: true });
+}
 
 function sweep() {
-  for (const div of MADE) {
-    if (div.isConnected) continue;
-    MADE.delete(div);
-    WAITING.delete(div);
-    SEEN.unobserve(div);
-    NEAR.unobserve(div);
-    window.Plotly?.purge(div);
-    for (const key of ["bpttWant", "bpttSpec", "bpttMark", "bpttDrawnSpec", "bpttOnScreen",
-                       "bpttNear"])
-      delete div[key];                  // if it ever came back, it is drawn anew
-  }
+  for (const div of MADE) if (!div.isConnected) release(div);
+}
+
+function release(div) {             // a chart that has left the page
+  MADE.delete(div);
+  WAITING.delete(div);
+  SEEN.unobserve(div);
+  NEAR.unobserve(div);
+  window.Plotly?.purge(div);
+  for (const key of ["bpttWant", "bpttSpec", "bpttMark", "bpttDrawnSpec", "bpttOnScreen",
+                     "bpttNear"])
+    delete div[key];                  // if it ever came back, it is drawn anew
 }
 
 function grid(parentElement, columns) {
