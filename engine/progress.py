@@ -37,6 +37,7 @@ def catch_up(trainer, record):
                          "history does not match).")
     trainer._flat[...] = record["flat"]          # in place: the named views stay valid
     trainer._mem_flat[...] = record["mem"]
+    trainer._mem_peak = None                     # its bound is measured again (_update)
     trainer.hprev = record["hprev"]
     trainer.cprev = record["cprev"]
     for k in SCALARS:

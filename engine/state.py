@@ -80,6 +80,7 @@ def from_state(cls, state, max_bytes=None):
             raise ValueError(f"The saved state has no Adagrad memory for {name}.")
         live[...] = real_array(f"the Adagrad memory for {name}", mem[name], live.shape,
                                nonnegative=True)
+    trainer._mem_peak = None    # the memory was written here: its bound is measured again
     extra = sorted(set(mem) - set(trainer.mem))
     if extra:
         raise ValueError(f"The saved Adagrad memory has entries for {', '.join(extra)}, "
