@@ -13,7 +13,7 @@ L_{s+d}, a distance d = t - s ahead). From those rows:
 Every backward here goes through one per-step function with the contract that the cells
 share (so gated cells slot in without touching this file's maths):
 
-    back_step(trace, params, t, dstate) -> (dstate_prev, dx_pre, dh_pre)
+    back_step(trace, params, t, dstate, factors=None) -> (dstate_prev, dx_pre, dh_pre)
 
 ``dstate``: tuple of (B, H) arrays, the gradient w.r.t. the state after step t (``(dh,)``
 for the rnn; the output layer reads the first component). Returns the same for the
@@ -250,11 +250,12 @@ def beyond_window(trainer, windows=4, params=None):
     dh_out = long.dy[first:] @ params["Why"]          # only the window's losses
     dstate = tuple(np.zeros((1, H)) for _ in range(n_state))
     dh_norms, dh_pre_rows = np.empty(N), None
+    factors = cells.back_factors(long)
     for s in range(N - 1, -1, -1):
         if s >= first:
             dstate = (dstate[0] + dh_out[s - first],) + dstate[1:]
         dh_norms[s] = np.linalg.norm(dstate[0])
-        dstate, _, dh_pre = back_step(long, params, s, dstate)
+        dstate, _, dh_pre = back_step(long, params, s, dstate, factors)
         if dh_pre_rows is None:
             dh_pre_rows = np.empty((N, dh_pre.shape[1]))
         dh_pre_rows[s] = dh_pre[0]

@@ -151,9 +151,10 @@ def _backward_fields(trace, params, H):
     if trace.cell == "lstm":
         o, tc = trace.gates["o"], trace.tanh_c
         trace.dcnext = trace.dc - trace.dh * o * (1.0 - tc * tc)
+    factors = cells.back_factors(trace)
     for t in range(T - 1, -1, -1):
         dstate = (trace.dh[t],) if trace.cell != "lstm" else (trace.dh[t], trace.dcnext[t])
-        before, dx, dhp = cells.back_step(trace, params, t, dstate)
+        before, dx, dhp = cells.back_step(trace, params, t, dstate, factors)
         if dhraw is None:
             dhraw, dh_pre = np.empty((T, dx.shape[-1])), np.empty((T, dhp.shape[-1]))
         dhraw[t], dh_pre[t] = dx, dhp

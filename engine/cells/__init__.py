@@ -8,7 +8,9 @@ Every cell module owns its equations and its facts, with the same names:
     backward(params, fwd, state, dh_out)    the backward recurrence: dh, dhraw, dh_pre,
                                             dhnext (T, ...), dhprev (H,), ...
     record(fwd, back, state) -> dict        the Trace fields of this cell only
-    back_step(trace, params, t, dstate)     one step back, batched (see below)
+    back_factors(trace, t=slice(None))      back_step's factors at step t (or at every
+                                            step at once, for a walk back)
+    back_step(trace, params, t, dstate, factors=None)   one step back, batched (below)
     step(params, ix, state) -> state        one forward step, for sampling
 
 ``state`` is a tuple in the order of STATE: ``(h,)``, or ``(h, c)`` for the LSTM. Every
@@ -48,7 +50,7 @@ def cell_of(params):
                      f"expected (H, H) for rnn, (4H, H) for lstm or (3H, H) for gru.")
 
 
-def back_step(trace, params, t, dstate):
+def back_step(trace, params, t, dstate, factors=None):
     """Backpropagate a batch of gradients through step t of ``trace``'s window.
 
     ``dstate``: a tuple of (B, H) arrays (or (H,) for B = 1), the gradient with respect
@@ -69,8 +71,17 @@ def back_step(trace, params, t, dstate):
     Uses the weights ``params`` (the ones that produced the trace: ``trace.params``) and
     the trace's forward values; the step's own output loss is not added (add
     Why^T dy_t to dh yourself when it belongs in the sum).
+
+    ``factors``: ``back_factors(trace)``, computed once by a loop over many steps (the
+    same numbers; without it each call computes its step's factors itself).
     """
-    return MODULES[trace.cell].back_step(trace, params, t, dstate)
+    return MODULES[trace.cell].back_step(trace, params, t, dstate, factors)
+
+
+def back_factors(trace):
+    """The factors of every step of ``trace`` at once, for back_step(..., factors=):
+    a walk back of T steps computes them in a few array operations instead of T times."""
+    return MODULES[trace.cell].back_factors(trace)
 
 
 def walk_losses(trace, params):
@@ -85,13 +96,14 @@ def walk_losses(trace, params):
     Summed over the rows, dstate[0] is trace.dh[s]. Memory O(T kH): one batch at a time.
     """
     direct = trace.dy @ params["Why"]               # row t: dL_t/dh_t = Why^T dy_t
+    factors = back_factors(trace)
     dstate = zero_state(trace, rows=0)
     for s in range(trace.T - 1, -1, -1):
         entering = zero_state(trace, rows=1)        # L_s reaches c_s only through h_s
         entering[0][0] = direct[s]
         dstate = tuple(np.concatenate((new, old)) for new, old in
                        zip(entering, dstate, strict=True))
-        before, dx_pre, dh_pre = back_step(trace, params, s, dstate)
+        before, dx_pre, dh_pre = back_step(trace, params, s, dstate, factors)
         yield s, dstate, dx_pre, dh_pre
         dstate = before
 
@@ -104,5 +116,5 @@ def zero_state(trace, rows=None):
 
 
 __all__ = ["ARTICLE", "BLOCKS", "CELLS", "CHOICE", "GATES", "LABEL", "MODULES",
-           "SIGMOID_GATES", "STATE", "back_step", "cell_of", "check_cell", "walk_losses",
+           "SIGMOID_GATES", "STATE", "back_factors", "back_step", "cell_of", "check_cell", "walk_losses",
            "zero_state"]

@@ -6,7 +6,7 @@ mix the two. Walking back with ``back_step`` follows every path at once.
 """
 import numpy as np
 
-from . import back_step, walk_losses, zero_state
+from . import back_factors, back_step, walk_losses, zero_state
 
 
 def loss_to_state(trace, params):
@@ -26,6 +26,7 @@ def reach(trace, params):
     dstate = zero_state(trace)
     dstate[0][...] = trace.dy[-1] @ params["Why"]
     first = np.linalg.norm(dstate[0])
+    factors = back_factors(trace)
     for s in range(trace.T - 1, 0, -1):
-        dstate = back_step(trace, params, s, dstate)[0]
+        dstate = back_step(trace, params, s, dstate, factors)[0]
     return float(np.linalg.norm(dstate[0]) / first) if first > 0 else float("nan")

@@ -23,6 +23,8 @@ loop is one multiply, one matvec and one multiply-add per step.
 """
 import numpy as np
 
+from . import shift
+
 BLOCKS = 3                          # k: gate blocks stacked in Wxh, Whh, bh
 GATES = ("r", "z", "n")
 SIGMOID_GATES = ("r", "z")
@@ -105,20 +107,33 @@ def record(fwd, back, state):
             "whn_h": fwd["hh"][:, 2 * H:]}
 
 
-def back_step(trace, params, t, dstate):
+def back_factors(trace, t=slice(None)):
+    """back_step's factors at step t, or at every step of a slice at once (a walk back
+    computes them once per window instead of once per step):
+        n_factor = (1 - z) (1 - n^2)           da_n = dh_t times this
+        r_factor = (W_hn h_{t-1}) r (1 - r)    da_r = da_n times this
+        z_factor = (h_{t-1} - n) z (1 - z)     da_z = dh_t times this
+        r, z                                   dh_pre's n block is r da_n; z dh_t is
+                                               what h_t hands straight back to h_{t-1}"""
+    r, z, n = (trace.gates[name][t] for name in GATES)
+    h_before = shift.before(trace.hs, trace.hprev, t)
+    return {"n_factor": (1.0 - z) * (1.0 - n * n), "r_factor": trace.whn_h[t] * r * (1.0 - r),
+            "z_factor": (h_before - n) * z * (1.0 - z), "r": r, "z": z}
+
+
+def back_step(trace, params, t, dstate, factors=None):
     """One step back through step t for a batch of B gradients; see cells.back_step."""
     (dh,) = dstate
+    F = back_factors(trace, t) if factors is None else {k: v[t] for k, v in factors.items()}
     H = trace.hs.shape[1]
-    r, z, n = (trace.gates[name][t] for name in GATES)
-    h_before = trace.hs[t - 1] if t > 0 else trace.hprev
-    da_n = dh * ((1.0 - z) * (1.0 - n * n))
+    da_n = dh * F["n_factor"]
     dx = np.empty(dh.shape[:-1] + (3 * H,))
-    dx[..., :H] = da_n * (trace.whn_h[t] * r * (1.0 - r))
-    dx[..., H: 2 * H] = dh * ((h_before - n) * z * (1.0 - z))
+    np.multiply(da_n, F["r_factor"], out=dx[..., :H])
+    np.multiply(dh, F["z_factor"], out=dx[..., H: 2 * H])
     dx[..., 2 * H:] = da_n
     dhp = dx.copy()
-    dhp[..., 2 * H:] *= r
-    return (dhp @ params["Whh"] + dh * z,), dx, dhp
+    dhp[..., 2 * H:] *= F["r"]
+    return (dhp @ params["Whh"] + dh * F["z"],), dx, dhp
 
 
 def step(params, ix, state):

@@ -20,6 +20,8 @@ gradients) is one array operation over the window.
 """
 import numpy as np
 
+from . import shift
+
 BLOCKS = 4                          # k: gate blocks stacked in Wxh, Whh, bh
 GATES = ("i", "f", "g", "o")
 SIGMOID_GATES = ("i", "f", "o")
@@ -122,20 +124,31 @@ def record(fwd, back, state):
             "dcnext": back["dcnext"], "dcprev": back["dcprev"]}
 
 
-def back_step(trace, params, t, dstate):
-    """One step back through step t for a batch of B gradients; see cells.back_step."""
-    dh, dc = dstate
-    H = trace.hs.shape[1]
+def back_factors(trace, t=slice(None)):
+    """back_step's factors at step t, or at every step of a slice at once (a walk back
+    computes them once per window instead of once per step):
+        dc_from_h = o (1 - tanh(c)^2)    dc_t gets dh_t times this
+        K  (..., 3, H)                   da's blocks i, f, g are dc_t times K
+        Ko = tanh(c) o (1 - o)           da's block o is dh_t times Ko
+        f                                dcnext_{t-1} = f_t dc_t"""
     i, f, g, o = (trace.gates[name][t] for name in GATES)
     tc = trace.tanh_c[t]
-    c_before = trace.cs[t - 1] if t > 0 else trace.cprev
-    dc = dc + dh * (o * (1.0 - tc * tc))
+    c_before = shift.before(trace.cs, trace.cprev, t)
+    K = np.stack((g * i * (1.0 - i), c_before * f * (1.0 - f), i * (1.0 - g * g)), axis=-2)
+    return {"dc_from_h": o * (1.0 - tc * tc), "K": K, "Ko": tc * o * (1.0 - o), "f": f}
+
+
+def back_step(trace, params, t, dstate, factors=None):
+    """One step back through step t for a batch of B gradients; see cells.back_step."""
+    dh, dc = dstate
+    F = back_factors(trace, t) if factors is None else {k: v[t] for k, v in factors.items()}
+    H = trace.hs.shape[1]
+    dc = dc + dh * F["dc_from_h"]
     da = np.empty(np.broadcast_shapes(dh.shape, dc.shape)[:-1] + (4 * H,))
-    da[..., :H] = dc * (g * i * (1.0 - i))
-    da[..., H: 2 * H] = dc * (c_before * f * (1.0 - f))
-    da[..., 2 * H: 3 * H] = dc * (i * (1.0 - g * g))
-    da[..., 3 * H:] = dh * (tc * o * (1.0 - o))
-    return (da @ params["Whh"], dc * f), da, da
+    blocks = da.reshape(da.shape[:-1] + (4, H))
+    np.multiply(dc[..., None, :], F["K"], out=blocks[..., :3, :])
+    np.multiply(dh, F["Ko"], out=blocks[..., 3, :])
+    return (da @ params["Whh"], dc * F["f"]), da, da
 
 
 def step(params, ix, state):

@@ -71,10 +71,15 @@ def record(fwd, back, state):
     return {"tanh_grad": back["tanh_grad"]}
 
 
-def back_step(trace, params, t, dstate):
+def back_factors(trace, t=slice(None)):
+    """back_step's factor at step t (or a slice of steps): the tanh' mask 1 - h_t^2."""
+    return {"tanh_grad": trace.tanh_grad[t]}
+
+
+def back_step(trace, params, t, dstate, factors=None):
     """One step back through step t for a batch of B gradients; see cells.back_step."""
     (dh,) = dstate
-    dhraw = dh * trace.tanh_grad[t]
+    dhraw = dh * trace.tanh_grad[t]     # back_factors' one factor, already on the trace
     return (dhraw @ params["Whh"],), dhraw, dhraw
 
 

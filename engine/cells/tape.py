@@ -12,7 +12,7 @@ dcnext_{t-1} = f_t * dc_t, and the GRU's copy of h, z_t * dh_t inside dhnext_{t-
 import numpy as np
 import pandas as pd
 
-from . import back_step, walk_losses, zero_state
+from . import back_factors, back_step, walk_losses, zero_state
 
 
 def paths(trace, params):
@@ -107,11 +107,12 @@ def follow_loss(trace, params, t):
     dh, dc = np.zeros((t + 1, H)), np.zeros((t + 1, H)) if trace.cell == "lstm" else None
     state = zero_state(trace)
     state[0][...] = trace.dy[t] @ params["Why"]
+    factors = back_factors(trace)
     for s in range(t, -1, -1):
         dh[s] = state[0]
         if dc is not None:
             tc = trace.tanh_c[s]
             dc[s] = state[1] + state[0] * (trace.gates["o"][s] * (1.0 - tc * tc))
         if s > 0:
-            state = back_step(trace, params, s, state)[0]
+            state = back_step(trace, params, s, state, factors)[0]
     return {"dh": dh, "dc": dc}
