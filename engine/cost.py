@@ -18,7 +18,7 @@ work by its number of gate blocks (``GATES``); that scaling is counted, not meas
 """
 from dataclasses import dataclass
 
-from .cells import BLOCKS
+from .cells import BLOCKS, MODULES
 from .errors import CostError
 
 # Measured with bench/cost_calibration.py on the project's 2-core VM (OpenBLAS on one
@@ -200,7 +200,7 @@ SECONDS_PER_GRAM_FLOP = 1.0e-9
 SECONDS_PER_SLICE_FLOP = 1.5e-9
 SECONDS_PER_JACOBIAN_FLOP = 8.0e-10     # per H^3 of one (t, s) pair
 SECONDS_PER_JACOBIAN_ENTRY = 6.0e-8     # per H^2 of one (t, s) pair
-SECONDS_PER_BACK_STEP = {"rnn": 2.5e-5, "gru": 1e-4, "lstm": 1e-4}
+SECONDS_PER_BACK_STEP = {cell: m.BACK_STEP_SECONDS for cell, m in MODULES.items()}
 SECONDS_PER_GATED_ENTRY = 3e-8          # a gated back_step's elementwise work, per (B, kH)
 SECONDS_PER_GHOST_STEP = 1e-4           # beyond_window's Python loop, per step
 GRADCHECK_STEPS_PER_ENTRY = 1.5         # two forward passes and their Python, in steps

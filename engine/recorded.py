@@ -63,7 +63,7 @@ class RecordedLayer:
         if nonlin not in ("tanh", "relu"):
             raise ValueError(f"layer {name}: unknown nonlinearity {nonlin!r}")
         need = ["h", "dh", "dhnext", "h0", "lengths", "dh_norms", "Whh"]
-        need += {"lstm": ["c", "dc", "c0", "gates"], "gru": ["gates", "whn_h"]}.get(cell, [])
+        need += cells.MODULES[cell].RECORDED_FIELDS
         missing = [f for f in need if f not in fields]
         if missing:
             raise ValueError(f"layer {name} has no {', '.join(missing)}")

@@ -109,7 +109,8 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 INTERFACE = ("BLOCKS", "GATES", "SIGMOID_GATES", "STATE", "LABEL", "ARTICLE", "CHOICE",
-             "forward", "backward", "record", "back_step", "step")
+             "BACK_STEP_SECONDS", "RECORDED_FIELDS", "forward", "backward", "record",
+             "back_factors", "back_step", "step")
 
 
 @pytest.mark.parametrize("cell", cells.CELLS)
@@ -126,6 +127,7 @@ def test_every_cell_table_is_derived_from_the_modules(cell):
     from engine import cost, limits, params
     assert cell in limits.LIMITS["cell"].choices
     assert cost.GATES[cell] == cells.MODULES[cell].BLOCKS
+    assert cost.SECONDS_PER_BACK_STEP[cell] == cells.MODULES[cell].BACK_STEP_SECONDS
     shape = params.shapes(5, 3, cell)["Whh"]
     assert shape == (cells.MODULES[cell].BLOCKS * 3, 3)
 

@@ -4,6 +4,8 @@ Every cell module owns its equations and its facts, with the same names:
 
     BLOCKS, GATES, SIGMOID_GATES, STATE     k gate blocks, gate names, state parts
     LABEL, ARTICLE, CHOICE                  how people read its name
+    BACK_STEP_SECONDS, RECORDED_FIELDS      what a back_step costs (engine/cost.py), what
+                                            a recorded layer of it holds (recorded.py)
     forward(params, inputs, state) -> fwd   the recurrence over a window ("hs" (T, H))
     backward(params, fwd, state, dh_out)    the backward recurrence: dh, dhraw, dh_pre,
                                             dhnext (T, ...), dhprev (H,), ...
@@ -116,5 +118,5 @@ def zero_state(trace, rows=None):
 
 
 __all__ = ["ARTICLE", "BLOCKS", "CELLS", "CHOICE", "GATES", "LABEL", "MODULES",
-           "SIGMOID_GATES", "STATE", "back_factors", "back_step", "cell_of", "check_cell", "walk_losses",
-           "zero_state"]
+           "SIGMOID_GATES", "STATE", "back_factors", "back_step", "cell_of", "check_cell",
+           "walk_losses", "zero_state"]

@@ -32,6 +32,8 @@ STATE = ("h",)                      # what a state (and a dstate) holds
 LABEL = "GRU"
 ARTICLE = "a GRU"                   # for messages
 CHOICE = "gru (gates r z n)"
+BACK_STEP_SECONDS = 1e-4            # s of Python per back_step (engine/cost.py)
+RECORDED_FIELDS = ("gates", "whn_h")  # a recorded layer's own fields (recorded.py)
 
 
 def forward(params, inputs, state):

@@ -29,6 +29,8 @@ STATE = ("h", "c")                  # what a state (and a dstate) holds
 LABEL = "LSTM"
 ARTICLE = "an LSTM"                 # for messages
 CHOICE = "lstm (cell state c, gates i f g o)"
+BACK_STEP_SECONDS = 1e-4            # s of Python per back_step (engine/cost.py)
+RECORDED_FIELDS = ("c", "dc", "c0", "gates")  # a recorded layer's own fields (recorded.py)
 
 
 def _gate_scale(H):

@@ -22,6 +22,8 @@ STATE = ("h",)                      # what a state (and a dstate) holds
 LABEL = "tanh RNN"
 ARTICLE = "a vanilla RNN"           # for messages
 CHOICE = "rnn (tanh, min-char-rnn)"
+BACK_STEP_SECONDS = 2.5e-5          # s of Python per back_step (engine/cost.py)
+RECORDED_FIELDS = ()                # a recorded layer's own fields (recorded.py)
 
 
 def forward(params, inputs, state):
