@@ -236,8 +236,8 @@ class Trainer:
           (engine/limits.py; tests/test_robustness.py holds it): a finite weight
           cannot reach infinity that way (that takes a step of 2^970), nor become NaN
           (there is no inf and no 0 / 0 on the way). Once the memory has passed, the
-          step cannot fail, so the old memory's buffer holds lr * g (a buffer fewer to
-          stream through the cache: 4% of an LSTM step)."""
+          step cannot fail, so the old memory's buffer holds lr * g: one buffer of the
+          model's size fewer to stream through the cache every step."""
         lr, flat, step = self.config.learning_rate, self._flat, self._step
         if self.config.optimizer != "adagrad":
             np.multiply(g, lr, out=step)
@@ -249,8 +249,9 @@ class Trainer:
         mem, new_mem = self._mem_flat, self._spare_mem
         np.multiply(g, g, out=new_mem)
         new_mem += mem
+        # None: the memory was written elsewhere (engine/state.py, progress.py)
         peak = float(mem.max()) if self._mem_peak is None else self._mem_peak
-        peak += g_norm * g_norm * _ROUNDING     # None: written elsewhere (state, progress)
+        peak += g_norm * g_norm * _ROUNDING
         if not peak < _SAFE_PEAK:
             if not _finite_sum_of_squares(new_mem):
                 return False
