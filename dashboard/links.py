@@ -94,7 +94,8 @@ def decode(query):
     if lesson in engine.PRESETS or lesson in engine.COMPARISONS or lesson == CUSTOM:
         link.lesson = lesson
     else:
-        problems.append(f"there is no lesson or comparison called '{_short(lesson)}'")
+        problems.append(_none_called("lesson or comparison", lesson,
+                                     [*engine.PRESETS, *engine.COMPARISONS, CUSTOM]))
         return Link(), problems + _rest_ignored(values, "lesson")
     comparison = engine.COMPARISONS.get(link.lesson)
     if comparison is not None:
@@ -103,7 +104,8 @@ def decode(query):
         if values["text"] in engine.sample_text_names():
             link.text = values["text"]
         else:
-            problems.append(f"there is no sample text called '{_short(values['text'])}'")
+            problems.append(_none_called("sample text", values["text"],
+                                         engine.sample_text_names()))
     if link.lesson == CUSTOM and link.text is None:
         problems.append("a custom lesson needs a shipped sample text ('text')")
         return Link(), problems + _rest_ignored(values, "lesson", "text")
@@ -120,7 +122,7 @@ def decode(query):
         if values["view"] in VIEWS:
             link.view = values["view"]
         else:
-            problems.append(f"there is no view called '{_short(values['view'])}'")
+            problems.append(_none_called("view", values["view"], VIEWS))
     if "focus" in values:
         if comparison is None:
             problems.append(f"'focus' ('{_short(values['focus'])}') is ignored: only a "
@@ -185,6 +187,13 @@ def _whole(values, key, low, high, problems):
         problems.append(f"'{key}' must be from {low} to {high:,}")
         return None
     return value
+
+
+def _none_called(kind, value, choices):
+    """The sentence for a name the link gives that does not exist, with the ones that do:
+    'prose' for 'prose.txt' is then a typo the reader can mend."""
+    return (f"there is no {kind} called '{_short(value)}' (there are "
+            f"{', '.join(literal(str(c)) for c in choices)})")
 
 
 def _short(text, n=40):

@@ -138,3 +138,14 @@ def test_the_guided_tour_opens_each_stop_and_can_be_left():
     at.button(key="tour_start").click().run()
     at.button(key="tour_leave").click().run()
     assert sess(at).tour_step is None
+
+
+@pytest.mark.parametrize("key, value, valid", [
+    ("text", "prose", "prose.txt"), ("lesson", "vanish", "vanishing"),
+    ("view", "Explorer", "Timestep explorer")])
+def test_a_name_that_does_not_exist_is_answered_with_the_ones_that_do(key, value, valid):
+    """'prose' for 'prose.txt' is a typo: the message lists what the link may name."""
+    query = {"lesson": "custom", "text": "prose.txt", key: value}
+    _, problems = links.decode(query)
+    said = [p for p in problems if f"called '{value}'" in p]
+    assert said and valid in said[0], problems
