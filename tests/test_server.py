@@ -18,7 +18,9 @@ def test_freeze_imports_hides_the_live_objects_from_the_collector_once():
         assert frozen > 10_000            # at least the imported modules' objects
         _ = [[i] for i in range(1000)]    # new objects: a second call freezes nothing
         server.freeze_imports()
-        assert gc.get_freeze_count() == frozen
+        # at most the same: frozen objects still die by reference counting (another
+        # thread freed 3 between the two counts once); freezing the 2,000 new would add
+        assert gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
         server._frozen = False
