@@ -8,8 +8,10 @@ iteration, it left a run whose checkpoint was then refused on load; landing insi
 import contextlib
 import os
 import signal
+import sys
 import tempfile
 import threading
+import traceback
 from pathlib import Path
 
 # Signals whose Python handler is held back while a step changes the trainer's state
@@ -107,6 +109,7 @@ def write_atomic(path, fill):
         with uninterrupted(), contextlib.suppress(OSError):
             if part is not None:
                 os.unlink(part)
+        _release_quietly(err)
         interruption = _interruption(err)
         if interruption is not None and interruption is not err:
             raise interruption from None
@@ -117,6 +120,35 @@ def write_atomic(path, fill):
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def _release_quietly(err):
+    """Free now, and silently, the half-written zip file an interrupted ``numpy.savez``
+    leaves in the frames of ``err`` (and of the errors it chains).
+
+    A Ctrl-C landing inside the close of a member leaves the ZipFile marked as writing.
+    Whenever it was freed (with the error, often after the CLI's closing message), its
+    ``__del__`` tried to close it and printed "Exception ignored in: ZipFile.__del__",
+    a traceback and a ValueError. The file it wrote to is already removed, so what those
+    objects say as they go is noise: only zipfile's are hushed, anything else is still
+    reported."""
+    previous = sys.unraisablehook
+
+    def hook(args):
+        source = args.object
+        if getattr(source, "__module__", None) != "zipfile" and \
+                type(source).__module__ != "zipfile":
+            previous(args)
+
+    sys.unraisablehook = hook
+    try:
+        seen = set()
+        while err is not None and id(err) not in seen:
+            seen.add(id(err))
+            traceback.clear_frames(err.__traceback__)   # frames still running are kept
+            err = err.__context__
+    finally:
+        sys.unraisablehook = previous
 
 
 def _interruption(err):
