@@ -106,10 +106,11 @@ def write_atomic(path, fill):
         os.chmod(part, mode)        # mkstemp's file is private (0600); a saved file is not
         os.replace(part, path)
     except BaseException as err:
-        with uninterrupted(), contextlib.suppress(OSError):
-            if part is not None:
-                os.unlink(part)
-        _release_quietly(err)
+        with uninterrupted():
+            with contextlib.suppress(OSError):
+                if part is not None:
+                    os.unlink(part)
+            _release_quietly(err)       # held back too: it swaps a process-wide hook
         interruption = _interruption(err)
         if interruption is not None and interruption is not err:
             raise interruption from None
