@@ -28,6 +28,7 @@ import numpy as np
 
 from . import cells
 from .bptt import bptt
+from .cells import shift
 from .cost import check_analysis
 from .params import check_int
 from .threads import single_threaded
@@ -56,10 +57,7 @@ def _single_loss_backward(trace, params):
 
 def _states_before(trace):
     """(T, H): row s is h_{s-1} (hprev for s = 0), the state Whh multiplies at step s."""
-    P = np.empty_like(trace.hs)
-    P[0] = trace.hprev.reshape(-1)
-    P[1:] = trace.hs[:-1]
-    return P
+    return shift.before(trace.hs, trace.hprev, slice(None))
 
 
 def _dh_pre_by_distance(trace, params):
