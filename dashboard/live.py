@@ -14,6 +14,7 @@ refreshed less often than every MAX_PERIOD_SECONDS (a page alone never is) train
 allowance of iterations per refresh for every MAX_PERIOD_SECONDS that passed, so its
 lesson keeps its pace (dashboard/training_process.Training).
 """
+import atexit
 import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -68,6 +69,7 @@ def hold_notice_url():
             if folder.is_dir():
                 PACING.publish = lambda answering: _write_notice(folder / name, answering)
                 _write_notice(folder / name, False)
+                atexit.register(_remove_notice, folder / name)  # no file left per port
                 _notice["url"] = plotly_element.static_url(name)
     return _notice["url"]
 
@@ -78,6 +80,13 @@ def _write_notice(path, answering):
         part.write_text('{"answering": %s}' % ("true" if answering else "false"))
         part.replace(path)
     except OSError:                    # a read-only folder: the server-side wait remains
+        pass
+
+
+def _remove_notice(path):
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
         pass
 
 
