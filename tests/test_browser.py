@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -53,6 +54,14 @@ def server():
     yield url
     proc.terminate()
     proc.wait(timeout=20)
+    # a server that trained wrote its answering notice (dashboard/live.py); on exit it
+    # removes it, rather than leaving one stale file per port it ever ran on
+    assert not notice_file(url).exists(), f"{notice_file(url)} was left behind"
+
+
+def notice_file(url):
+    port = urllib.parse.urlsplit(url).port
+    return ROOT / "dashboard" / "static" / f"bptt-answering-{port}.json"
 
 
 @pytest.fixture(scope="module")
@@ -301,6 +310,7 @@ def test_live_training_ticks_and_pauses(page):
     zoom = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.xaxis.range")
     run_until(page, shown_iteration(page) + 300)
     assert page.get_by_text("iterations/s").count() > 0
+    assert notice_file(page.url).exists()   # its pacer reads it
     for _ in range(5):                             # while running, every few refreshes
         drawn = page.evaluate(
             "() => ({charts: document.querySelectorAll('.js-plotly-plot').length,"
