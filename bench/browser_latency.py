@@ -46,6 +46,12 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard.views import registry  # noqa: E402  (the one list of views: pure)
 
+
+def script(name):
+    """One of the page's measuring scripts, bench/js/``name``: JavaScript lives in .js
+    files, where tests/test_javascript.py checks its syntax."""
+    return (ROOT / "bench" / "js" / name).read_text(encoding="utf-8")
+
 # -- everything that knows the dashboard's DOM: keep it here ---------------------------
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -86,111 +92,13 @@ TIMEOUT_MS = 60_000
 TARGETS = {"first": "<= 3000", "step_default": "<= 250", "step": "<= 400",
            "timestep": "<= 150", "pause": "worst <= 500", "rate": ">= 0.7"}
 
-# Installed in every page before Streamlit's own code: input timestamps, websocket
-# messages as the main thread receives them, long tasks, chart nodes removed.
-PAGE_JS = r"""
-(() => {
-  const L = window.__lat = {armed: false, t0: null, recv: [], longtasks: [], removedPlots: 0};
-  const mark = e => { if (L.armed && L.t0 === null && e.isTrusted) L.t0 = e.timeStamp; };
-  for (const type of ["pointerdown", "mousedown", "keydown"])
-    window.addEventListener(type, mark, true);
-  const NativeWS = window.WebSocket;
-  window.WebSocket = class extends NativeWS {
-    constructor(...a) {
-      super(...a);
-      this.addEventListener("message", () => L.recv.push(performance.now()));
-    }
-  };
-  try {
-    new PerformanceObserver(list => { for (const e of list.getEntries())
-      L.longtasks.push([e.startTime, e.duration]); }).observe({type: "longtask"});
-  } catch (e) {}
-  const plotsIn = nodes => { let n = 0; for (const node of nodes) {
-      if (node.nodeType !== 1) continue;
-      if (node.matches(".js-plotly-plot")) n++;
-      n += node.querySelectorAll(".js-plotly-plot").length; } return n; };
-  new MutationObserver(records => { for (const r of records)
-      L.removedPlots += plotsIn(r.removedNodes); })
-    .observe(document, {childList: true, subtree: true});
-})();
-"""
-
-SNAPSHOT_JS = r"""
-(SEL, ITERATION_RE, TIMESTEP_RE, light) => {
-  const app = document.querySelector(SEL.app);
-  const main = document.querySelector(SEL.main);
-  const state = app ? app.getAttribute("data-test-script-state") : null;
-  const runningIcon = !!document.querySelector(SEL.running_icon);
-  if (light && (state !== "notRunning" || runningIcon)) {
-    // still running, so not settled: only what the blank-frame count needs. The full
-    // snapshot (page text, chart rectangles) each frame cost the page ~50 ms per click.
-    const plots = main ? main.querySelectorAll(SEL.plot).length : 0;
-    const panel = plots || !main ? null : [...main.querySelectorAll(SEL.tabpanel)]
-        .find(p => !p.hidden && p.offsetParent !== null);
-    return {state, runningIcon, plots, panelText: plots ? 1 : panel ?
-            panel.textContent.trim().length : -1};
-  }
-  const text = main ? main.textContent : "";
-  const it = text.match(new RegExp(ITERATION_RE));
-  const ts = text.match(new RegExp(TIMESTEP_RE));
-  const plots = main ? [...main.querySelectorAll(SEL.plot)] : [];
-  const pending = main ? [...main.querySelectorAll(SEL.chart)]
-      .filter(d => d.dataset.pending) : [];
-  const onScreen = d => { const r = d.getBoundingClientRect();
-      return r.width > 0 && r.bottom > 0 && r.top < window.innerHeight; };
-  const shown = plots.filter(onScreen);
-  const panel = main && [...main.querySelectorAll(SEL.tabpanel)]
-      .find(p => !p.hidden && p.offsetParent !== null);
-  return {
-    state, runningIcon,
-    stale: document.querySelectorAll(SEL.stale).length,
-    plots: plots.length,
-    drawn: plots.filter(p => p.querySelector(".main-svg") && p._fullLayout).length,
-    pendingOnScreen: pending.filter(onScreen).length,
-    plotsOnScreen: shown.length,
-    pending: pending.length,
-    iteration: it ? Number(it[1]) : null,
-    t: ts ? Number(ts[1]) : null,
-    panelText: panel ? panel.textContent.trim().length : -1,
-    text: text,
-  };
-}
-"""
-
-# The watcher: evaluates cond(snapshot, before) every animation frame (= every frame the
-# page paints); resolves with the time the settled state with its final content was
-# first reached, once it has held for `quiet` ms. Also counts blank frames on the way.
-WATCH_JS = r"""
-([SEL, ITERATION_RE, TIMESTEP_RE, condSrc, before, quiet, timeout]) => {
-  const L = window.__lat, snap = %SNAPSHOT%;
-  const cond = eval(condSrc);
-  const settled = s => s.state === "notRunning" && !s.runningIcon && s.stale === 0
-                       && s.drawn === s.plots && s.pendingOnScreen === 0;
-  const start = performance.now();
-  L.watch = new Promise(resolve => {
-    let since = null, sig = null, blank = 0, frames = 0, all = null;
-    const tick = () => {
-      const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE, true);
-      frames++;
-      if (s.plots === 0 && s.panelText <= 0) blank++;
-      const ok = settled(s) && cond(s, before);     // a light snapshot never settles
-      const key = JSON.stringify([s.iteration, s.t, s.plotsOnScreen, s.state]);
-      if (!ok) since = null;
-      else if (since === null || key !== sig) since = now;
-      sig = key;
-      if (!ok || s.pending > 0) all = null;
-      else if (all === null) all = now;
-      const done = since !== null && now - since >= quiet && all !== null;
-      if (done || now - start > timeout) {
-        delete s.text;
-        return resolve({ok: done, at: done ? since : null, all, snap: s, blank, frames});
-      }
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
-}
-""".replace("%SNAPSHOT%", SNAPSHOT_JS)
+# The page's measuring scripts (bench/js/, syntax-checked by tests/test_javascript.py):
+# PAGE_JS is installed in every page before Streamlit's own code (input timestamps,
+# websocket messages, long tasks, charts removed, and window.__lat.snapshot, what the
+# page shows now); WATCH_JS times one input until the page has settled.
+PAGE_JS = script("latency_page.js")
+WATCH_JS = script("latency_watch.js")
+LIVE_JS = script("latency_live.js")
 
 # Conditions (JS, run in the page): s = snapshot now, b = snapshot before the input.
 COND = {
@@ -383,7 +291,7 @@ class Page:
         return self._result("the first screen")
 
     def snapshot(self, **extra):
-        s = self.page.evaluate(f"([a, b, c]) => ({SNAPSHOT_JS})(a, b, c)",
+        s = self.page.evaluate("([a, b, c]) => window.__lat.snapshot(a, b, c)",
                                [SEL, ITERATION_RE, TIMESTEP_RE])
         s.pop("text")
         return {**s, **extra}
@@ -616,40 +524,6 @@ def engine_rate(seconds=3.0):
         trainer.run(100)
         rates.append(100 / (time.perf_counter() - t))
     return statistics.median(rates)
-
-
-LIVE_JS = r"""
-async ([SEL, ITERATION_RE, TIMESTEP_RE, seconds, zoomSel]) => {
-  const snap = %SNAPSHOT%, L = window.__lat;
-  L.removedPlots = 0;
-  const main = document.querySelector(SEL.main);
-  const handle = main.querySelector(SEL.plot);
-  const zoomDiv = document.querySelector(zoomSel)?.querySelector(SEL.plot);
-  const start = performance.now();
-  let its = [], frames = 0, maxPlots = 0, lowPlots = 1e9, fewer = 0, faded = 0;
-  let blankMs = 0, longestBlank = 0, blankSince = null, lastFrame = start, longestGap = 0;
-  while (performance.now() - start < seconds * 1000) {
-    await new Promise(r => requestAnimationFrame(r));
-    const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE);
-    frames++; longestGap = Math.max(longestGap, now - lastFrame); lastFrame = now;
-    if (s.iteration !== null) its.push([now, s.iteration]);
-    maxPlots = Math.max(maxPlots, s.plots); lowPlots = Math.min(lowPlots, s.plots);
-    if (s.plots < maxPlots) fewer++;
-    if (s.stale > 0) faded++;
-    const blank = s.plots === 0 && s.panelText <= 0;
-    if (blank && blankSince === null) blankSince = now;
-    if (!blank && blankSince !== null) {
-      longestBlank = Math.max(longestBlank, now - blankSince);
-      blankMs += now - blankSince; blankSince = null; }
-  }
-  const zoomNow = document.querySelector(zoomSel)?.querySelector(SEL.plot);
-  const xr = d => d && d._fullLayout ? {auto: d._fullLayout.xaxis.autorange,
-                                         range: d._fullLayout.xaxis.range} : null;
-  return {its, frames, maxPlots, lowPlots, fewer, faded, blankMs, longestBlank, longestGap,
-          removed: L.removedPlots, handleSurvived: !!handle && handle.isConnected,
-          zoomDivSurvived: !!zoomDiv && zoomDiv.isConnected, zoomAfter: xr(zoomNow)};
-}
-""".replace("%SNAPSHOT%", SNAPSHOT_JS)
 
 
 def zoom_a_chart(page):

@@ -55,20 +55,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
         "--disable-backgrounding-occluded-windows"]
 VIEWPORT = {"width": 1400, "height": 1000}
-ITERATION_JS = r"""() => {
-  const m = document.body.innerText.match(/· iteration\s+([\d,]+)/);
-  return m ? parseInt(m[1].replace(/,/g, "")) : null;
-}"""
-SETTLED_JS = r"""(before) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute("data-test-script-state") === "running") return false;
-  if (document.querySelector("div.bptt-plot[data-pending]")) return false;
-  // a chart element whose script has not yet made its chart (its module still loading)
-  for (const box of document.querySelectorAll('[class*="st-key-plot_"]'))
-    if (!box.querySelector("div.bptt-plot")) return false;
-  const m = document.body.innerText.match(/· iteration\s+([\d,]+)/);
-  return !!m && parseInt(m[1].replace(/,/g, "")) !== before;
-}"""
+JS = ROOT / "bench" / "js"         # the page scripts: JavaScript in .js files
+ITERATION_JS = (ROOT / "tests" / "js" / "iteration.js").read_text(encoding="utf-8")
+SETTLED_JS = (JS / "classroom_settled.js").read_text(encoding="utf-8")
 DISCONNECTED_TTL = 10
 AFTER_SECONDS = 25
 STEPS = 7
@@ -90,23 +79,7 @@ sys.exit(cli.main())
 """
 
 
-# Timestamps (the page's clock) of the websocket's messages, for --profile.
-WS_LOG_JS = r"""(() => {
-  const Native = window.WebSocket;
-  window.bpttWs = { sent: [], received: [] };
-  window.WebSocket = function (...args) {
-    const ws = new Native(...args);
-    ws.addEventListener("message", () => window.bpttWs.received.push(performance.now()));
-    return ws;
-  };
-  window.WebSocket.prototype = Native.prototype;
-  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
-  const send = Native.prototype.send;
-  Native.prototype.send = function (data) {
-    window.bpttWs.sent.push(performance.now());
-    return send.call(this, data);
-  };
-})();"""
+WS_LOG_JS = (JS / "classroom_websocket_log.js").read_text(encoding="utf-8")
 
 
 def free_port():
@@ -262,15 +235,7 @@ def steps(page, n=STEPS, split=None):
     return times
 
 
-STEP_SPLIT_JS = r"""() => {
-  const now = performance.now(), log = window.bpttWs;
-  const sent = log.sent.filter(t => t > log.mark);
-  const click = sent.length ? sent[0] : now;
-  const got = log.received.filter(t => t >= click);
-  if (!got.length) return [0, 0, (now - click) / 1000];
-  return [(got[0] - click) / 1000, (got[got.length - 1] - got[0]) / 1000,
-          (now - got[got.length - 1]) / 1000];
-}"""
+STEP_SPLIT_JS = (JS / "classroom_step_split.js").read_text(encoding="utf-8")
 
 
 # messages the page sent: once its student has pressed Run, its pacer's requests

@@ -1,5 +1,6 @@
-"""Every JavaScript file of the dashboard parses (part of ``make test`` and of the quick
-subset). The parser is tree-sitter's JavaScript grammar (the [test] extra): it reads
+"""Every JavaScript file parses: the dashboard's, and the scripts the benches and browser
+tests run in the page (bench/js/, tests/js/); part of ``make test`` and of the quick
+subset. The parser is tree-sitter's JavaScript grammar (the [test] extra): it reads
 today's syntax (``?.``, ``??``, modules), runs in-process in milliseconds, and needs no
 browser, so a syntax error is caught even where Chromium is missing; the browser tests
 then run the same files for real. Vendored plotly.js (dashboard/static/) is not ours.
@@ -11,7 +12,8 @@ import tree_sitter  # the [test] extra: a missing parser fails, never skips
 import tree_sitter_javascript
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sorted(p for p in (ROOT / "dashboard").rglob("*.js") if "static" not in p.parts)
+SOURCES = sorted([*(p for p in (ROOT / "dashboard").rglob("*.js") if "static" not in p.parts),
+                  *(ROOT / "bench" / "js").glob("*.js"), *(ROOT / "tests" / "js").glob("*.js")])
 # Streamlit components v2 load these as ES modules whose default export draws the element
 COMPONENTS = {"plotly_element.js", "keys.js", "link.js", "pacer.js", "scroll.js"}
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
@@ -31,7 +33,8 @@ def syntax_errors(source):
 
 
 def test_every_javascript_file_is_seen():
-    assert {p.name for p in SOURCES} >= COMPONENTS | {"handout.js"}
+    assert {p.name for p in SOURCES} >= COMPONENTS | {"handout.js", "latency_page.js",
+                                                       "latency_watch.js", "iteration.js"}
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))

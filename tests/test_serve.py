@@ -18,10 +18,7 @@ from test_browser import ARGS, CHROMIUM, free_port
 from dashboard import serve, sticky_proxy
 
 ROOT = Path(__file__).resolve().parents[1]
-ITERATION_JS = r"""() => {
-  const m = document.body.innerText.match(/· iteration\s+([\d,]+)/);
-  return m ? parseInt(m[1].replace(/,/g, "")) : null;
-}"""
+ITERATION_JS = (ROOT / "tests" / "js" / "iteration.js").read_text(encoding="utf-8")
 
 
 def test_the_cookie_names_a_server_and_is_given_to_browsers_without_one():

@@ -1,0 +1,32 @@
+// The watcher (bench/browser_latency.py): evaluates cond(snapshot, before) every animation
+// frame; resolves with the time the settled state with its final content was first
+// reached, once it has held for `quiet` ms. Also counts blank frames on the way.
+([SEL, ITERATION_RE, TIMESTEP_RE, condSrc, before, quiet, timeout]) => {
+  const L = window.__lat, snap = L.snapshot;
+  const cond = eval(condSrc);
+  const settled = s => s.state === "notRunning" && !s.runningIcon && s.stale === 0
+                       && s.drawn === s.plots && s.pendingOnScreen === 0;
+  const start = performance.now();
+  L.watch = new Promise(resolve => {
+    let since = null, sig = null, blank = 0, frames = 0, all = null;
+    const tick = () => {
+      const now = performance.now(), s = snap(SEL, ITERATION_RE, TIMESTEP_RE, true);
+      frames++;
+      if (s.plots === 0 && s.panelText <= 0) blank++;
+      const ok = settled(s) && cond(s, before);     // a light snapshot never settles
+      const key = JSON.stringify([s.iteration, s.t, s.plotsOnScreen, s.state]);
+      if (!ok) since = null;
+      else if (since === null || key !== sig) since = now;
+      sig = key;
+      if (!ok || s.pending > 0) all = null;
+      else if (all === null) all = now;
+      const done = since !== null && now - since >= quiet && all !== null;
+      if (done || now - start > timeout) {
+        delete s.text;
+        return resolve({ok: done, at: done ? since : null, all, snap: s, blank, frames});
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
