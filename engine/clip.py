@@ -51,8 +51,8 @@ def clip_checked(flat, layout, clip, threshold, before):
     and ``before`` holds the norms of ``flat`` (engine/bptt.py's window checked them)."""
     # min-char-rnn: np.clip(dparam, -5, 5) on every entry. Nothing to clip unless the
     # global L2 norm exceeds the threshold and then, as after the first few hundred
-    # iterations at the default sizes (95% of steps at hidden 100), unless the largest
-    # entry does: two fast reductions decide, instead of a clip and a comparison.
+    # iterations at the default sizes (80-95% of steps at hidden 100), unless the
+    # largest entry does: two fast reductions decide, instead of a clip and a comparison.
     if clip == "value" and before["global"] > threshold and \
             (flat.max() > threshold or flat.min() < -threshold):
         # A slice whose L2 norm is within the threshold has no entry beyond it, so only
@@ -68,7 +68,7 @@ def clip_checked(flat, layout, clip, threshold, before):
         after = {n: v * scale for n, v in before.items()}
         counts = {n: np.count_nonzero(flat[s]) for n, s in layout.slices.items()}
         return flat * scale, _fractions(counts, layout), after
-    return flat.copy(), _fractions(dict.fromkeys(layout.slices, 0), layout), dict(before)
+    return flat.copy(), dict.fromkeys((*layout.slices, "global"), 0.0), dict(before)
 
 
 def _norms_after(clipped, layout, before, counts):

@@ -45,12 +45,13 @@ def forward(params, inputs, state):
     pre += params["bh"].reshape(-1)
     acts, hh, hs = np.empty((T, 3 * H)), np.empty((T, 3 * H)), np.empty((T, H))
     diff = np.empty(H)
-    dot, add, sub, mul, tanh = np.dot, np.add, np.subtract, np.multiply, np.tanh
+    # Whh.dot rather than np.dot: cells/rnn.py says why
+    Whh_dot, add, sub, mul, tanh = Whh.dot, np.add, np.subtract, np.multiply, np.tanh
     h = hprev
     steps = zip(pre[:, :2 * H], pre[:, 2 * H:], hh, hh[:, :2 * H], hh[:, 2 * H:],
                 acts[:, :2 * H], acts[:, H: 2 * H], acts[:, 2 * H:], hs, strict=False)
     for pre_rz, pre_n, hh_t, hh_rz, hh_n, rz, z, n, h_t in steps:   # the sequential part
-        dot(Whh, h, hh_t)
+        Whh_dot(h, hh_t)
         add(hh_rz, pre_rz, rz)
         mul(rz, 0.5, rz)                   # sigmoid(x) = (1 + tanh(x/2)) / 2: no exp
         tanh(rz, rz)                       # overflow for large |x|
@@ -87,13 +88,13 @@ def backward(params, fwd, state, dh_out):
     dh_pre3 = dh_pre.reshape(T, 3, H)
     dhnext_ext, carry = np.empty((T + 1, H)), np.empty(H)   # row 0: dhprev
     dhnext_ext[T] = 0.0
-    add, mul, dot = np.add, np.multiply, np.dot
+    add, mul = np.add, np.multiply
     steps = zip(dh_out[::-1], dhnext_ext[:0:-1], dh[::-1], Kh[::-1], dh_pre[::-1],
                 dh_pre3[::-1], z[::-1], dhnext_ext[-2::-1], strict=False)
     for dh_out_t, dhnext_t, dh_t, Kh_t, dh_pre_t, dh_pre3_t, z_t, dhnext_before in steps:
         add(dh_out_t, dhnext_t, dh_t)              # dh_t = Why^T dy_t + dhnext_t
         mul(Kh_t, dh_t, dh_pre3_t)
-        dot(dh_pre_t, Whh, dhnext_before)
+        dh_pre_t.dot(Whh, dhnext_before)
         mul(z_t, dh_t, carry)
         add(dhnext_before, carry, dhnext_before)   # dhnext_{t-1} = Whh^T dh_pre_t + z dh_t
     dhraw = (Kx * dh[:, None, :]).reshape(T, 3 * H)

@@ -18,6 +18,8 @@ Layout: rows are timesteps. Only the recurrence loops over t; every product that
 not depend on the previous step (the factors multiplying dc_t and dh_t above, the weight
 gradients) is one array operation over the window.
 """
+import functools
+
 import numpy as np
 
 from . import shift
@@ -33,14 +35,17 @@ BACK_STEP_SECONDS = 1e-4            # s of Python per back_step (engine/cost.py)
 RECORDED_FIELDS = ("c", "dc", "c0", "gates")  # a recorded layer's own fields (recorded.py)
 
 
+@functools.lru_cache(maxsize=8)
 def _gate_scale(H):
     """Per-row factors for sigmoid(x) = (1 + tanh(x/2)) / 2 on the i, f, o blocks and
     tanh(x) on g: one tanh over the whole (4H,) vector per step instead of exp-based
-    sigmoids over three non-adjacent blocks (three fewer array calls per step)."""
+    sigmoids over three non-adjacent blocks (three fewer array calls per step). Built
+    once per H (read-only: every window shares them)."""
     scale = np.full(4 * H, 0.5)
     scale[2 * H: 3 * H] = 1.0
     offset = np.full(4 * H, 0.5)
     offset[2 * H: 3 * H] = 0.0
+    scale.flags.writeable = offset.flags.writeable = False
     return scale, offset
 
 
@@ -56,12 +61,13 @@ def forward(params, inputs, state):
     cs, tanh_c, hs = np.empty((T, H)), np.empty((T, H)), np.empty((T, H))
     blocks = acts.reshape(T, 4, H)
     ig = np.empty(H)
-    dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
+    # Whh.dot rather than np.dot: cells/rnn.py says why
+    Whh_dot, add, mul, tanh = Whh.dot, np.add, np.multiply, np.tanh
     h, c = hprev, cprev
     steps = zip(acts, pre, blocks[:, 0], blocks[:, 1], blocks[:, 2], blocks[:, 3],
                 cs, tanh_c, hs, strict=False)
     for a, pre_t, i, f, g, o, c_t, tc_t, h_t in steps:     # the only sequential part
-        dot(Whh, h, a)
+        Whh_dot(h, a)
         add(a, pre_t, a)
         mul(a, scale, a)
         tanh(a, a)
@@ -100,7 +106,7 @@ def backward(params, fwd, state, dh_out):
     dhnext_ext, dcnext_ext = np.empty((T + 1, H)), np.empty((T + 1, H))
     dhnext_ext[T] = 0.0
     dcnext_ext[T] = 0.0
-    add, mul, dot = np.add, np.multiply, np.dot
+    add, mul = np.add, np.multiply
     steps = zip(dh_out[::-1], dhnext_ext[:0:-1], dcnext_ext[:0:-1], dh[::-1], dc[::-1],
                 dc_from_h[::-1], K[::-1], Ko[::-1], da[::-1], da4[::-1, :3], da4[::-1, 3],
                 f[::-1], dhnext_ext[-2::-1], dcnext_ext[-2::-1], strict=False)
@@ -111,7 +117,7 @@ def backward(params, fwd, state, dh_out):
         add(dc_t, dcnext_t, dc_t)                  # dc_t = dcnext_t + dh_t o (1 - tanh^2 c)
         mul(K_t, dc_t, da_ifg)
         mul(Ko_t, dh_t, da_o)
-        dot(da_t, Whh, dhnext_before)              # dhnext_{t-1} = Whh^T da_t
+        da_t.dot(Whh, dhnext_before)               # dhnext_{t-1} = Whh^T da_t
         mul(dc_t, f_t, dcnext_before)              # dcnext_{t-1} = f_t dc_t
     return {"dh": dh, "dhraw": da, "dh_pre": da, "dc": dc, "dhnext": dhnext_ext[1:],
             "dcnext": dcnext_ext[1:], "dhprev": dhnext_ext[0], "dcprev": dcnext_ext[0]}

@@ -35,9 +35,11 @@ def forward(params, inputs, state):
     pre = params["Wxh"].T[inputs]
     pre += params["bh"].reshape(-1)
     hs = np.empty((T, H))
-    dot, add, tanh, h = np.dot, np.add, np.tanh, hprev
+    # Whh.dot, not np.dot: the method skips numpy's __array_function__ dispatch, 0.2 us
+    # of the 1.4 us a call costs at H = 100 (the same product, bit for bit)
+    Whh_dot, add, tanh, h = Whh.dot, np.add, np.tanh, hprev
     for h_t, pre_t in zip(hs, pre, strict=True):   # the only sequential part
-        dot(Whh, h, h_t)                 # h_t = Whh h_{t-1}   (positional out: less overhead)
+        Whh_dot(h, h_t)                  # h_t = Whh h_{t-1}   (positional out: less overhead)
         add(h_t, pre_t, h_t)             #     + Wxh x_t + bh
         tanh(h_t, h_t)                   # h_t = tanh(...)
         h = h_t
@@ -53,14 +55,14 @@ def backward(params, fwd, state, dh_out):
     np.subtract(1.0, tanh_grad, out=tanh_grad)      # tanh'_t = 1 - h_t^2
     dh, dhraw, dhnext = np.empty((T, H)), np.empty((T, H)), np.empty((T, H))
     dhnext[T - 1] = 0.0
-    add, mul, dot = np.add, np.multiply, np.dot
+    add, mul = np.add, np.multiply
     # the only sequential part: t = T-1 down to 1, then t = 0 (whose dhnext_{-1} is dhprev)
     steps = zip(dh_out[:0:-1], dhnext[:0:-1], tanh_grad[:0:-1], dh[:0:-1], dhraw[:0:-1],
                 dhnext[-2::-1], strict=True)
     for dh_out_t, dhnext_t, tanh_grad_t, dh_t, dhraw_t, dhnext_before in steps:
         add(dh_out_t, dhnext_t, dh_t)               # dh_t = Why^T dy_t + dhnext_t
         mul(tanh_grad_t, dh_t, dhraw_t)             # dhraw_t = (1 - h_t^2) * dh_t
-        dot(dhraw_t, Whh, dhnext_before)            # dhnext_{t-1} = Whh^T dhraw_t
+        dhraw_t.dot(Whh, dhnext_before)             # dhnext_{t-1} = Whh^T dhraw_t
     add(dh_out[0], dhnext[0], dh[0])
     mul(tanh_grad[0], dh[0], dhraw[0])
     dhprev = dhraw[0] @ Whh
