@@ -60,7 +60,7 @@ def encode(s, view, timestep):
     if s.comparison is None:
         for key, value in trainer.settings().items():
             if key in HYPER:
-                params[key] = f"{value:g}" if isinstance(value, float) else str(value)
+                params[key] = _exact(value) if isinstance(value, float) else str(value)
     else:
         params["focus"] = s.focus
     params["it"] = str(trainer.iteration)
@@ -68,6 +68,13 @@ def encode(s, view, timestep):
         params["view"] = view
     params["t"] = str(timestep)
     return params
+
+
+def _exact(value):
+    """A float as short as it reads back exactly: "5", "0.001", "0.1234567" (``:g`` keeps
+    six digits, and a link must rebuild the very run it was taken from)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def decode(query):

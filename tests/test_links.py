@@ -149,3 +149,19 @@ def test_a_name_that_does_not_exist_is_answered_with_the_ones_that_do(key, value
     _, problems = links.decode(query)
     said = [p for p in problems if f"called '{value}'" in p]
     assert said and valid in said[0], problems
+
+
+@pytest.mark.parametrize("value", [0.1234567, 0.1 + 1e-12, 1 / 3, 0.05, 5.0, 2.5e-4])
+def test_a_link_carries_every_setting_exactly(value):
+    """A float setting reads back as the very number (``:g`` alone kept six digits, and a
+    run trained with 0.1234567 came back as 0.123457); a round one stays short."""
+    trainer = engine.Trainer("hello world, " * 10, hidden_size=8, seq_length=5,
+                             learning_rate=value, threshold=value)
+    s = type("Session", (), {"trainer": trainer, "lesson": "custom", "comparison": None,
+                             "corpus_label": "sample prose.txt", "focus": None})()
+    query = links.encode(s, "Training", 0)
+    link, problems = links.decode(query)
+    assert not problems, problems
+    assert link.settings["learning_rate"] == value and link.settings["threshold"] == value
+    if value == 5.0:
+        assert query["threshold"] == "5"
