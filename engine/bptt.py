@@ -18,6 +18,7 @@ import numpy as np
 
 from . import cells
 from .clip import check_clip, clip_checked, norms
+from .params import NAMES
 from .params import layout as layout_for
 from .threads import single_threaded
 from .trace import Trace
@@ -51,6 +52,7 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0, cell=None,
     ``cell``: "rnn", "lstm" or "gru" (engine/cells); None reads it from Whh's shape.
     ``cprev``: the LSTM's c_{-1}, (H,) or (H, 1); None means zeros."""
     threshold = check_clip(clip, threshold)     # before any work: a bad value costs nothing
+    params = _checked_params(params)
     cell = _check_cell(params, cell)
     inputs, targets, state = _window(params, inputs, targets, hprev, cprev, cell)
     return window(params, inputs, targets, state, clip, threshold, cell)
@@ -104,11 +106,31 @@ def window(params, inputs, targets, state, clip, threshold, cell):
 
 def window_loss(params, inputs, targets, hprev, cell=None, cprev=None):
     """The summed loss of one window by the forward pass alone (gradient checks)."""
+    params = _checked_params(params)
     cell = _check_cell(params, cell)
     inputs, targets, state = _window(params, inputs, targets, hprev, cprev, cell)
     hs = cells.MODULES[cell].forward(params, inputs, state)["hs"]
     _, ys, total = output(hs, params)
     return float(np.sum(_losses(ys, total, targets)))
+
+
+def _checked_params(params):
+    """``params`` once its five arrays are there, real, and shaped for one cell, one
+    hidden size and one vocabulary (ValueError saying which is not); itself, or a copy of
+    the dict with nested lists made arrays."""
+    missing = [name for name in NAMES if name not in params]
+    if missing:
+        raise ValueError(f"params is missing {', '.join(map(repr, missing))}; a model has "
+                         f"{', '.join(NAMES)}.")
+    Whh, Why = np.asarray(params["Whh"]), np.asarray(params["Why"])
+    if Whh.ndim != 2 or Why.ndim != 2:
+        raise ValueError(f"Whh and Why must be matrices; got shapes {Whh.shape} and "
+                         f"{Why.shape}.")
+    cell = cells.cell_of({"Whh": Whh})
+    layout_for(Why.shape[0], Whh.shape[1], cell).pack(params)   # every shape, or why not
+    if all(isinstance(params[name], np.ndarray) for name in NAMES):
+        return params
+    return {**params, **{name: np.asarray(params[name], dtype=np.float64) for name in NAMES}}
 
 
 def _check_cell(params, cell):
@@ -125,9 +147,8 @@ def _check_cell(params, cell):
 def _window(params, inputs, targets, hprev, cprev, cell):
     """(inputs, targets, state) of one window as arrays, checked: equally long,
     non-empty, an hprev of H entries ((H,) or (H, 1)), and a cprev only for the LSTM."""
-    H = params["Whh"].shape[1]
-    inputs = np.asarray(inputs, dtype=np.intp)
-    targets = np.asarray(targets, dtype=np.intp)
+    H, V = params["Whh"].shape[1], params["Why"].shape[0]
+    inputs, targets = _ids("inputs", inputs, V), _ids("targets", targets, V)
     T = len(inputs)
     if T == 0 or len(targets) != T:
         raise ValueError(f"inputs and targets must be non-empty and equally long; "
@@ -140,6 +161,31 @@ def _window(params, inputs, targets, hprev, cprev, cell):
         return inputs, targets, (hprev,)
     cprev = np.zeros(H) if cprev is None else _vector("cprev", cprev, H)
     return inputs, targets, (hprev, cprev)
+
+
+def _ids(name, values, V):
+    """``values`` as an intp vector of character ids 0..V-1 (V: Why's rows). A cast alone
+    would wrap -1 to the last character, cut 1.7 to 1 and take True for 1."""
+    try:
+        ids = np.asarray(values)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} is not a sequence of character ids ({err}).") from None
+    if ids.dtype.kind in "US":
+        raise ValueError(f"{name} must be character ids, not text: engine.Vocab turns a "
+                         f"text into ids (Vocab.from_text(text).encode(text)).")
+    if ids.ndim != 1:
+        raise ValueError(f"{name} must be a flat sequence of character ids; got shape "
+                         f"{ids.shape}.")
+    if ids.dtype.kind not in "iuf" or ids.dtype.names is not None or \
+            (ids.dtype.kind == "f" and not np.array_equal(ids, np.trunc(ids))):
+        raise ValueError(f"{name} must hold whole numbers (character ids); got values of "
+                         f"type {ids.dtype}" + (", not all whole" if ids.dtype.kind == "f"
+                                                else "") + ".")
+    if ids.size and not (ids.min() >= 0 and ids.max() < V):
+        bad = ids[(ids < 0) | (ids >= V)][0]
+        raise ValueError(f"{name} holds the id {bad:g}; character ids run from 0 to {V - 1} "
+                         f"(Why has {V} rows, one per character of the vocabulary).")
+    return ids.astype(np.intp, copy=False)
 
 
 def _vector(name, value, H):

@@ -40,12 +40,12 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
     checks_per_param = Limit(int, 1, 10**6).check("checks_per_param", checks_per_param)
     eps = Limit(float, 0.0, 1.0, open_low=True).check("eps", eps)
     params = {n: np.array(params[n], dtype=np.float64) for n in NAMES}
-    inputs, targets = np.asarray(inputs, dtype=np.intp), np.asarray(targets, dtype=np.intp)
     cell = cell_of(params) if cell is None else cell
     H, V = params["Whh"].shape[1], params["Why"].shape[0]
-    check_analysis("gradient_check", max(len(inputs), 1), H, V, check_cell(cell),
+    check_analysis("gradient_check", max(np.size(inputs), 1), H, V, check_cell(cell),
                    checks=checks_per_param)
     trace = bptt(params, inputs, targets, hprev, clip="none", cell=cell, cprev=cprev)
+    inputs, targets = trace.inputs, trace.targets       # checked ids, as bptt ran them
     rng = np.random.default_rng(seed)
     rows = []
     for name in NAMES:

@@ -8,6 +8,7 @@ import pytest
 
 import engine
 from engine.checkpoint import to_bytes
+from engine.gradcheck import window_loss
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 20
 
@@ -115,6 +116,56 @@ def test_params_of_wrong_shape_rejected():
     params = engine.init_params(5, 12)
     with pytest.raises(ValueError, match="shape"):
         small(params=params)
+
+
+# -- bptt's own arguments: a message naming the argument, never a wrong answer ---------
+V5 = engine.init_params(5, 4, seed=0)       # vocabulary 5: ids 0..4
+WITHOUT_BY = {k: v for k, v in V5.items() if k != "by"}
+
+
+@pytest.mark.parametrize("inputs, targets, match", [
+    ([0, -1, 2], [1, 2, 3], "inputs holds the id -1; character ids run from 0 to 4"),
+    ([0, 1, 5], [1, 2, 3], "inputs holds the id 5; character ids run from 0 to 4"),
+    ([0, 1, 2], [1, 2, 9], "targets holds the id 9"),
+    ([0, 1.7, 2], [1, 2, 3], "whole numbers"),
+    ([True, False], [1, 2], "whole numbers"),
+    ("abc", "bcd", "not text"),
+    ([[0, 1]], [[1, 2]], "flat sequence"),
+])
+@pytest.mark.parametrize("call", ["bptt", "window_loss", "gradient_check"])
+def test_character_ids_are_checked_not_wrapped_or_cut(inputs, targets, match, call):
+    """A cast alone made -1 the last character and 1.7 the id 1: a loss for a window
+    nobody asked about. Every entry point of a window says which id is wrong."""
+    run = {"bptt": lambda: engine.bptt(V5, inputs, targets, np.zeros(4)),
+           "window_loss": lambda: window_loss(V5, inputs, targets, np.zeros(4)),
+           "gradient_check": lambda: engine.gradient_check(V5, inputs, targets,
+                                                           np.zeros(4))}[call]
+    with pytest.raises(ValueError, match=match):
+        run()
+
+
+def test_whole_float_ids_are_the_same_window():
+    a = engine.bptt(V5, [0, 1, 2], [1, 2, 3], np.zeros(4))
+    b = engine.bptt(V5, np.array([0.0, 1.0, 2.0]), [1, 2, 3], np.zeros(4))
+    assert a.loss == b.loss and np.array_equal(a.flat_grads, b.flat_grads)
+
+
+@pytest.mark.parametrize("params, match", [
+    (WITHOUT_BY, "params is missing 'by'"),
+    ({**V5, "Why": np.zeros((5, 3))}, r"Why has shape \(5, 3\); expected \(5, 4\)"),
+    ({**V5, "Whh": np.zeros(16)}, "must be matrices"),
+    ({**V5, "bh": np.zeros((4, 1), dtype=complex)}, "complex"),
+])
+def test_malformed_params_are_named(params, match):
+    with pytest.raises(ValueError, match=match):
+        engine.bptt(params, [0, 1], [1, 2], np.zeros(4))
+
+
+def test_params_given_as_nested_lists_run_like_arrays():
+    as_lists = {k: v.tolist() for k, v in V5.items()}
+    a = engine.bptt(V5, [0, 1, 2], [1, 2, 3], np.zeros(4))
+    b = engine.bptt(as_lists, [0, 1, 2], [1, 2, 3], np.zeros(4))
+    assert a.loss == b.loss and np.array_equal(a.flat_grads, b.flat_grads)
 
 
 # -- divergence ------------------------------------------------------------------------
