@@ -100,20 +100,9 @@ PAGE_JS = script("latency_page.js")
 WATCH_JS = script("latency_watch.js")
 LIVE_JS = script("latency_live.js")
 
-# Conditions (JS, run in the page): s = snapshot now, b = snapshot before the input.
-COND = {
-    "first": "(s, b) => s.iteration !== null && s.plots > 0",
-    "iteration": "(s, b) => s.iteration !== null && s.iteration !== b.iteration",
-    "timestep": "(s, b) => s.t !== null && s.t !== b.t",
-    "text": "(s, b) => s.text.includes(b.want)",
-    "tab": "(s, b) => document.querySelector(`[role=tab][aria-selected=true]`)"
-           "?.textContent.trim() === b.want",
-    # paused: the Run button is enabled again
-    "paused": "(s, b) => {{ const r = document.querySelector(`.{} button`) ?? "
-              "[...document.querySelectorAll(`button`)].find(x => x.innerText.trim() === "
-              "`{}`); return !!r && !r.disabled; }}".format(KEY.format(WIDGET_KEYS["run"]),
-                                                          LABELS["run"]),
-}
+# Conditions a measurement waits for (CONDITIONS in bench/js/latency_watch.js), on the
+# page's snapshot now and before the input: "first", "iteration", "timestep", "text",
+# "tab", "paused".
 
 
 # -- the server and the wire -----------------------------------------------------------
@@ -282,17 +271,16 @@ class Page:
         self.page.add_init_script(PAGE_JS)
         self.wire.clear()
         self.page.goto(self.server.url, wait_until="commit", timeout=TIMEOUT_MS)
-        self.page.wait_for_function("() => window.__lat !== undefined", timeout=TIMEOUT_MS)
-        self.origin = self.page.evaluate("() => performance.timeOrigin")
+        self.page.wait_for_function("window.__lat", timeout=TIMEOUT_MS)
+        self.origin = self.page.evaluate("performance.timeOrigin")
         self.cpu = CpuMeter(self.server.proc.pid)
         self._arm("first", {}, QUIET_MS)
         self.cpu.start()                    # from here: the navigation's start is missed
-        self.page.evaluate("() => { window.__lat.t0 = 0; }")   # from navigation start
+        self.page.evaluate("__lat.fromNavigation")
         return self._result("the first screen")
 
     def snapshot(self, **extra):
-        s = self.page.evaluate("([a, b, c]) => window.__lat.snapshot(a, b, c)",
-                               [SEL, ITERATION_RE, TIMESTEP_RE])
+        s = self.page.evaluate("__lat.snapshotNow", [SEL, ITERATION_RE, TIMESTEP_RE])
         s.pop("text")
         return {**s, **extra}
 
@@ -301,6 +289,9 @@ class Page:
         holds on a settled page. The clock starts when the input is dispatched or when
         the page saw it, whichever is earlier: on a busy page the event waits for the
         main thread, and that wait is part of what the user feels."""
+        if cond == "paused":    # the Run button: by its widget key, else by its label
+            want = {"want": {"selector": f".{KEY.format(WIDGET_KEYS['run'])} button",
+                             "label": LABELS["run"]}}
         self._arm(cond, self.snapshot(**want), quiet)
         self.cpu.start()
         dispatched = time.time() * 1000 - self.origin
@@ -319,17 +310,12 @@ class Page:
         return lambda: self.page.mouse.click(x, y)
 
     def _arm(self, cond, before, quiet):
-        self.page.evaluate("() => { const L = window.__lat; L.armed = true; L.t0 = null;"
-                           " L.mark = performance.now(); L.removedPlots = 0; }")
-        self.page.evaluate(WATCH_JS, [SEL, ITERATION_RE, TIMESTEP_RE, COND[cond], before,
-                                      quiet, TIMEOUT_MS])
+        self.page.evaluate("__lat.arm")
+        self.page.evaluate(WATCH_JS, [SEL, ITERATION_RE, TIMESTEP_RE, cond, before, quiet,
+                                      TIMEOUT_MS])
 
     def _result(self, what, dispatched=None):
-        r = self.page.evaluate(
-            "async () => { const L = window.__lat; const r = await L.watch;"
-            " r.t0 = L.t0 ?? L.mark; r.nrecv = L.recv.length; r.recv = L.recv;"
-            " r.longtasks = L.longtasks.filter(m => m[0] + m[1] >= r.t0);"
-            " r.removedPlots = L.removedPlots; L.armed = false; return r; }")
+        r = self.page.evaluate("__lat.result")
         if not r["ok"]:
             raise TimeoutError(
                 f"{what}: the page did not settle within {TIMEOUT_MS / 1000:.0f} s (last "
@@ -539,10 +525,7 @@ def zoom_a_chart(page):
     page.page.mouse.move(b["x"] + b["width"] * 0.6, y, steps=8)
     page.page.mouse.up()
     page.page.wait_for_timeout(300)
-    return page.page.evaluate(
-        "(sel) => { const d = document.querySelector(sel)?.querySelector('.js-plotly-plot');"
-        " return d && d._fullLayout ? {auto: d._fullLayout.xaxis.autorange,"
-        " range: d._fullLayout.xaxis.range} : null; }", ZOOM_CHART)
+    return page.page.evaluate("__lat.xRange", ZOOM_CHART)
 
 
 def live(page, seconds, bare_rate, views=LIVE_VIEWS):

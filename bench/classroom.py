@@ -56,7 +56,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-backgrounding-occluded-windows"]
 VIEWPORT = {"width": 1400, "height": 1000}
 JS = ROOT / "bench" / "js"         # the page scripts: JavaScript in .js files
-ITERATION_JS = (ROOT / "tests" / "js" / "iteration.js").read_text(encoding="utf-8")
+PROBES = ROOT / "tests" / "js" / "probes.js"    # window.bpttProbes, the tests' page probes
 SETTLED_JS = (JS / "classroom_settled.js").read_text(encoding="utf-8")
 DISCONNECTED_TTL = 10
 AFTER_SECONDS = 25
@@ -179,6 +179,7 @@ class Server:
 def open_student(browser, url, timeout_ms=180_000, log_ws=False):
     """A new student: (context, page, seconds until the first screen was drawn)."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(path=PROBES)
     if log_ws:
         context.add_init_script(WS_LOG_JS)
     page = context.new_page()
@@ -191,7 +192,7 @@ def open_student(browser, url, timeout_ms=180_000, log_ws=False):
 
 def iteration(page):
     try:
-        return page.evaluate(ITERATION_JS)
+        return page.evaluate("bpttProbes.iteration")
     except Exception:
         return None
 
@@ -224,7 +225,7 @@ def steps(page, n=STEPS, split=None):
     for _ in range(n):
         before = iteration(page)
         if split is not None:
-            page.evaluate("() => { window.bpttWs.mark = performance.now(); }")
+            page.evaluate("bpttWs.markNow")
         start = time.perf_counter()
         page.get_by_role("button", name="Step", exact=True).click()
         page.wait_for_function(SETTLED_JS, arg=before, timeout=120_000)
@@ -239,7 +240,7 @@ STEP_SPLIT_JS = (JS / "classroom_step_split.js").read_text(encoding="utf-8")
 
 
 # messages the page sent: once its student has pressed Run, its pacer's requests
-REFRESHES_JS = "() => window.bpttWs.sent.length"
+REFRESHES_JS = "bpttWs.sent.length"
 
 
 class CpuProfile:

@@ -16,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
+PROBES = ROOT / "tests" / "js" / "probes.js"   # window.bpttProbes: what the tests read
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
@@ -70,6 +71,7 @@ def page(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 2400})
+        page.add_init_script(path=PROBES)       # window.bpttProbes, read below
         page.goto(server, wait_until="networkidle")
         yield page
         browser.close()
@@ -79,13 +81,8 @@ def settle(page, timeout=30_000):
     """Wait until Streamlit has finished rerunning the script."""
     page.wait_for_timeout(300)
     # while a script runs, the status widget reads "Running..." or (narrower) just "Stop"
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !/Running|Stop/.test(document.querySelector("
-        "'[data-testid=\"stStatusWidget\"]').innerText)", timeout=timeout)
-    page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
-        timeout=timeout)
+    page.wait_for_function("bpttProbes.scriptIdle", timeout=timeout)
+    page.wait_for_function("bpttProbes.noSkeletons", timeout=timeout)
     page.wait_for_timeout(800)
 
 
@@ -141,8 +138,7 @@ def test_long_gap_saliency_strip(page):
     assert_no_exception(page, "long-gap explorer")
     assert thumb.input_value() == "22"
     strip = page.locator(".bptt-strip").first
-    backgrounds = strip.locator(".bptt-in").evaluate_all(
-        "els => els.map(e => e.style.background)")
+    backgrounds = strip.locator(".bptt-in").evaluate_all("bpttProbes.backgrounds")
     assert backgrounds[0] == "" and backgrounds[22] != "", backgrounds
     assert page.get_by_text("stays blank").count() > 0
     box = strip.bounding_box()
@@ -163,7 +159,7 @@ def test_moving_t_moves_the_outline_in_place(page):
     page.get_by_role("tab", name="Timestep explorer").click()
     settle(page)
     heatmaps = page.locator("[class*='st-key-plot_heatmaps'] .js-plotly-plot")
-    heatmaps.evaluate("div => { div.dataset.probe = 'before'; }")
+    heatmaps.evaluate("bpttProbes.markChart", "before")
     thumb = page.locator(".st-key-timestep input[type='range']")
     thumb.focus()
     thumb.press("End")
@@ -171,9 +167,7 @@ def test_moving_t_moves_the_outline_in_place(page):
     thumb.press("ArrowLeft")
     settle(page)
     t = int(thumb.input_value())
-    outline = heatmaps.evaluate(
-        "div => ({probe: div.dataset.probe, x0: div.layout.shapes"
-        ".filter(s => s.name === 'current t').map(s => s.x0)})")
+    outline = heatmaps.evaluate("bpttProbes.outline")
     assert outline["probe"] == "before" and outline["x0"], outline
     assert all(x0 == t - 0.5 for x0 in outline["x0"]), (t, outline)
     assert_no_exception(page, "moving t")
@@ -187,9 +181,7 @@ def test_charts_off_screen_drawn_when_near(page):
     page.get_by_role("tab", name="Timestep explorer").click()
     settle(page)
     page.set_viewport_size({"width": 1500, "height": 700})   # the window charts off screen
-    state = ("divs => divs.map(d => ({pending: d.dataset.pending ?? null, deferred: "
-             "d.dataset.deferred ?? null, top: d.getBoundingClientRect().top, current: "
-             "d.bpttDrawnSpec === d.bpttWant.spec, title: d.layout?.title?.text ?? ''}))")
+    state = "bpttProbes.chartStates"
     try:
         before = shown_iteration(page)
         page.get_by_role("button", name="Step", exact=True).click()
@@ -203,16 +195,14 @@ def test_charts_off_screen_drawn_when_near(page):
         assert not any(c["pending"] for c in charts), charts
         for k in range(len(charts)):                  # scroll to each in turn
             page.locator("div.bptt-plot").nth(k).scroll_into_view_if_needed()
-            page.wait_for_function(
-                "() => !document.querySelector('div.bptt-plot[data-pending]')")
+            page.wait_for_function("bpttProbes.noPendingCharts")
             page.wait_for_timeout(300)
         charts = page.locator("div.bptt-plot").evaluate_all(state)
         assert all(c["current"] and not c["deferred"] and not c["pending"]
                    for c in charts), charts
         assert any(c["title"].startswith("‖·‖ per timestep") for c in charts), charts
     finally:
-        page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')"
-                      "?.scrollTo(0, 0)")
+        page.evaluate("bpttProbes.scrollMainToTop")
         page.set_viewport_size({"width": 1500, "height": 2400})
     assert_no_exception(page, "charts off screen")
 
@@ -220,17 +210,13 @@ def test_charts_off_screen_drawn_when_near(page):
 def run_until(page, iteration, timeout=90_000):
     """Press Run and wait until the page shows an iteration past ``iteration``."""
     page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function(
-        f"() => {{ const m = document.body.innerText.match(/· iteration (\\d+)/);"
-        f" return m && Number(m[1]) > {iteration}; }}", timeout=timeout)
+    page.wait_for_function("bpttProbes.iterationAbove", arg=iteration, timeout=timeout)
 
 
 def pause_and_check(page):
     """Press Pause; once Run is offered again the iteration must stop moving."""
     page.get_by_role("button", name="Pause", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('button')].some(b => "
-        "b.innerText.trim() === 'Run' && !b.disabled)", timeout=60_000)
+    page.wait_for_function("bpttProbes.runOffered", timeout=60_000)
     settle(page)
     paused_at = shown_iteration(page)
     page.wait_for_timeout(2_000)
@@ -298,8 +284,7 @@ def test_live_training_ticks_and_pauses(page):
     user's zoom stays), never leave the view blank, and Pause must stop it."""
     page.get_by_role("tab", name="Training").click()
     settle(page)
-    page.evaluate("() => document.querySelectorAll('.js-plotly-plot')"
-                  ".forEach(div => { div.dataset.probe = 'before Run'; })")
+    page.evaluate("bpttProbes.markCharts", "before Run")
     loss = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
     box = loss.bounding_box()                              # drag-zoom the loss chart
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
@@ -307,20 +292,16 @@ def test_live_training_ticks_and_pauses(page):
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5, steps=5)
     page.mouse.up()
     settle(page)
-    zoom = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.xaxis.range")
+    zoom = page.evaluate("bpttProbes.firstXRange")
     run_until(page, shown_iteration(page) + 300)
     assert page.get_by_text("iterations/s").count() > 0
     assert notice_file(page.url).exists()   # its pacer reads it
     for _ in range(5):                             # while running, every few refreshes
-        drawn = page.evaluate(
-            "() => ({charts: document.querySelectorAll('.js-plotly-plot').length,"
-            " kept: document.querySelectorAll('.js-plotly-plot[data-probe]').length,"
-            " text: document.querySelector('[data-testid=\"stMain\"]').innerText.length})")
+        drawn = page.evaluate("bpttProbes.drawn")
         assert drawn["charts"] >= 7 and drawn["kept"] == drawn["charts"], drawn
         assert drawn["text"] > 500, drawn                         # never a blank view
         page.wait_for_timeout(300)
-    assert page.evaluate(
-        "() => document.querySelector('.js-plotly-plot').layout.xaxis.range") == zoom
+    assert page.evaluate("bpttProbes.firstXRange") == zoom
     pause_and_check(page)
     assert_no_exception(page, "live training")
     page.screenshot(path=str(SHOTS / "08_after_live_training.png"), full_page=True)
@@ -340,8 +321,7 @@ def test_clipping_comparison_live(page):
         page.wait_for_timeout(200)
     pause_and_check(page)
     assert_no_exception(page, "clipping comparison, Training")
-    legend = page.locator(".js-plotly-plot .legendtext").evaluate_all(
-        "els => els.map(e => e.textContent)")
+    legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("bpttProbes.texts")
     for run in ("clip none", "clip value 5", "clip norm 5"):
         assert run in legend, legend
     page.screenshot(path=str(SHOTS / "10_clipping_training.png"), full_page=True)
@@ -359,13 +339,10 @@ def test_play_the_backward_walk(page, server):
     page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
     settle(page)
     page.get_by_role("button", name="Play the walk").click()
-    page.wait_for_function("() => document.body.innerText.includes('Backward at t = 20')",
-                           timeout=30_000)
+    page.wait_for_function("bpttProbes.includes", arg="Backward at t = 20", timeout=30_000)
     page.screenshot(path=str(SHOTS / "12_walk_t20.png"), full_page=True)
-    page.wait_for_function("() => document.body.innerText.includes('Backward at t = 12')",
-                           timeout=30_000)
+    page.wait_for_function("bpttProbes.includes", arg="Backward at t = 12", timeout=30_000)
     page.screenshot(path=str(SHOTS / "13_walk_t12.png"), full_page=True)
-    page.wait_for_function("() => document.body.innerText.includes('Backward at t = 0')",
-                           timeout=60_000)
+    page.wait_for_function("bpttProbes.includes", arg="Backward at t = 0", timeout=60_000)
     page.get_by_role("button", name="Play the walk").wait_for(timeout=30_000)  # stopped
     assert_no_exception(page, "playing the walk")

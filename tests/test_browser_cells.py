@@ -33,8 +33,7 @@ def test_lstm_explorer_shows_the_gradient_crossing_the_gap(page, server):
     # iteration 3000 in the header and its window (counted from 1, like the header)
     assert "Window of iteration 3000" in body and "The cell-state tape" in body
     # the one-loss chart says how much of the loss at t = 22 reaches h_0
-    notes = page.locator(".js-plotly-plot .annotation-text").evaluate_all(
-        "els => els.map(e => e.textContent.replaceAll('\\u200b', ''))")
+    notes = page.locator(".js-plotly-plot .annotation-text").evaluate_all("bpttProbes.texts")
     (share,) = [n for n in notes if n.startswith("‖∂L22/∂h0‖ = ")]
     assert float(re.search(r"= ([0-9.e+-]+) ×", share).group(1)) > 1e-3   # the rnn: < 1e-6
     page.screenshot(path=str(SHOTS / "20_lstm_explorer_t22.png"), full_page=True)

@@ -15,6 +15,7 @@ from dashboard import handout, plotly_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
+PROBES = ROOT / "tests" / "js" / "probes.js"     # window.bpttProbes: what the test reads
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -133,35 +134,33 @@ def test_opens_offline_from_file_and_the_slider_moves_the_charts(tmp_path, bundl
             refused.append(route.request.url)
             route.abort()
         context.route("**/*", refuse)
+        context.add_init_script(path=PROBES)       # window.bpttProbes, read below
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda err: errors.append(str(err)))
         page.goto(path.as_uri())
-        page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
-        assert page.evaluate("!!window.Plotly"), "plotly.js did not load offline"
+        page.wait_for_function("bpttProbes.handoutReady", timeout=30_000)
+        assert page.evaluate("bpttProbes.plotlyLoaded"), "plotly.js did not load offline"
         assert page.locator("#chart-dh .main-svg").count() > 0
-        assert page.evaluate("document.body.dataset.t") == "3"
+        assert page.evaluate("bpttProbes.shownT") == "3"
 
         def dh_title():
-            return page.evaluate(
-                "document.getElementById('chart-dh').layout.title.text")
+            return page.evaluate("bpttProbes.chartTitle", "chart-dh")
 
         def outline():
-            return page.evaluate(
-                "document.getElementById('chart-norms').layout.shapes"
-                ".filter(s => s.name === 'current t').map(s => s.x0)")
+            return page.evaluate("bpttProbes.chartOutline", "chart-norms")
         assert "t=3" in dh_title() and outline() == [2.5]
         assert "Backward at t = 3" in page.inner_text("#backward-title")
         page.click("#next")                         # backward: Next is t-1
-        assert page.evaluate("document.body.dataset.t") == "2"
+        assert page.evaluate("bpttProbes.shownT") == "2"
         assert "t=2" in dh_title() and outline() == [1.5]
         assert "Per hidden unit at t = 2" in page.inner_text("#tables-backward")
         page.locator("#t-slider").fill("0")         # the slider
-        assert page.evaluate("document.body.dataset.t") == "0"
+        assert page.evaluate("bpttProbes.shownT") == "0"
         assert "t=0" in dh_title() and outline() == [-0.5]
         assert page.locator("#next").is_disabled()
         page.click("#prev")
-        assert page.evaluate("document.body.dataset.t") == "1"
+        assert page.evaluate("bpttProbes.shownT") == "1"
         if bundle == "chosen":
             SHOTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SHOTS / "handout_tiny.png"), full_page=True)

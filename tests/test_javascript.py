@@ -34,7 +34,7 @@ def syntax_errors(source):
 
 def test_every_javascript_file_is_seen():
     assert {p.name for p in SOURCES} >= COMPONENTS | {"handout.js", "latency_page.js",
-                                                       "latency_watch.js", "iteration.js"}
+                                                       "latency_watch.js", "probes.js"}
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))

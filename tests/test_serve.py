@@ -18,7 +18,7 @@ from test_browser import ARGS, CHROMIUM, free_port
 from dashboard import serve, sticky_proxy
 
 ROOT = Path(__file__).resolve().parents[1]
-ITERATION_JS = (ROOT / "tests" / "js" / "iteration.js").read_text(encoding="utf-8")
+PROBES = ROOT / "tests" / "js" / "probes.js"     # window.bpttProbes: what the tests read
 
 
 def test_the_cookie_names_a_server_and_is_given_to_browsers_without_one():
@@ -130,19 +130,20 @@ def students_through(url, count=2):
         contexts, cookies = [], []
         for _ in range(count):
             context = browser.new_context(viewport={"width": 1300, "height": 900})
+            context.add_init_script(path=PROBES)
             page = context.new_page()
             page.goto(url)
             page.get_by_role("button", name="Step", exact=True).wait_for(timeout=90_000)
-            page.wait_for_function(f"() => ({ITERATION_JS})() === 1", timeout=90_000)
+            page.wait_for_function("bpttProbes.iterationIs", arg=1, timeout=90_000)
             page.get_by_role("button", name="Step", exact=True).click()
-            page.wait_for_function(f"() => ({ITERATION_JS})() === 2", timeout=90_000)
+            page.wait_for_function("bpttProbes.iterationIs", arg=2, timeout=90_000)
             contexts.append((context, page))
             cookies.append({c["name"]: c["value"] for c in context.cookies()}
                            ["bpttscope_server"])
         context, page = contexts[0]
         page.reload()                # a new session on the same server, from the link
         page.get_by_role("button", name="Step", exact=True).wait_for(timeout=90_000)
-        page.wait_for_function(f"() => ({ITERATION_JS})() === 2", timeout=90_000)
+        page.wait_for_function("bpttProbes.iterationIs", arg=2, timeout=90_000)
         assert {c["name"]: c["value"] for c in context.cookies()}["bpttscope_server"] \
             == cookies[0]
         browser.close()

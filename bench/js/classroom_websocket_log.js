@@ -2,7 +2,15 @@
 // (bench/classroom.py).
 (() => {
   const Native = window.WebSocket;
-  window.bpttWs = { sent: [], received: [] };
+  window.bpttWs = {
+    sent: [],
+    received: [],
+    mark: null,
+    // the start of a Step, for classroom_step_split.js
+    markNow() {
+      window.bpttWs.mark = performance.now();
+    },
+  };
   window.WebSocket = function (...args) {
     const ws = new Native(...args);
     ws.addEventListener("message", () => window.bpttWs.received.push(performance.now()));

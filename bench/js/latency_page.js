@@ -24,6 +24,28 @@
   new MutationObserver(records => { for (const r of records)
       L.removedPlots += plotsIn(r.removedNodes); })
     .observe(document, {childList: true, subtree: true});
+  // Called by name from Python: clocks from the navigation's start (the first screen)
+  L.fromNavigation = () => { L.t0 = 0; };
+  // Arm for one input: its timestamp (mark) and the counts start afresh.
+  L.arm = () => {
+    L.armed = true; L.t0 = null; L.mark = performance.now(); L.removedPlots = 0;
+  };
+  // The watcher's result, once it resolves, with what the page saw on the way.
+  L.result = async () => {
+    const r = await L.watch;
+    r.t0 = L.t0 ?? L.mark; r.nrecv = L.recv.length; r.recv = L.recv;
+    r.longtasks = L.longtasks.filter(m => m[0] + m[1] >= r.t0);
+    r.removedPlots = L.removedPlots; L.armed = false;
+    return r;
+  };
+  L.snapshotNow = ([SEL, ITERATION_RE, TIMESTEP_RE]) =>
+    L.snapshot(SEL, ITERATION_RE, TIMESTEP_RE);
+  // The x range of the first chart inside `sel` as plotly holds it, or null.
+  L.xRange = (sel) => {
+    const d = document.querySelector(sel)?.querySelector(".js-plotly-plot");
+    return d && d._fullLayout ? {auto: d._fullLayout.xaxis.autorange,
+                                 range: d._fullLayout.xaxis.range} : null;
+  };
   // What the page shows now (the watcher reads it every frame; light: only what the
   // blank-frame count needs while the script still runs)
   L.snapshot = (SEL, ITERATION_RE, TIMESTEP_RE, light) => {
