@@ -1,15 +1,19 @@
-"""Command line: ``python -m engine train FILE``, ``sample CKPT`` and ``texts``.
+"""Command line: ``python -m engine train FILE`` (or ``train --resume CKPT``), ``sample
+CKPT``, ``texts`` and ``handout``.
 
 Every flag is checked before any training, including that the output files can be
 written; a finished run is never lost (if its folder cannot be written at the end, it is
 saved to a temporary folder and the message says where). Errors are one line for a
 person, with a non-zero exit code: 2 for bad input, 1 for a run that diverged or could
 not be saved where asked, 130 for Ctrl-C and 143 for SIGTERM (``kill``, ``timeout``):
-an interrupted run is saved first, and ``train && next`` does not carry on.
+an interrupted run is saved first, and ``train && next`` does not carry on. A run
+already saved in the output folder is never overwritten by a new one: it is kept as
+checkpoint.previous.npz (``--resume`` continues a run in place instead).
 """
 import argparse
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -29,6 +33,15 @@ INTERRUPTED, TERMINATED = 130, 143          # 128 + the signal's number, as shel
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, handled as an interruption: the run stops and is saved."""
+
+
+class _Given(argparse.Action):
+    """Store the value and note that the flag was given (``args.given``): a resumed run
+    keeps its saved settings except those given on the command line."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = {*getattr(namespace, "given", ()), self.dest}
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -51,33 +64,45 @@ def parser():
     train = sub.add_parser("train", formatter_class=formatter,
                            help="train on a text file and save a checkpoint and the history",
                            description="Train on FILE; save OUT/checkpoint.npz and "
-                                       "OUT/history.csv (one row per iteration).")
-    train.add_argument("file", type=Path, metavar="FILE",
+                                       "OUT/history.csv (one row per iteration). Or "
+                                       "continue a saved run: train --resume CHECKPOINT.")
+    train.add_argument("file", type=Path, metavar="FILE", nargs="?",
                        help="a UTF-8 text file, or the name of a shipped text such as "
-                            "prose.txt (python -m engine texts lists them)")
+                            "prose.txt (python -m engine texts lists them); not with "
+                            "--resume, whose checkpoint holds its text")
+    train.add_argument("--resume", type=Path, metavar="CHECKPOINT",
+                       help="continue the run saved in CHECKPOINT (weights, Adagrad "
+                            "memory, position, history, text) for --iterations more steps, "
+                            "saved back to its folder unless --out is given; --lr, --clip, "
+                            "--threshold and --optimizer may change, the model's shape not")
     train.add_argument("--iterations", type=int, default=2000,
                        help="training steps (0: save the untrained model)")
-    train.add_argument("--hidden", type=int, default=d.hidden_size,
+    train.add_argument("--hidden", action=_Given, type=int, default=d.hidden_size,
                        help="hidden units H (hidden_size)")
-    train.add_argument("--seq-length", type=int, default=d.seq_length,
+    train.add_argument("--seq-length", action=_Given, type=int, default=d.seq_length,
                        help="characters per truncated-BPTT window T")
-    train.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate")
-    train.add_argument("--clip", choices=("value", "norm", "none"), default=d.clip,
+    train.add_argument("--lr", action=_Given, type=float, default=d.learning_rate,
+                       help="learning rate")
+    train.add_argument("--clip", action=_Given, choices=("value", "norm", "none"),
+                       default=d.clip,
                        help="gradient clipping: every entry to [-threshold, threshold] "
                             "(min-char-rnn), the global L2 norm, or none")
-    train.add_argument("--threshold", type=float, default=d.threshold,
+    train.add_argument("--threshold", action=_Given, type=float, default=d.threshold,
                        help="the clipping bound")
-    train.add_argument("--optimizer", choices=("adagrad", "sgd"), default=d.optimizer,
+    train.add_argument("--optimizer", action=_Given, choices=("adagrad", "sgd"),
+                       default=d.optimizer,
                        help="adagrad (min-char-rnn) or plain SGD")
-    train.add_argument("--seed", type=int, default=d.seed, help="seed of the initial weights")
-    train.add_argument("--cell", default=d.cell,
+    train.add_argument("--seed", action=_Given, type=int, default=d.seed,
+                       help="seed of the initial weights")
+    train.add_argument("--cell", action=_Given, default=d.cell,
                        help="rnn (min-char-rnn's tanh cell), lstm or gru")
     train.add_argument("--print-every", type=int, default=100,
                        help="print a sample and the smooth loss every this many iterations")
     train.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                        help="refuse texts larger than this many bytes")
-    train.add_argument("--out", type=Path, default=Path("runs/latest"),
-                       help="folder for checkpoint.npz and history.csv")
+    train.add_argument("--out", type=Path, default=Path("runs/latest"), action=_Given,
+                       help="folder for checkpoint.npz and history.csv (with --resume: "
+                            "the checkpoint's folder)")
     samp = sub.add_parser("sample", formatter_class=formatter,
                           help="sample text from a checkpoint",
                           description="Print text sampled from a saved model.")
@@ -196,6 +221,15 @@ def _read_text_file(path, max_bytes):
         raise CorpusError(f"{path}: {_for_the_shell(str(err))}") from None
 
 
+def _is_checkpoint(path):
+    """Whether ``path`` starts as a zip file does (a .npz checkpoint is one)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
 def _for_the_shell(message):
     """A corpus message written for the dashboard (upload, paste), said for a file
     given on the command line."""
@@ -219,24 +253,97 @@ def _train(args):
     print_every = Limit(int, 1, 10**9).check("--print-every", args.print_every)
     max_bytes = Limit(int, 1, 10**9).check("--max-bytes", args.max_bytes)
     settings = _checked(args, TRAIN_FLAGS, LIMITS)
-    _check_outputs(args.out)
-    path = _input_file(args.file)
-    data = _read_text_file(path, max_bytes)
-    try:
-        trainer = Trainer(data, max_bytes=max_bytes, **settings)
-    except CorpusError as err:
-        raise CorpusError(f"{path}: {_for_the_shell(str(err))}") from None
-    for note in trainer.warnings:
-        print(f"note: {note}", file=sys.stderr)
-    print(f"data has {len(trainer.text):,} characters, {len(trainer.vocab)} unique.")
-    _check_outputs(args.out, create=True)
+    if args.resume is not None:
+        trainer, out = _resumed(args, settings, max_bytes)
+    else:
+        if args.file is None:
+            raise ValueError("give a FILE to train on (python -m engine texts lists the "
+                             "shipped ones), or --resume CHECKPOINT to continue a saved run.")
+        out = args.out
+        _check_outputs(out)
+        path = _input_file(args.file)
+        if _is_checkpoint(path):
+            raise ValueError(f"{path} is a checkpoint, not a text. Continue its run with: "
+                             f"python -m engine train --resume {path}")
+        data = _read_text_file(path, max_bytes)
+        try:
+            trainer = Trainer(data, max_bytes=max_bytes, **settings)
+        except CorpusError as err:
+            raise CorpusError(f"{path}: {_for_the_shell(str(err))}") from None
+        for note in trainer.warnings:
+            print(f"note: {note}", file=sys.stderr)
+        print(f"data has {len(trainer.text):,} characters, {len(trainer.vocab)} unique.")
+    _check_outputs(out, create=True)
+    _keep_previous(out, args.resume)
     if iterations == 0:
-        print("--iterations 0: saving the untrained model.")
+        print(f"--iterations 0: saving the {'un' if trainer.iteration == 0 else ''}trained "
+              f"model.")
     previous = _on_sigterm(_terminate)     # SIGTERM stops and saves, as Ctrl-C does
     try:
-        return _run(trainer, iterations, print_every, args.out)
+        return _run(trainer, iterations, print_every, out)
     finally:
         _on_sigterm(previous)
+
+
+def _resumed(args, settings, max_bytes):
+    """(the Trainer saved in --resume, with the live settings given changed; the output
+    folder). The text comes from the checkpoint, and the shape of the model too."""
+    given = getattr(args, "given", set())
+    if args.file is not None:
+        raise ValueError(f"--resume continues the run on the text saved in its checkpoint; "
+                         f"leave out FILE ({args.file}).")
+    live = [d for d, setting in TRAIN_FLAGS.items() if setting in Trainer.LIVE_SETTINGS]
+    fixed = [_flag(d) for d in TRAIN_FLAGS if d in given and d not in live]
+    if fixed:
+        raise ValueError(f"{', '.join(fixed)} cannot change when resuming: the saved weights "
+                         f"were made with the checkpoint's. What may change: "
+                         f"{', '.join(map(_flag, live))}.")
+    path = _checkpoint_file(args.resume, "--resume")
+    trainer = Trainer.load(path, max_text_bytes=max_bytes)
+    changes = {TRAIN_FLAGS[d]: settings[TRAIN_FLAGS[d]] for d in TRAIN_FLAGS if d in given}
+    if changes:
+        trainer.retune(**changes)
+    out = args.out if "out" in given else path.parent
+    _check_outputs(out)
+    print(f"resuming {path}: iteration {trainer.iteration:,}, smooth loss "
+          f"{trainer.smooth_loss:.4f}, {len(trainer.text):,} characters of text.")
+    return trainer, out
+
+
+def _checkpoint_file(path, flag=""):
+    """``path`` if it is a file; else a sentence saying what it is (after ``flag``)."""
+    named = f"{flag} {path}" if flag else str(path)
+    if not path.exists():
+        raise ValueError(f"{named}: no such checkpoint. Train one with: python -m engine "
+                         f"train FILE --out FOLDER (it writes FOLDER/checkpoint.npz).")
+    if path.is_dir():
+        hint = " (it holds a checkpoint.npz)" if (path / "checkpoint.npz").is_file() else ""
+        raise ValueError(f"{named} is a folder{hint}; give the checkpoint file itself.")
+    return path
+
+
+PREVIOUS = {"checkpoint.npz": "checkpoint.previous.npz", "history.csv": "history.previous.csv"}
+
+
+def _keep_previous(out, resumed=None):
+    """A run already saved in ``out``, other than the one being continued, is kept as
+    checkpoint.previous.npz (and history.previous.csv) before training: a second
+    ``train`` into the same folder must not replace it unseen. A second name for the
+    same file (a hard link, else a copy): until the new run is saved, whole, over it,
+    checkpoint.npz is still the old run."""
+    saved = out / "checkpoint.npz"
+    if not saved.is_file() or (resumed is not None and saved.samefile(resumed)):
+        return
+    for name, kept in PREVIOUS.items():
+        if (out / name).is_file():
+            (out / kept).unlink(missing_ok=True)
+            try:
+                os.link(out / name, out / kept)
+            except OSError:             # a file system without hard links
+                shutil.copy2(out / name, out / kept)
+    print(f"note: {out} held a saved run; it is kept as {out / PREVIOUS['checkpoint.npz']} "
+          f"(continue it with: python -m engine train --resume "
+          f"{out / PREVIOUS['checkpoint.npz']}).", file=sys.stderr)
 
 
 def _line(text):
@@ -249,6 +356,7 @@ def _line(text):
 def _run(trainer, iterations, print_every, out):
     """Train, then save whatever there is; the exit status."""
     start, code, stopped = time.perf_counter(), 0, "done"
+    first = trainer.iteration           # a resumed run starts past 0
     try:
         for i in range(iterations):
             trainer.step()
@@ -282,18 +390,20 @@ def _run(trainer, iterations, print_every, out):
               f"saving: {out} holds each file whole, as it was before or as saved.",
               file=sys.stderr)
         return TERMINATED if isinstance(err, Terminated) else INTERRUPTED
-    print(_summary(trainer, stopped, elapsed, where))
+    print(_summary(trainer, first, stopped, elapsed, where))
     return max(code, saved)
 
 
-def _summary(trainer, stopped, elapsed, where):
-    """The last line of a training run: how it ended, the losses, the time, the files."""
-    rate = f" ({trainer.iteration / elapsed:,.0f} it/s)" if elapsed > 0 else ""
+def _summary(trainer, first, stopped, elapsed, where):
+    """The last line of a training run: how it ended, the losses, the time, the files.
+    ``first``: the iteration this run started at."""
+    done = trainer.iteration - first
+    count = f"{done:,} iterations" + (f" ({trainer.iteration:,} in all)" if first else "")
+    rate = f" ({done / elapsed:,.0f} it/s)" if elapsed > 0 else ""
     losses = f"smooth loss {trainer.smooth_loss:.4f}"
     if trainer.trace is not None:
         losses += f" (last window {trainer.trace.loss:.4f})"
-    return (f"{stopped}: {trainer.iteration:,} iterations in {elapsed:.1f} s{rate}, "
-            f"{losses}; {where}")
+    return f"{stopped}: {count} in {elapsed:.1f} s{rate}, {losses}; {where}"
 
 
 def _terminate(signum, frame):
@@ -373,14 +483,7 @@ def _save(trainer, out):
 
 def _sample(args):
     checked = _checked(args, SAMPLE_FLAGS, SAMPLE_LIMITS)
-    path = args.checkpoint
-    if not path.exists():
-        raise ValueError(f"{path}: no such checkpoint. Train one with: python -m engine "
-                         f"train FILE --out FOLDER (it writes FOLDER/checkpoint.npz).")
-    if path.is_dir():
-        hint = " (it holds a checkpoint.npz)" if (path / "checkpoint.npz").is_file() else ""
-        raise ValueError(f"{path} is a folder{hint}; give the checkpoint file itself.")
-    trainer = Trainer.load(path)
+    trainer = Trainer.load(_checkpoint_file(args.checkpoint))
     print(trainer.sample(checked["n"], checked["temperature"], args.seed_text,
                          checked["rng_seed"]))
     return 0

@@ -169,3 +169,74 @@ def test_as_a_process_no_traceback_and_nonzero_exit(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert res.stderr.count("\n") == 1 and "--print-every" in res.stderr
+
+
+# -- resuming, and a second run into the same folder --------------------------------
+def test_a_resumed_run_continues_bit_for_bit(capsys, tmp_path):
+    """train 30 + train --resume 20 is train 50: weights, Adagrad memory, hidden state
+    and the history file (all 50 rows)."""
+    code, _, _ = cli(capsys, "train", PERIODIC, *FAST, "--iterations", "30", "--out",
+                     tmp_path / "a")
+    assert code == 0
+    code, out, err = cli(capsys, "train", "--resume", tmp_path / "a" / "checkpoint.npz",
+                         "--iterations", "20")
+    assert code == 0, err
+    assert "resuming" in out and "iteration 30" in out and "20 iterations (50 in all)" in out
+    code, _, _ = cli(capsys, "train", PERIODIC, *FAST, "--iterations", "50", "--out",
+                     tmp_path / "b")
+    a, b = (engine.Trainer.load(tmp_path / d / "checkpoint.npz") for d in "ab")
+    assert a.iteration == b.iteration == 50
+    assert np.array_equal(a._flat, b._flat) and np.array_equal(a._mem_flat, b._mem_flat)
+    assert np.array_equal(a.hprev, b.hprev) and a.smooth_loss == b.smooth_loss
+    history = [pd.read_csv(tmp_path / d / "history.csv") for d in "ab"]
+    assert len(history[0]) == 50
+    pd.testing.assert_frame_equal(history[0], history[1])
+    assert not (tmp_path / "a" / "checkpoint.previous.npz").exists()   # continued in place
+
+
+def test_resuming_may_change_the_live_settings_and_only_those(capsys, tmp_path):
+    ckpt = tmp_path / "checkpoint.npz"
+    engine.Trainer(engine.read_sample("periodic.txt"), hidden_size=8, seq_length=5).save(ckpt)
+    code, _, err = cli(capsys, "train", "--resume", ckpt, "--iterations", "3", "--lr", "0.05",
+                       "--clip", "norm", "--out", tmp_path / "other")
+    assert code == 0, err
+    resumed = engine.Trainer.load(tmp_path / "other" / "checkpoint.npz")
+    assert resumed.config.learning_rate == 0.05 and resumed.config.clip == "norm"
+    assert resumed.iteration == 3 and engine.Trainer.load(ckpt).iteration == 0
+    for flag, value in [("--hidden", "9"), ("--seq-length", "7"), ("--cell", "lstm"),
+                        ("--seed", "3")]:
+        code, _, err = cli(capsys, "train", "--resume", ckpt, flag, value)
+        one_line_failure(code, err)
+        assert f"{flag} cannot change when resuming" in err and "--lr" in err
+
+
+@pytest.mark.parametrize("args, says", [
+    (["train", "--resume", "{ckpt}", PERIODIC], "leave out FILE"),
+    (["train", "--resume", "{dir}"], "is a folder (it holds a checkpoint.npz)"),
+    (["train", "--resume", "{dir}/nope.npz"], "no such checkpoint"),
+    (["train", "--resume", PERIODIC], "not a readable BPTT Scope checkpoint"),
+    (["train", "{ckpt}"], "is a checkpoint, not a text. Continue its run with: python -m "
+                          "engine train --resume"),
+    (["train"], "give a FILE to train on"),
+])
+def test_resume_mistakes_get_a_sentence(capsys, tmp_path, args, says):
+    ckpt = tmp_path / "checkpoint.npz"
+    engine.Trainer(engine.read_sample("periodic.txt"), hidden_size=8, seq_length=5).save(ckpt)
+    code, _, err = cli(capsys, *[a.format(ckpt=ckpt, dir=tmp_path) for a in args])
+    one_line_failure(code, err)
+    assert says in err
+    assert engine.Trainer.load(ckpt).iteration == 0          # untouched
+
+
+def test_a_second_run_into_the_same_folder_keeps_the_first(capsys, tmp_path):
+    """The first run stays, whole, as checkpoint.previous.npz, and the note says how to
+    continue it (a Ctrl-C of the second run used to save over it unseen)."""
+    code, _, _ = cli(capsys, "train", PERIODIC, *FAST, "--iterations", "12", "--out", tmp_path)
+    first = (tmp_path / "checkpoint.npz").read_bytes()
+    code, _, err = cli(capsys, "train", PERIODIC, *FAST, "--iterations", "4", "--lr", "0.2",
+                       "--out", tmp_path)
+    assert code == 0
+    assert "kept as" in err and "--resume" in err and "checkpoint.previous.npz" in err
+    assert (tmp_path / "checkpoint.previous.npz").read_bytes() == first
+    assert len(pd.read_csv(tmp_path / "history.previous.csv")) == 12
+    assert engine.Trainer.load(tmp_path / "checkpoint.npz").iteration == 4
