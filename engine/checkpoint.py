@@ -22,6 +22,7 @@ from .errors import CorpusError
 from .history import COLUMNS
 from .limits import LIMITS, Limit
 from .npz import Npz
+from .params import NAMES
 from .state import MAX_ITERATION
 from .vocab import Vocab
 
@@ -195,5 +196,10 @@ def _word(npz, key):
 
 
 def _lower(err):
+    """The message, its first letter lowered to follow a colon, unless its first word is
+    a name: a parameter's (Wxh, Whh, Why) or an acronym's."""
     text = str(err)
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    first = text.split(" ", 1)[0].strip(":,.'\"")
+    if first in NAMES or (len(first) > 1 and first[:2].isupper()):
+        return text
+    return text[:1].lower() + text[1:]

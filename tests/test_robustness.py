@@ -376,3 +376,10 @@ def test_good_checkpoint_still_loads():
     tr, raw = good_checkpoint()
     again = engine.Trainer.load(io.BytesIO(raw))
     assert again.iteration == tr.iteration
+
+
+def test_a_checkpoints_message_keeps_the_parameters_names():
+    """The reason follows a colon with its first letter lowered, but a parameter's name
+    is a name: 'Whh has shape', never 'whh has shape'."""
+    with pytest.raises(ValueError, match=r"cannot be resumed: Whh has shape \(3, 3\)"):
+        engine.Trainer.load(io.BytesIO(npz_with(param_Whh=np.zeros((3, 3)))))
