@@ -73,7 +73,7 @@ SEL = {
 KEY = "st-key-{}"                              # Streamlit puts widget keys in this class
 WIDGET_KEYS = {"step": "step", "run": "run", "pause": "pause", "preset": "preset",
                "comparison": "comparison", "timestep": "timestep", "prev": "t_prev",
-               "next": "t_next"}
+               "next": "t_next", "pace": "iters_per_refresh"}
 LABELS = {"step": "Step", "run": "Run", "pause": "Pause", "prev": "Previous",
           "next": "Next", "preset": "Lesson preset", "comparison": "Comparison",
           "timestep": "Timestep t"}     # fallbacks when a key is not on the page
@@ -528,12 +528,25 @@ def zoom_a_chart(page):
     return page.page.evaluate("__lat.xRange", ZOOM_CHART)
 
 
+def unpaced(page):
+    """Set "Iterations per refresh (at most)" to its largest value; returns it as shown.
+    A lesson paces live training for a class to follow (min-char-rnn: 200 a refresh, a
+    refresh about every 1.3 s: some 150 iterations/s), which is the lesson's choice; the
+    live rate measures what the live loop can carry."""
+    thumb = page.page.locator(f".{KEY.format(WIDGET_KEYS['pace'])} input[type='range']")
+    thumb.focus()
+    thumb.press("End")
+    page.page.wait_for_timeout(1500)
+    return thumb.get_attribute("aria-valuetext") or thumb.input_value()
+
+
 def live(page, seconds, bare_rate, views=LIVE_VIEWS):
     """Run for ``seconds`` in each live view: the rate the page shows, refreshes seen,
     charts remounted, blank frames, whether a user's zoom survives; then Pause."""
     for view in views:
         page.open()
         page.open_tab(view)
+        pace = unpaced(page)
         zoom = zoom_a_chart(page)
         page.button("run").click()
         page.page.wait_for_timeout(1500)               # the first refreshes
@@ -552,7 +565,8 @@ def live(page, seconds, bare_rate, views=LIVE_VIEWS):
         rate = (its[-1][1] - its[0][1]) / span if span > 0 else float("nan")
         shown = len({i for _, i in its})
         print(f"  live in {view}: {rate:,.0f} iterations/s shown = {rate / bare_rate:.2f} "
-              f"of the bare engine ({bare_rate:,.0f}/s)")
+              f"of the bare engine ({bare_rate:,.0f}/s), at most {pace} iterations a "
+              f"refresh")
         print(f"    in {seconds:.0f} s: {requests} auto-rerun requests sent, {server_runs} "
               f"fragment runs finished by the server, {shown} iterations shown, "
               f"{out['frames']} frames painted (longest gap {out['longestGap']:.0f} ms), "
