@@ -122,7 +122,10 @@ def _checked_params(params):
     if missing:
         raise ValueError(f"params is missing {', '.join(map(repr, missing))}; a model has "
                          f"{', '.join(NAMES)}.")
-    Whh, Why = np.asarray(params["Whh"]), np.asarray(params["Why"])
+    try:
+        Whh, Why = np.asarray(params["Whh"]), np.asarray(params["Why"])
+    except (ValueError, TypeError) as err:      # ragged nested lists, say
+        raise ValueError(f"Whh and Why must be matrices of numbers ({err}).") from None
     if Whh.ndim != 2 or Why.ndim != 2:
         raise ValueError(f"Whh and Why must be matrices; got shapes {Whh.shape} and "
                          f"{Why.shape}.")
