@@ -303,7 +303,8 @@ def test_only_session_py_writes_the_session(path):
 
 # -- JavaScript lives in .js files -----------------------------------------------------------
 JS_SIGNS = re.compile(r"export\s+default|=>\s*\{|\bfunction\s*\w*\s*\([^)]*\)\s*\{"
-                      r"|document\.(querySelector|getElementById|createElement)")
+                      r"|document\.(querySelector|getElementById|createElement)"
+                      r"|[\w)\]]\s*=>")      # an arrow function: x => ..., (a, b) => ...
 
 
 # Every Python file of ours: the dashboard, the engine, and the benches and browser tests,
@@ -330,3 +331,18 @@ def test_no_javascript_in_python_strings(path):
              if isinstance(node, ast.Constant) and isinstance(node.value, str)
              and JS_SIGNS.search(node.value)]
     assert not found, f"{module_name(path)}: JavaScript in a string at lines {found}"
+
+
+@pytest.mark.parametrize("source", [
+    "els => els.map(e => e.textContent)", "() => window.__lat !== undefined",
+    "(s, b) => s.t !== b.t", "div => { div.dataset.probe = 'x'; }",
+    "document.querySelector('.x')", "export default function (c) {}",
+])
+def test_the_javascript_rule_knows_javascript(source):
+    assert JS_SIGNS.search(source)
+
+
+@pytest.mark.parametrize("text", ["a >= b", "x -> y", "loss <= 5", "Run, then Pause",
+                                  "f(x) = {1, 2}"])
+def test_the_javascript_rule_leaves_prose_alone(text):
+    assert not JS_SIGNS.search(text)
