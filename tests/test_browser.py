@@ -70,11 +70,18 @@ def page(server):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 2400})
-        page.add_init_script(path=PROBES)       # window.bpttProbes, read below
+        page = new_page(browser, 1500, 2400)
         page.goto(server, wait_until="networkidle")
         yield page
         browser.close()
+
+
+def new_page(browser, width, height):
+    """A page whose every document has window.bpttProbes, which settle() and the other
+    helpers here read (tests/js/probes.js)."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.add_init_script(path=PROBES)
+    return page
 
 
 def settle(page, timeout=30_000):

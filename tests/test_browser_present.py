@@ -10,6 +10,7 @@ from test_browser import (  # noqa: F401  (pytestmark: the same marks)
     SHOTS,
     assert_no_exception,
     free_port,
+    new_page,
     pytestmark,
     settle,
 )
@@ -57,7 +58,7 @@ def browser():
 
 
 def open_page(browser, url, width=1500, height=1000):
-    page = browser.new_page(viewport={"width": width, "height": height})
+    page = new_page(browser, width, height)
     page.console = []
     page.on("console", lambda m: page.console.append((m.type, m.text)))
     page.goto(url, wait_until="networkidle")
