@@ -299,12 +299,24 @@ def _resumed(args, settings, max_bytes):
                          f"were made with the checkpoint's. What may change: "
                          f"{', '.join(map(_flag, live))}.")
     path = _checkpoint_file(args.resume, "--resume")
-    trainer = Trainer.load(path, max_text_bytes=max_bytes)
+    try:
+        trainer = Trainer.load(path, max_text_bytes=max_bytes)
+    except ValueError as err:
+        raise ValueError(f"--resume {path}: {_for_the_shell(str(err))}") from None
     changes = {TRAIN_FLAGS[d]: settings[TRAIN_FLAGS[d]] for d in TRAIN_FLAGS if d in given}
     if changes:
         trainer.retune(**changes)
-    out = args.out if "out" in given else path.parent
-    _check_outputs(out)
+    if "out" in given:
+        out = args.out
+        _check_outputs(out)
+    else:
+        out = path.parent
+        try:
+            _check_outputs(out)
+        except ValueError as err:
+            said = str(err).replace(f"--out {out}", f"The checkpoint's folder {out}", 1)
+            raise ValueError(f"{said} (with --resume the run is saved back beside its "
+                             f"checkpoint unless --out names another folder)") from None
     print(f"resuming {path}: iteration {trainer.iteration:,}, smooth loss "
           f"{trainer.smooth_loss:.4f}, {len(trainer.text):,} characters of text.")
     return trainer, out

@@ -240,3 +240,24 @@ def test_a_second_run_into_the_same_folder_keeps_the_first(capsys, tmp_path):
     assert (tmp_path / "checkpoint.previous.npz").read_bytes() == first
     assert len(pd.read_csv(tmp_path / "history.previous.csv")) == 12
     assert engine.Trainer.load(tmp_path / "checkpoint.npz").iteration == 4
+
+
+def test_a_resumed_checkpoint_over_the_text_limit_names_the_flag(capsys, tmp_path):
+    ckpt = tmp_path / "checkpoint.npz"
+    engine.Trainer(engine.read_sample("periodic.txt"), hidden_size=8, seq_length=5).save(ckpt)
+    code, _, err = cli(capsys, "train", "--resume", ckpt, "--max-bytes", "10")
+    one_line_failure(code, err)
+    assert f"--resume {ckpt}" in err and "--max-bytes" in err
+
+
+def test_a_resume_whose_folder_cannot_take_the_run_says_where_it_would_go(capsys, tmp_path):
+    ckpt = tmp_path / "checkpoint.npz"
+    engine.Trainer(engine.read_sample("periodic.txt"), hidden_size=8, seq_length=5).save(ckpt)
+    (tmp_path / "history.csv").mkdir()
+    code, _, err = cli(capsys, "train", "--resume", ckpt, "--iterations", "2")
+    one_line_failure(code, err)
+    assert "The checkpoint's folder" in err and "unless --out names another folder" in err
+    assert engine.Trainer.load(ckpt).iteration == 0
+    code, _, err = cli(capsys, "train", "--resume", ckpt, "--iterations", "2", "--out",
+                       tmp_path / "elsewhere")
+    assert code == 0, err
