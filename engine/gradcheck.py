@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from .bptt import bptt, window_loss
+from .bptt import bptt, loss_of_window, window_loss  # noqa: F401  (window_loss: re-exported)
 from .cells import cell_of, check_cell
 from .cost import check_analysis
 from .limits import Limit
@@ -45,7 +45,9 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
     check_analysis("gradient_check", max(np.size(inputs), 1), H, V, check_cell(cell),
                    checks=checks_per_param)
     trace = bptt(params, inputs, targets, hprev, clip="none", cell=cell, cprev=cprev)
-    inputs, targets = trace.inputs, trace.targets       # checked ids, as bptt ran them
+    # the window as bptt checked and ran it, for the losses below
+    inputs, targets = trace.inputs, trace.targets
+    state = (trace.hprev,) if trace.cprev is None else (trace.hprev, trace.cprev)
     rng = np.random.default_rng(seed)
     rows = []
     for name in NAMES:
@@ -55,9 +57,9 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
         for i in live[rng.integers(0, live.size, size=checks_per_param)]:
             old = flat[i]
             flat[i] = old + eps
-            plus = window_loss(params, inputs, targets, hprev, cell, cprev)
+            plus = loss_of_window(params, inputs, targets, state, trace.cell)
             flat[i] = old - eps
-            minus = window_loss(params, inputs, targets, hprev, cell, cprev)
+            minus = loss_of_window(params, inputs, targets, state, trace.cell)
             flat[i] = old
             numeric = (plus - minus) / (2 * eps)
             analytic = float(trace.grads[name].reshape(-1)[i])

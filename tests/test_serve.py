@@ -13,12 +13,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, free_port
+from test_browser import ARGS, CHROMIUM, PROBES, free_port
 
 from dashboard import serve, sticky_proxy
 
 ROOT = Path(__file__).resolve().parents[1]
-PROBES = ROOT / "tests" / "js" / "probes.js"     # window.bpttProbes: what the tests read
 
 
 def test_the_cookie_names_a_server_and_is_given_to_browsers_without_one():
