@@ -7,6 +7,6 @@
   // a chart element whose script has not yet made its chart (its module still loading)
   for (const box of document.querySelectorAll('[class*="st-key-plot_"]'))
     if (!box.querySelector("div.bptt-plot")) return false;
-  const m = document.body.innerText.match(/· iteration\s+([\d,]+)/);
-  return !!m && parseInt(m[1].replace(/,/g, "")) !== before;
+  const shown = window.bpttProbes.iteration();     // tests/js/probes.js, installed first
+  return shown !== null && shown !== before;
 }
