@@ -180,14 +180,16 @@ def plotly_charts(columns, config, key, memo=None, present=False):
 
 
 def _fallback(columns, config, key):
-    """``st.plotly_chart`` where plotly.js cannot be served: the same figures, redrawn
-    whole on every change."""
+    """``st.plotly_chart`` where plotly.js cannot be served: the same figures in the same
+    look (``style.TEMPLATE``; the app builds figures without a template of their own,
+    dashboard/server.py), redrawn whole on every change."""
     single = len(columns) == 1 and len(columns[0]) == 1
     places = st.columns(len(columns), gap="large") if len(columns) > 1 else [st.container()]
     for i, (place, column) in enumerate(zip(places, columns, strict=True)):
         for j, (fig, caption, mark) in enumerate(column):
+            fig = go.Figure(fig).update_layout(template=style.TEMPLATE)
             if mark is not None:
-                fig = style.mark_timestep(go.Figure(fig), mark)
+                fig = style.mark_timestep(fig, mark)
             place.plotly_chart(fig, config=config, key=key if single else f"{key}_{i}_{j}")
             if caption:
                 place.caption(caption)

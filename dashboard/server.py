@@ -1,6 +1,8 @@
 """Settings of the Streamlit server process that the app's speed depends on."""
 import gc
 
+import plotly.io as pio
+
 _frozen = False
 
 
@@ -20,3 +22,16 @@ def freeze_imports():
     if not _frozen:
         gc.freeze()
         _frozen = True
+
+
+def figures_without_plotly_template():
+    """Build this process's figures on plotly's empty template ("none").
+
+    plotly copies its default template ("plotly": 7 kB of JSON, some 600 Python
+    objects) into every figure it builds and again whenever the figure is serialised,
+    and the app throws it away: the page draws every chart in ``style.TEMPLATE``
+    (plotly_element._serialise; the handout leaves templates out). That was 0.7 ms a
+    figure, 10-20 ms of a Step click's 50-70 ms in the Timestep explorer and Training
+    views (bench/dashboard_speed.py). The charts look the same; only the default of
+    this process, the app's server, changes."""
+    pio.templates.default = "none"

@@ -15,6 +15,7 @@ from dashboard.views.sections import header, homework
 from dashboard.views.sections.common import safely
 
 server.freeze_imports()       # before any session's data exists: see server.py
+server.figures_without_plotly_template()
 
 st.set_page_config(page_title="BPTT Scope", page_icon="🔁", layout="wide")
 

@@ -75,6 +75,15 @@ def test_first_screen_needs_no_clicks(at):
     assert engine.PRESETS["min-char-rnn"].description in markdown(at)
 
 
+def test_the_app_builds_its_figures_without_plotly_template(monkeypatch):
+    """The page draws every chart in style.TEMPLATE, so the server builds figures on
+    plotly's empty template instead of copying plotly's into each (dashboard/server.py)."""
+    import plotly.io as pio
+    monkeypatch.setattr(pio.templates, "default", "plotly")
+    start()
+    assert pio.templates.default == "none"
+
+
 def test_step_adds_one_iteration(at):
     at.button(key="step").click().run()
     assert trainer(at).iteration == 2

@@ -62,3 +62,44 @@ def test_nested_fragments_read_the_runs_inside_session_drawing(monkeypatch):
     monkeypatch.setattr(common.st, "fragment", lambda f, run_every=None: f)  # run it here
     common.fragment(lambda ss: seen.append(f"draw {ss}"))("ss")
     assert seen == ["pause", "draw ss", "resume"]
+
+
+def test_figures_built_without_plotly_template_reach_the_page_unchanged():
+    """figures_without_plotly_template: the app's figures no longer carry plotly's
+    default template (copied into every figure and again on serialising, then thrown
+    away), and the JSON the page gets, in both looks, is the same as with it."""
+    import plotly.io as pio
+
+    import engine
+    from dashboard import charts, plotly_element
+    trainer = engine.Trainer("the cat sat on the mat. " * 20, hidden_size=8, seq_length=6)
+    trainer.run(5)
+    trace, history = trainer.trace, trainer.history
+
+    def figures():
+        G = engine.loss_to_state(trace, trace.params)
+        chars = list(trainer.vocab.decode(trace.inputs))
+        panels = [("hs", "h_t", trace.hs, False), ("dh", "dh_t", trace.dh, True)]
+        return [charts.loss_chart(history), charts.grad_norm_chart(history, 5.0, "value"),
+                charts.loss_to_state_heatmap(G), charts.jacobian_heatmap(
+                    engine.jacobian_norms(trace, trace.params)),
+                charts.eigenvalue_chart(engine.whh_spectrum(trace.params)["eigenvalues"]),
+                charts.window_heatmaps(panels, 2, chars),
+                charts.loss_to_state_grid({"run 1": G, "run 2": G / 2})]
+
+    def pages(figs):
+        return [plotly_element._serialise(fig, present) for fig in figs
+                for present in (False, True)]
+
+    before = pio.templates.default
+    try:
+        pio.templates.default = "plotly"
+        with_template = figures()
+        server.figures_without_plotly_template()
+        without = figures()
+    finally:
+        pio.templates.default = before
+    none = pio.templates["none"].to_plotly_json()
+    assert all(fig.layout.template.to_plotly_json() != none for fig in with_template)
+    assert all(fig.layout.template.to_plotly_json() == none for fig in without)
+    assert pages(without) == pages(with_template)
