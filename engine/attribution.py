@@ -124,24 +124,6 @@ def _piece_norms_of(gram_D, gram_P):
     return C
 
 
-# The history's horizon column is skipped (NaN) for windows where it would be costly:
-# it holds T^2 kH + T^3 floats and costs about T^2 kH H / 2 multiply-adds (the
-# single-loss backward), which at T 1000, H 2048 would be 16 GB and hours.
-HORIZON_MAX_ELEMENTS = 4_000_000        # 32 MB
-HORIZON_MAX_FLOPS = 300_000_000         # about 0.1-0.3 s
-
-
-def horizon_elements(T, H, k=1):
-    """Floats ``gradient_horizon`` holds at once for a window of T steps."""
-    return T * T * k * H + T ** 3
-
-
-def horizon_affordable(T, H, k=1):
-    """Whether the history computes the horizon for this window size."""
-    return (horizon_elements(T, H, k) <= HORIZON_MAX_ELEMENTS
-            and T * T * k * H * H / 2 <= HORIZON_MAX_FLOPS)
-
-
 @single_threaded
 def whh_distance_norms(trace, params):
     """(T,) ``||slice_d||_F`` of whh_gradient_by_distance, d = 0..T-1, without forming

@@ -94,11 +94,30 @@ def estimate_cost(vocab_size, hidden_size, seq_length, cell="rnn", text_length=0
                + SECONDS_PER_TIMESTEP * T * k
                + SECONDS_PER_STEP)
     diagnostics = SECONDS_PER_EIG_FLOP * H ** 3 + _recurrent_rate(k * H * H) * T * k * H * H
-    from .attribution import horizon_affordable, horizon_elements
     horizon = horizon_elements(T, H, k) if horizon_affordable(T, H, k) else 0
     peak = 8 * (PARAM_COPIES * P + OUTPUT_COPIES * T * V + STATE_COPIES * k * T * H
                 + text_length + horizon) + FIXED_BYTES
     return Cost(seconds, int(peak), diagnostics)
+
+
+# The history's horizon column (Trainer._row, at its diagnostics rows) has a budget of
+# its own, far under an analysis's 10 s: it is computed while training. Where it would
+# be costly the column is NaN: gradient_horizon holds T^2 kH + T^3 floats and costs
+# about T^2 kH H / 2 multiply-adds (the single-loss backward), which at T 1000, H 2048
+# would be 16 GB and hours.
+HORIZON_MAX_ELEMENTS = 4_000_000        # 32 MB
+HORIZON_MAX_FLOPS = 300_000_000         # about 0.1-0.3 s
+
+
+def horizon_elements(T, H, k=1):
+    """Floats ``gradient_horizon`` holds at once for a window of T steps."""
+    return T * T * k * H + T ** 3
+
+
+def horizon_affordable(T, H, k=1):
+    """Whether the history computes the horizon for this window size."""
+    return (horizon_elements(T, H, k) <= HORIZON_MAX_ELEMENTS
+            and T * T * k * H * H / 2 <= HORIZON_MAX_FLOPS)
 
 
 def sample_seconds(n, vocab_size, hidden_size, cell="rnn"):

@@ -7,11 +7,11 @@ import numpy as np
 
 from .adagrad import ADAGRAD_EPS
 from .atomic import uninterrupted
-from .attribution import gradient_horizon, horizon_affordable
+from .attribution import gradient_horizon
 from .bptt import window
 from .cells import ARTICLE as A_CELL
 from .clip import l2
-from .cost import check_cost, estimate_cost
+from .cost import check_cost, estimate_cost, horizon_affordable
 from .diagnostics import reach, saturation, whh_spectrum
 from .errors import CorpusError, CostError, DivergenceError
 from .history import History

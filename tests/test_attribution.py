@@ -418,12 +418,12 @@ def test_beyond_window_changes_no_state():
 
 
 def test_history_skips_the_horizon_where_it_would_be_costly():
-    from engine import attribution
-    assert attribution.horizon_affordable(25, 100)
-    assert not attribution.horizon_affordable(1000, 2048)
+    from engine import cost
+    assert cost.horizon_affordable(25, 100)
+    assert not cost.horizon_affordable(1000, 2048)
     text = engine.read_sample("prose.txt")
     big = engine.Trainer(text, hidden_size=40, seq_length=400)
-    assert not attribution.horizon_affordable(400, 40)
+    assert not cost.horizon_affordable(400, 40)
     big.step()
     row = big.history.iloc[0]
     assert np.isnan(row["horizon"]) and np.isfinite(row["reach"])

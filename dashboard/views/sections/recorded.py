@@ -12,7 +12,7 @@ from dashboard.charts import recorded as charts
 from dashboard.charts import style
 from dashboard.plotly_element import plotly_chart
 from dashboard.views.sections.common import PLOT_CONFIG
-from engine.attribution import horizon_affordable
+from engine.cost import horizon_affordable
 from engine.recorded import depth_time_norms
 
 HORIZON_STEPS = 40          # recorded steps the horizon over training is computed for
@@ -157,7 +157,7 @@ def _horizon_over_training(run, layer_name, example, step):
         k = engine.cells.BLOCKS[layer.cell]
         if not horizon_affordable(int(layer.lengths[example]), layer.h.shape[2], k):
             st.info("This layer's windows are too large for the horizon here (the cost "
-                    "guard of engine.attribution.horizon_affordable).")
+                    "guard of engine.cost.horizon_affordable).")
             return
         xs.append(s)
         ys.append(engine.gradient_horizon(layer.trace(example), layer.params()))
@@ -196,7 +196,7 @@ def _flow(record, trace, layer, example, top):
     T, H, k = trace.T, trace.hs.shape[1], engine.cells.BLOCKS[layer.cell]
     if not horizon_affordable(T, H, k):
         st.info(f"The per-loss views need T² kH H / 2 multiply-adds (T = {T}, H = {H}): too "
-                "many to draw here (engine.attribution.horizon_affordable).")
+                "many to draw here (engine.cost.horizon_affordable).")
         return
     params = layer.params()
     plot(charts.entry_to_state_heatmap(engine.loss_to_state(trace, params), not top),
