@@ -17,7 +17,7 @@ from .attribution import (
 )
 from .bptt import Trace, bptt
 from .cells import CELLS, back_step
-from .claims import Check, Claim, ClaimResult, lesson_claims
+from .claims import Check, Claim, ClaimResult
 from .comparisons import COMPARISONS, Comparison
 from .cost import Cost, estimate_cost
 from .diagnostics import (
@@ -34,6 +34,7 @@ from .errors import CorpusError, CostError, DivergenceError
 from .exercise_list import EXERCISES
 from .exercises import Exercise, Verdict, parse_number
 from .gradcheck import gradient_check, gradient_check_summary
+from .lessons import lesson_claims
 from .limits import LIMITS, SAMPLE_LIMITS, Limit
 from .logdir import open_logdir
 from .params import init_params

@@ -2,11 +2,12 @@
 
 A :class:`Claim` is a sentence, the view it points at, one quantity the engine measures
 on the runs (engine/quantities.py) and the checks that number must pass, run by run.
-``lesson_claims(name, runs)`` evaluates every claim of a preset or comparison (for the
-min-char-rnn lesson also those of the guided tour) and returns one
-:class:`ClaimResult` per sentence: does it hold now, and the measured number that
-decides it. A sentence true only for a while says so (``until``: the last iteration it
-promises); after that it is shown as ended, not hidden.
+The lessons (engine/presets.py, comparisons.py, tour.py) write their sentences as
+claims; ``engine.lesson_claims(name, runs)`` (engine/lessons.py) evaluates every claim
+of one lesson and returns one :class:`ClaimResult` per sentence: does it hold now, and
+the measured number that decides it. A sentence true only for a while says so
+(``until``: the last iteration it promises); after that it is shown as ended, not
+hidden.
 """
 import math
 from dataclasses import dataclass, field
@@ -132,32 +133,3 @@ def _check_text(c, several):
     if c.op == "≈":
         return f"{who}within {CLOSE:.0%} of {fmt(c.bound)}"
     return f"{who}{c.op} {fmt(c.bound)}"
-
-
-def lesson_claims(name, runs):
-    """Every claim of preset or comparison ``name`` evaluated on ``runs`` (ordered
-    mapping run name -> Trainer; a preset: {name: trainer}), in the order shown: the
-    look-for sentences, then (min-char-rnn) the guided tour's stops."""
-    from .comparisons import COMPARISONS
-    from .presets import PRESETS
-    from .tour import LESSON as TOUR_LESSON
-    from .tour import STOPS
-    lesson = PRESETS.get(name) or COMPARISONS.get(name)
-    if lesson is None:
-        known = ", ".join([*PRESETS, *COMPARISONS])
-        raise ValueError(f"There is no lesson {name!r}; the presets and comparisons are "
-                         f"{known}.")
-    if not runs:
-        raise ValueError("lesson_claims needs at least one run (run name -> Trainer).")
-    out = [_evaluate(item, runs, "look for") for item in lesson.look_for]
-    if name == TOUR_LESSON:
-        out += [stop.claim.evaluate(runs, f"tour stop {k + 1}") for k, stop in enumerate(STOPS)]
-    return out
-
-
-def _evaluate(item, runs, source):
-    if isinstance(item, Claim):
-        return item.evaluate(runs, source)
-    view, text = item      # a sentence written without a check: say so, never "holds"
-    return ClaimResult(text, view, False, "not measured: this sentence has no check yet",
-                       source=source)

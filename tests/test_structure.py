@@ -97,9 +97,12 @@ def cycles(graph):
 
 
 def test_engine_modules_import_each_other_without_a_cycle():
+    """Imports inside functions count, as in the dashboard's test: an import put off
+    until a call is still a dependency (engine.claims once reached up to the lessons
+    built from it that way; engine.cost to engine.attribution)."""
     names = {module_name(p) for p in ENGINE}
-    graph = {module_name(p): {n for n in imports(p, top_level_only=True) if n in names}
-             for p in ENGINE}
+    graph = {module_name(p): {n for n in imports(p, top_level_only=False) if n in names}
+             - {module_name(p)} for p in ENGINE}
     assert not cycles(graph), f"import cycles: {cycles(graph)}"
 
 
