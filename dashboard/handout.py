@@ -103,8 +103,11 @@ def _data(trainer, trace):
 
 def _figure(fig):
     """A figure as plotly.js reads it, without the template (the page applies it once)
-    and with float32 arrays (half the bytes; the charts show 3 or 4 digits)."""
+    and with float32 arrays (half the bytes; the charts show 3 or 4 digits). Built where
+    plotly's default template is in force (the command line), every figure carried a
+    copy of it: 1.21 MB against 0.55 MB for min-char-rnn's handout without them."""
     figure = fig.to_plotly_json()
+    figure["layout"].pop("template", None)
     return json.loads(plotly.io.json.to_json_plotly(_float32(figure)))
 
 

@@ -76,6 +76,19 @@ def test_size_stays_under_five_megabytes(tiny_page, big_page):
     assert "id='plotly-gzip'" in full
 
 
+def test_figures_leave_the_template_to_the_page(monkeypatch):
+    """The page applies style.TEMPLATE to every figure once (handout.js), so no figure
+    carries one, whatever plotly's default is where the handout is built."""
+    import plotly.io as pio
+    monkeypatch.setattr(pio.templates, "default", "plotly")
+    data = payload(handout.build(trained("tiny"), lesson="tiny"))
+    figures = [*data["window"].values(),
+               *(fig for step in data["steps"] for fig in step["figures"].values())]
+    assert figures and not any("template" in fig["layout"] for fig in figures)
+    from dashboard.charts import style
+    assert data["template"] == json.loads(json.dumps(style.TEMPLATE))
+
+
 @pytest.mark.slow       # builds a large model
 def test_too_large_a_window_is_refused_in_words():
     tr = engine.Trainer("abcdefgh" * 400, hidden_size=400, seq_length=200)
