@@ -52,7 +52,7 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0, cell=None,
     ``cell``: "rnn", "lstm" or "gru" (engine/cells); None reads it from Whh's shape.
     ``cprev``: the LSTM's c_{-1}, (H,) or (H, 1); None means zeros."""
     threshold = check_clip(clip, threshold)     # before any work: a bad value costs nothing
-    params = _checked_params(params)
+    params = checked_params(params)
     cell = _check_cell(params, cell)
     inputs, targets, state = _window(params, inputs, targets, hprev, cprev, cell)
     return window(params, inputs, targets, state, clip, threshold, cell)
@@ -106,7 +106,7 @@ def window(params, inputs, targets, state, clip, threshold, cell):
 
 def window_loss(params, inputs, targets, hprev, cell=None, cprev=None):
     """The summed loss of one window by the forward pass alone (gradient checks)."""
-    params = _checked_params(params)
+    params = checked_params(params)
     cell = _check_cell(params, cell)
     inputs, targets, state = _window(params, inputs, targets, hprev, cprev, cell)
     return loss_of_window(params, inputs, targets, state, cell)
@@ -120,7 +120,7 @@ def loss_of_window(params, inputs, targets, state, cell):
     return float(np.sum(_losses(ys, total, targets)))
 
 
-def _checked_params(params):
+def checked_params(params):
     """``params`` once its five arrays are there, real, and shaped for one cell, one
     hidden size and one vocabulary (ValueError saying which is not); itself, or a copy of
     the dict with nested lists made arrays."""

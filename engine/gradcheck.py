@@ -2,7 +2,12 @@
 import numpy as np
 import pandas as pd
 
-from .bptt import bptt, loss_of_window, window_loss  # noqa: F401  (window_loss: re-exported)
+from .bptt import (
+    bptt,
+    checked_params,
+    loss_of_window,
+    window_loss,  # noqa: F401  (re-exported: tests import it from here)
+)
 from .cells import cell_of, check_cell
 from .cost import check_analysis
 from .limits import Limit
@@ -39,7 +44,10 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
     None)."""
     checks_per_param = Limit(int, 1, 10**6).check("checks_per_param", checks_per_param)
     eps = Limit(float, 0.0, 1.0, open_low=True).check("eps", eps)
-    params = {n: np.array(params[n], dtype=np.float64) for n in NAMES}
+    # its own float copies (entries are moved below) of parameters checked as bptt
+    # checks them: a missing or misshapen array is named, not a KeyError
+    params = {n: np.array(p, dtype=np.float64) for n, p in checked_params(params).items()
+              if n in NAMES}
     cell = cell_of(params) if cell is None else cell
     H, V = params["Whh"].shape[1], params["Why"].shape[0]
     check_analysis("gradient_check", max(np.size(inputs), 1), H, V, check_cell(cell),

@@ -156,9 +156,12 @@ def test_whole_float_ids_are_the_same_window():
     ({**V5, "Whh": np.zeros(16)}, "must be matrices"),
     ({**V5, "bh": np.zeros((4, 1), dtype=complex)}, "complex"),
 ])
-def test_malformed_params_are_named(params, match):
+@pytest.mark.parametrize("call", ["bptt", "window_loss", "gradient_check"])
+def test_malformed_params_are_named(params, match, call):
+    run = {"bptt": engine.bptt, "window_loss": window_loss,
+           "gradient_check": engine.gradient_check}[call]
     with pytest.raises(ValueError, match=match):
-        engine.bptt(params, [0, 1], [1, 2], np.zeros(4))
+        run(params, [0, 1], [1, 2], np.zeros(4))
 
 
 def test_params_given_as_nested_lists_run_like_arrays():
