@@ -3,20 +3,18 @@ with every network request refused."""
 import html
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_browser import CHROMIUM, PROBES  # window.bpttProbes: what the test reads
 
 import engine
 from dashboard import handout, plotly_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
-PROBES = ROOT / "tests" / "js" / "probes.js"     # window.bpttProbes: what the test reads
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def trained(name, steps=None):
