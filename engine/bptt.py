@@ -122,8 +122,9 @@ def loss_of_window(params, inputs, targets, state, cell):
 
 def checked_params(params):
     """``params`` once its five arrays are there, real, and shaped for one cell, one
-    hidden size and one vocabulary (ValueError saying which is not); itself, or a copy of
-    the dict with nested lists made arrays."""
+    hidden size and one vocabulary (ValueError saying which is not). Itself when the
+    five are float64 arrays of their shapes (nothing copied), else a copy of the dict
+    with them made so (lists, other real dtypes, a flat bias)."""
     missing = [name for name in NAMES if name not in params]
     if missing:
         raise ValueError(f"params is missing {', '.join(map(repr, missing))}; a model has "
@@ -136,10 +137,12 @@ def checked_params(params):
         raise ValueError(f"Whh and Why must be matrices; got shapes {Whh.shape} and "
                          f"{Why.shape}.")
     cell = cells.cell_of({"Whh": Whh})
-    layout_for(Why.shape[0], Whh.shape[1], cell).pack(params)   # every shape, or why not
-    if all(isinstance(params[name], np.ndarray) for name in NAMES):
+    # every shape, or why not; float64 throughout: float32 or integer weights mixed
+    # into float64 products gave a window that was neither one precision nor the other
+    arrays = layout_for(Why.shape[0], Whh.shape[1], cell).check(params)
+    if all(arrays[name] is params[name] for name in NAMES):
         return params
-    return {**params, **{name: np.asarray(params[name], dtype=np.float64) for name in NAMES}}
+    return {**params, **arrays}
 
 
 def _check_cell(params, cell):

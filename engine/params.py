@@ -44,9 +44,11 @@ class Layout:
         """Named views into ``flat``; writing to a view writes to the buffer."""
         return {n: flat[s].reshape(self.shapes[n]) for n, s in self.slices.items()}
 
-    def pack(self, params, out=None):
-        """Copy a mapping of the five arrays into a flat buffer (checking shapes)."""
-        out = self.empty() if out is None else out
+    def check(self, params):
+        """The five arrays of ``params`` as float64, shaped as this layout says (a flat
+        bias may stand for its column), without copying what already is; ValueError
+        saying which array is missing, not real or misshapen."""
+        arrays = {}
         for name in NAMES:
             if name not in params:
                 raise ValueError(f"params is missing {name!r}; expected {', '.join(NAMES)}.")
@@ -59,6 +61,13 @@ class Layout:
                 raise ValueError(f"{name} has shape {arr.shape}; expected {want} "
                                  f"(vocab {self.vocab_size}, hidden {self.hidden_size}, "
                                  f"cell {self.cell}).{self._hint(name, arr.shape)}")
+            arrays[name] = arr
+        return arrays
+
+    def pack(self, params, out=None):
+        """Copy a mapping of the five arrays into a flat buffer (checking shapes)."""
+        out = self.empty() if out is None else out
+        for name, arr in self.check(params).items():
             out[self.slices[name]] = arr.ravel()
         return out
 

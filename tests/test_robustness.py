@@ -9,6 +9,7 @@ import pytest
 import engine
 from engine.checkpoint import to_bytes
 from engine.gradcheck import window_loss
+from engine.params import NAMES
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 20
 
@@ -169,6 +170,32 @@ def test_params_given_as_nested_lists_run_like_arrays():
     a = engine.bptt(V5, [0, 1, 2], [1, 2, 3], np.zeros(4))
     b = engine.bptt(as_lists, [0, 1, 2], [1, 2, 3], np.zeros(4))
     assert a.loss == b.loss and np.array_equal(a.flat_grads, b.flat_grads)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("given", ["float32", "int", "flat bias"])
+def test_weights_of_another_real_type_run_as_their_float64_values(cell, given):
+    # every product in float64: float32 or integer weights used to enter some products
+    # as they were (the input and bias gathers, the output layer) and others promoted
+    as64 = engine.init_params(7, 5, seed=3, cell=cell)
+    if given == "float32":
+        as64 = {k: v.astype(np.float32).astype(np.float64) for k, v in as64.items()}
+        params = {k: v.astype(np.float32) for k, v in as64.items()}
+    elif given == "int":
+        as64 = {k: np.round(v * 300) for k, v in as64.items()}
+        params = {k: v.astype(np.int64) for k, v in as64.items()}
+    else:
+        params = {**as64, "bh": as64["bh"].ravel(), "by": as64["by"].ravel()}
+    a = engine.bptt(params, [0, 1, 2, 6], [1, 2, 3, 0], np.full(5, 0.1), cell=cell)
+    b = engine.bptt(as64, [0, 1, 2, 6], [1, 2, 3, 0], np.full(5, 0.1), cell=cell)
+    assert a.loss == b.loss and np.array_equal(a.flat_grads, b.flat_grads)
+    assert np.array_equal(a.hs, b.hs) and np.array_equal(a.dhnext, b.dhnext)
+    assert all(a.params[k].dtype == np.float64 for k in NAMES)
+
+
+def test_float64_weights_are_checked_without_a_copy():
+    from engine.bptt import checked_params
+    assert checked_params(V5) is V5
 
 
 # -- divergence ------------------------------------------------------------------------
