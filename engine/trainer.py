@@ -10,6 +10,7 @@ from .atomic import uninterrupted
 from .attribution import gradient_horizon
 from .bptt import window
 from .cells import ARTICLE as A_CELL
+from .cells import STATE
 from .clip import l2
 from .cost import check_cost, estimate_cost, horizon_affordable
 from .diagnostics import reach, saturation, whh_spectrum
@@ -106,7 +107,8 @@ class Trainer:
         self.iteration = 0
         self.position = 0
         self.hprev = np.zeros(H)
-        self.cprev = np.zeros(H) if c.cell == "lstm" else None   # the LSTM's c, carried
+        # the LSTM's c, carried from window to window like h
+        self.cprev = np.zeros(H) if "c" in STATE[c.cell] else None
         self.smooth_loss = -math.log(1.0 / V) * T
         self.trace = None
         self._history = History()

@@ -112,7 +112,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 INTERFACE = ("BLOCKS", "GATES", "SIGMOID_GATES", "STATE", "LABEL", "ARTICLE", "CHOICE",
-             "BACK_STEP_SECONDS", "RECORDED_FIELDS", "forward", "backward", "record",
+             "BACK_STEP_SECONDS", "RECORDED_FIELDS", "CARRIER", "forward", "backward", "record",
              "back_factors", "back_step", "step")
 
 
@@ -123,6 +123,11 @@ def test_cells_are_peers_with_one_interface(cell):
     assert not missing, f"engine/cells/{cell}.py lacks {missing}"
     assert len(module.GATES) in (0, module.BLOCKS)
     assert module.STATE[0] == "h"
+    if module.CARRIER is None:
+        assert not module.GATES
+    else:
+        state, gate = module.CARRIER
+        assert state in module.STATE and gate in module.SIGMOID_GATES
 
 
 @pytest.mark.parametrize("cell", cells.CELLS)

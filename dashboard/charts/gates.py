@@ -3,6 +3,8 @@ with the gate that carries the gradient back, single losses followed across the 
 gate heatmaps and gate saturation. Pure: data in, plotly Figure out."""
 import numpy as np
 
+from engine.cells import CARRIER
+
 from . import go, style
 from .window import _char_ticks, window_heatmaps
 
@@ -26,7 +28,9 @@ GATE_LINES = {
                      "dh", "solid", 3),
             ("mean_z", "mean z<sub>t</sub> over all units", "dot", 2)],
 }
-GATE_OF = {"lstm": "f", "gru": "z"}
+# the gate that carries the gradient back past Whh, and the state whose gradient it carries
+GATE_OF = {cell: c[1] for cell, c in CARRIER.items() if c is not None}
+CARRIED = {cell: c[0] for cell, c in CARRIER.items() if c is not None}
 
 
 def cell_tape_chart(table, t, chars, cell, uirevision="cell_tape"):
@@ -150,7 +154,8 @@ def carrier_units_chart(grad, gate, t, chars, cell, k=3, uirevision="carrier_uni
     units = [int(j) for j in np.argsort(-np.abs(grad[0]))[:k]]
     x = np.arange(len(grad))
     dashes = ("solid", "dash", "dot")
-    where, colour = ("c", style.DC) if cell == "lstm" else ("h", style.DH)
+    where = CARRIED[cell]
+    colour = style.DC if where == "c" else style.DH
     name = GATE_OF[cell]
     traces = []
     for d, j in zip(dashes, units, strict=False):

@@ -6,6 +6,9 @@ Every cell module owns its equations and its facts, with the same names:
     LABEL, ARTICLE, CHOICE                  how people read its name
     BACK_STEP_SECONDS, RECORDED_FIELDS      what a back_step costs (engine/cost.py), what
                                             a recorded layer of it holds (recorded.py)
+    CARRIER                                 (state, gate): the gate that hands the state's
+                                            gradient back elementwise, past Whh (None:
+                                            no such path)
     forward(params, inputs, state) -> fwd   the recurrence over a window ("hs" (T, H))
     backward(params, fwd, state, dh_out)    the backward recurrence: dh, dhraw, dh_pre,
                                             dhnext (T, ...), dhprev (H,), ...
@@ -34,6 +37,7 @@ STATE = {cell: m.STATE for cell, m in MODULES.items()}
 LABEL = {cell: m.LABEL for cell, m in MODULES.items()}
 ARTICLE = {cell: m.ARTICLE for cell, m in MODULES.items()}
 CHOICE = {cell: m.CHOICE for cell, m in MODULES.items()}
+CARRIER = {cell: m.CARRIER for cell, m in MODULES.items()}
 
 
 def check_cell(cell):
@@ -117,6 +121,6 @@ def zero_state(trace, rows=None):
     return tuple(np.zeros(shape) for _ in STATE[trace.cell])
 
 
-__all__ = ["ARTICLE", "BLOCKS", "CELLS", "CHOICE", "GATES", "LABEL", "MODULES",
+__all__ = ["ARTICLE", "BLOCKS", "CARRIER", "CELLS", "CHOICE", "GATES", "LABEL", "MODULES",
            "SIGMOID_GATES", "STATE", "back_factors", "back_step", "cell_of", "check_cell",
            "walk_losses", "zero_state"]

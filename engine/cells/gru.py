@@ -34,6 +34,7 @@ ARTICLE = "a GRU"                   # for messages
 CHOICE = "gru (gates r z n)"
 BACK_STEP_SECONDS = 1e-4            # s of Python per back_step (engine/cost.py)
 RECORDED_FIELDS = ("gates", "whn_h")  # a recorded layer's own fields (recorded.py)
+CARRIER = ("h", "z")                # z_t * dh_t inside dhnext_{t-1}: z copies h's gradient
 
 
 def forward(params, inputs, state):

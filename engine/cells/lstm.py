@@ -33,6 +33,7 @@ ARTICLE = "an LSTM"                 # for messages
 CHOICE = "lstm (cell state c, gates i f g o)"
 BACK_STEP_SECONDS = 1e-4            # s of Python per back_step (engine/cost.py)
 RECORDED_FIELDS = ("c", "dc", "c0", "gates")  # a recorded layer's own fields (recorded.py)
+CARRIER = ("c", "f")                # dcnext_{t-1} = f_t * dc_t: f carries c's gradient back
 
 
 @functools.lru_cache(maxsize=8)

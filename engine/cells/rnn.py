@@ -24,6 +24,7 @@ ARTICLE = "a vanilla RNN"           # for messages
 CHOICE = "rnn (tanh, min-char-rnn)"
 BACK_STEP_SECONDS = 2.5e-5          # s of Python per back_step (engine/cost.py)
 RECORDED_FIELDS = ()                # a recorded layer's own fields (recorded.py)
+CARRIER = None                      # no gate path: every step back goes through Whh^T
 
 
 def forward(params, inputs, state):

@@ -12,7 +12,7 @@ dcnext_{t-1} = f_t * dc_t, and the GRU's copy of h, z_t * dh_t inside dhnext_{t-
 import numpy as np
 import pandas as pd
 
-from . import back_factors, back_step, walk_losses, zero_state
+from . import CARRIER, back_factors, back_step, walk_losses, zero_state
 
 
 def paths(trace, params):
@@ -28,11 +28,10 @@ def paths(trace, params):
     """
     out = {"through_whh": trace.dh_pre @ params["Whh"]}
     if trace.cell == "lstm":
-        g = trace.gates
-        out["dc_from_h"] = trace.dh * (g["o"] * (1.0 - trace.tanh_c ** 2))
-        out["carry"] = g["f"] * trace.dc
-    elif trace.cell == "gru":
-        out["carry"] = trace.gates["z"] * trace.dh
+        out["dc_from_h"] = trace.dh * (trace.gates["o"] * (1.0 - trace.tanh_c ** 2))
+    if CARRIER[trace.cell] is not None:
+        state, gate = CARRIER[trace.cell]
+        out["carry"] = trace.gates[gate] * getattr(trace, "d" + state)
     return out
 
 
@@ -58,7 +57,7 @@ def tape_norms(trace, params):
     if trace.cell != "rnn":
         for name, values in trace.gates.items():
             table[f"mean_{name}"] = values.mean(axis=1)
-        base = table["dc"] if trace.cell == "lstm" else table["dh"]
+        base = table["d" + CARRIER[trace.cell][0]]
         with np.errstate(divide="ignore", invalid="ignore"):
             table["keep"] = np.where(base > 0, table["carry"] / base, np.nan)
     return pd.DataFrame(table)

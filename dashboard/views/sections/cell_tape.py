@@ -12,7 +12,7 @@ from dashboard.charts.style import num
 from dashboard.session import get
 from dashboard.views.sections import cell_text
 from dashboard.views.sections.common import plot, rev
-from engine.cells import tape
+from engine.cells import ARTICLE, CARRIER, GATES, LABEL, tape
 
 TAPE = {"lstm": "The cell-state tape: how the gradient rides c back",
         "gru": "The copy tape: how z carries the gradient back along h"}
@@ -91,7 +91,7 @@ def backward_parts(ss, trace, t):
 def window_panels(trace):
     """The explorer's four heatmaps for a gated cell (dhraw is the gradient at the
     stacked gate pre-activations: k blocks of H rows)."""
-    blocks = "i, f, g, o" if trace.cell == "lstm" else "r, z, n"
+    blocks = ", ".join(GATES[trace.cell])
     return [
         ("hs", "h<sub>t</sub>, the hidden state (forward)", trace.hs, False),
         ("dh", "∂L/∂h<sub>t</sub> = Why<sup>T</sup>dy<sub>t</sub> + dhnext<sub>t</sub>",
@@ -158,8 +158,8 @@ def _tape_section(ss, trace, t, inputs):
     if t > 0:
         follow = window.cached(get(ss), get(ss).focus, f"follow_loss_{t}",
                                lambda tr, trace: tape.follow_loss(trace, trace.params, t))
-        gate = trace.gates["f" if cell == "lstm" else "z"]
-        plot(gates.carrier_units_chart(follow["dc" if cell == "lstm" else "dh"], gate, t,
+        state, gate = CARRIER[cell]
+        plot(gates.carrier_units_chart(follow["d" + state], trace.gates[gate], t,
                                        inputs, cell, uirevision=rev(ss, "carriers")),
              CARRIER_CAPTION[cell].format(t=t))
     plot(figs["heatmaps"],
@@ -234,10 +234,10 @@ def training(ss, trainer):
     shares = window.cached(get(ss), get(ss).focus, "gate_saturation",
                            lambda tr, trace: engine.gate_saturation(trace))
     inputs = trainer.vocab.decode(trace.inputs)
-    name = "LSTM" if trace.cell == "lstm" else "GRU"
+    name = LABEL[trace.cell]
     several = len(get(ss).runs) > 1
     st.markdown(f"#### Gates of {'run ' + repr(get(ss).focus) if several else 'the ' + name}")
-    st.caption(f"For {'an' if trace.cell == 'lstm' else 'a'} {name}, σ_max(Whh) above is "
+    st.caption(f"For {ARTICLE[trace.cell]}, σ_max(Whh) above is "
                f"that of {cell_text.BLOCK[trace.cell]}, the block of Whh that plays the "
                "vanilla Whh's part, and it does not bound how far the gradient reaches: "
                "the gated path carries it past every matrix. 'saturation' counts units "
@@ -245,7 +245,7 @@ def training(ss, trainer):
                "the gates below do.")
     plot(gates.gate_saturation_chart(shares, None, inputs,
                                      uirevision=rev(ss, "gate_saturation")),
-         f"{'LSTM' if trace.cell == 'lstm' else 'GRU'} gates on the last window "
+         f"{name} gates on the last window "
          f"(iteration {trace.iteration + 1}): the share of units at each step whose gate is "
          "pinned near 0 or 1 (sigmoid gates) or ±1 (tanh). A pinned gate learns slowly, "
          "but it still passes what it multiplies: "
