@@ -5,6 +5,9 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
+from . import checkpoint, sampling
+from . import progress as run_progress
+from . import state as run_state
 from .adagrad import ADAGRAD_EPS
 from .atomic import uninterrupted
 from .attribution import gradient_horizon
@@ -324,13 +327,11 @@ class Trainer:
     def progress(self, rows=0):
         """What training changed, for a copy of this run that has ``rows`` rows of
         history: see engine/progress.py. Picklable; copies, shares nothing."""
-        from .progress import progress
-        return progress(self, rows)
+        return run_progress.progress(self, rows)
 
     def catch_up(self, progress):
         """Make this run bit for bit the run ``progress`` was taken from."""
-        from .progress import catch_up
-        catch_up(self, progress)
+        run_progress.catch_up(self, progress)
 
     # -- views ------------------------------------------------------------------------
     @property
@@ -348,26 +349,22 @@ class Trainer:
     def state_dict(self):
         """Everything needed to resume this run, as a plain dict of numpy arrays and
         Python scalars (copies: changing it changes nothing here). See engine/state.py."""
-        from .state import state_dict
-        return state_dict(self)
+        return run_state.state_dict(self)
 
     @classmethod
     def from_state(cls, state, max_bytes=None):
         """A Trainer resumed from ``state_dict()``'s output; ValueError, with a message
         for a person, on anything malformed. The text obeys the rules of any other text
         (``load_corpus``): at most ``max_bytes`` (default 5 MB)."""
-        from .state import from_state
-        return from_state(cls, state, max_bytes=max_bytes)
+        return run_state.from_state(cls, state, max_bytes=max_bytes)
 
     def sample(self, n=200, temperature=1.0, seed_text=None, rng_seed=None):
         """Generate ``n`` characters from the current hidden state. Training state
         (hidden state, parameters, position) is untouched."""
-        from .sampling import sample
-        return sample(self, n, temperature, seed_text, rng_seed)
+        return sampling.sample(self, n, temperature, seed_text, rng_seed)
 
     def save(self, path):
-        from .checkpoint import save
-        save(self, path)
+        checkpoint.save(self, path)
 
     @classmethod
     def load(cls, path, max_bytes=None, max_text_bytes=DEFAULT_MAX_BYTES):
@@ -375,8 +372,7 @@ class Trainer:
         lowers the cap on the checkpoint's declared uncompressed size; its text obeys
         the rules of any other text, at most ``max_text_bytes`` (5 MB unless raised, as
         ``Trainer(text, max_bytes=...)`` raises it)."""
-        from .checkpoint import load
-        return load(cls, path, max_bytes=max_bytes, max_text_bytes=max_text_bytes)
+        return checkpoint.load(cls, path, max_bytes=max_bytes, max_text_bytes=max_text_bytes)
 
 
 # Trainer._update's bound: the memory's largest entry may grow to 1e300 unchecked, each

@@ -12,6 +12,7 @@ dcnext_{t-1} = f_t * dc_t, and the GRU's copy of h, z_t * dh_t inside dhnext_{t-
 import numpy as np
 import pandas as pd
 
+from ..cost import check_analysis
 from . import CARRIER, back_factors, back_step, walk_losses, zero_state
 
 
@@ -87,7 +88,7 @@ def loss_to_cell(trace, params):
     if trace.cell != "lstm":
         raise ValueError(f"loss_to_cell needs the LSTM's cell state c; this trace is from "
                          f"cell={trace.cell!r}, which has none. Use loss_to_state for h.")
-    from ..cost import check_analysis  # a backward pass per loss, as loss_to_state's
+    # a backward pass per loss, as loss_to_state's: the same budget
     check_analysis("loss_to_state", trace.T, trace.hs.shape[1], params["Why"].shape[0],
                    trace.cell)
     C = np.full((trace.T, trace.T), np.nan)
