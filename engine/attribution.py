@@ -224,8 +224,7 @@ def beyond_window(trainer, windows=4, params=None):
     start, first = p - used * T, used * T      # first: index of the window's first step
     inputs = trainer.data[start: p + T]
     targets = trainer.data[start + 1: p + T + 1]
-    extra = {} if cell == "rnn" else {"cell": cell}
-    long = bptt(params, inputs, targets, np.zeros(H), clip="none", **extra)
+    long = bptt(params, inputs, targets, np.zeros(H), clip="none", cell=cell)
     N = len(inputs)
     dh_out = long.dy[first:] @ params["Why"]          # only the window's losses
     dstate = tuple(np.zeros((1, H)) for _ in range(n_state))
