@@ -524,6 +524,10 @@ def _handout(args):
         return 2
     if args.output.is_dir():
         raise ValueError(f"-o {args.output} is a folder: give the HTML file to write.")
+    if args.output.exists() and not _is_html_page(args.output):
+        # -o the checkpoint itself replaced the run with its own handout
+        raise ValueError(f"-o {args.output} exists and is not an HTML page: writing the "
+                         "handout there would destroy it. Give another file name.")
     trainer = Trainer.load(args.checkpoint)
     resumed = trainer.iteration
     trainer.step()
@@ -534,6 +538,16 @@ def _handout(args):
     print(f"wrote {args.output} ({len(page.encode()) / 1e6:.1f} MB): the window of "
           f"iteration {resumed} (one step from the checkpoint's iteration {resumed}).")
     return 0
+
+
+def _is_html_page(path):
+    """Whether ``path`` begins as an HTML page does (a handout written before, say)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith((b"<!doctype html", b"<html"))
 
 
 def _one_line(err):

@@ -120,6 +120,26 @@ def test_cli_writes_the_handout(tmp_path):
                          timeout=120)
     assert bad.returncode == 2 and bad.stderr.startswith("error:")
     assert "Traceback" not in bad.stderr
+    again = subprocess.run([sys.executable, "-m", "engine", "handout", str(checkpoint), "-o",
+                            str(out)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert again.returncode == 0, again.stderr     # a handout replaces a handout
+
+
+@pytest.mark.slow       # runs the command line in a subprocess
+@pytest.mark.parametrize("onto", ["the checkpoint", "a text"])
+def test_cli_never_writes_the_handout_over_what_is_not_a_page(tmp_path, onto):
+    """-o CHECKPOINT wrote the page over the run it was drawn from, exit code 0."""
+    checkpoint = tmp_path / "tiny.npz"
+    trained("tiny").save(checkpoint)
+    out = checkpoint if onto == "the checkpoint" else tmp_path / "notes.txt"
+    if onto == "a text":
+        out.write_text("my notes", encoding="utf-8")
+    before = out.read_bytes()
+    res = subprocess.run([sys.executable, "-m", "engine", "handout", str(checkpoint), "-o",
+                          str(out)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 2 and "is not an HTML page" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+    assert out.read_bytes() == before
 
 
 @pytest.mark.browser
