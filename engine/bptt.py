@@ -18,7 +18,7 @@ import numpy as np
 
 from . import cells
 from .clip import check_clip, clip_checked, norms
-from .params import NAMES
+from .params import NAMES, check_real
 from .params import layout as layout_for
 from .threads import single_threaded
 from .trace import Trace
@@ -201,7 +201,15 @@ def _ids(name, values, V):
 
 
 def _vector(name, value, H):
-    value = np.asarray(value, dtype=np.float64).reshape(-1)
-    if value.shape != (H,):
-        raise ValueError(f"{name} must have {H} entries; got {value.size}.")
+    """A state vector (H,) or (H, 1) as a float64 (H,): real, finite. A cast alone
+    dropped an imaginary part, flattened a (2, 2) for H = 4 and carried NaN into every
+    quantity of the window."""
+    value = check_real(name, value, what="states")
+    if value.shape not in ((H,), (H, 1)):
+        raise ValueError(f"{name} must have {H} entries, as (H,) or (H, 1); got shape "
+                         f"{value.shape}.")
+    value = value.reshape(-1)
+    if not np.isfinite(value).all():
+        raise ValueError(f"{name} holds NaN or infinite entries; a state is finite "
+                         "(tanh keeps h in [-1, 1]).")
     return value

@@ -10,11 +10,14 @@ from .bptt import (
 )
 from .cells import cell_of, check_cell
 from .cost import check_analysis
-from .limits import Limit
+from .limits import LIMITS, Limit
 from .params import NAMES
 from .threads import single_threaded
 
 DEFAULT_EPS = 1e-5      # finite-difference step: float64 truncation vs round-off balance
+# Below MIN_EPS the round-off floor (10 float64 eps |L| / eps) reaches 2e-5 |L|: as large
+# as the gradients themselves, so every row would pass by the floor and check nothing.
+MIN_EPS = 1e-10
 PASS_REL_ERROR = 1e-5   # relative error below this: analytic and numeric agree
 FLOAT_EPS = np.finfo(np.float64).eps
 
@@ -43,16 +46,25 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
     ``cell``: None reads it from Whh's shape; ``cprev``: the LSTM's c_{-1} (zeros if
     None)."""
     checks_per_param = Limit(int, 1, 10**6).check("checks_per_param", checks_per_param)
-    eps = Limit(float, 0.0, 1.0, open_low=True).check("eps", eps)
+    eps = Limit(float, MIN_EPS, 1.0).check("eps", eps)
+    seed = LIMITS["seed"].check("seed", seed)
     # its own float copies (entries are moved below) of parameters checked as bptt
     # checks them: a missing or misshapen array is named, not a KeyError
     params = {n: np.array(p, dtype=np.float64) for n, p in checked_params(params).items()
               if n in NAMES}
+    for name, p in params.items():
+        if not np.isfinite(p).all():
+            raise ValueError(f"{name} holds NaN or infinite entries: no gradient to check. "
+                             "Check a model whose weights are finite.")
     cell = cell_of(params) if cell is None else cell
     H, V = params["Whh"].shape[1], params["Why"].shape[0]
     check_analysis("gradient_check", max(np.size(inputs), 1), H, V, check_cell(cell),
                    checks=checks_per_param)
     trace = bptt(params, inputs, targets, hprev, clip="none", cell=cell, cprev=cprev)
+    if not np.isfinite(trace.loss):
+        raise ValueError(f"The window's loss is {trace.loss}, not a number a finite "
+                         "difference can measure: check hprev (and cprev), which must be "
+                         "finite.")
     # the window as bptt checked and ran it, for the losses below
     inputs, targets = trace.inputs, trace.targets
     state = (trace.hprev,) if trace.cprev is None else (trace.hprev, trace.cprev)
@@ -72,7 +84,9 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
             numeric = (plus - minus) / (2 * eps)
             analytic = float(trace.grads[name].reshape(-1)[i])
             scale = max(abs(analytic), abs(numeric))
-            rel = abs(analytic - numeric) / scale if scale > 0 else 0.0
+            # NaN when either is not finite: such a row never passes
+            rel = abs(analytic - numeric) / scale if scale > 0 else \
+                (0.0 if analytic == numeric == 0.0 else float("nan"))
             rows.append({"param": name, "index": np.unravel_index(i, p.shape),
                          "analytic": analytic, "numeric": numeric, "rel_error": rel})
     table = pd.DataFrame(rows, columns=["param", "index", "analytic", "numeric",

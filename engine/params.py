@@ -11,7 +11,7 @@ from .cells import ARTICLE, BLOCKS, check_cell
 from .limits import LIMITS, MAX_VOCAB, WHH_INITS, Limit
 
 NAMES = ("Wxh", "Whh", "Why", "bh", "by")
-__all__ = ["NAMES", "WHH_INITS", "Layout", "layout", "init_params", "check_init",
+__all__ = ["NAMES", "WHH_INITS", "Layout", "layout", "init_params", "check_init", "check_real",
            "check_int", "check_float", "shapes"]
 
 
@@ -52,7 +52,7 @@ class Layout:
         for name in NAMES:
             if name not in params:
                 raise ValueError(f"params is missing {name!r}; expected {', '.join(NAMES)}.")
-            arr = _real(name, params[name])
+            arr = check_real(name, params[name])
             want = self.shapes[name]
             if arr.shape != want and arr.size == np.prod(want) and arr.ndim == 1 \
                     and name in ("bh", "by"):
@@ -80,17 +80,18 @@ class Layout:
         return ""
 
 
-def _real(name, value):
+def check_real(name, value, what="weights"):
     """``value`` as float64, refusing what a cast would silently mangle (complex numbers
-    lose their imaginary part, objects and strings are not weights)."""
+    lose their imaginary part, objects and strings are not numbers). ``what`` names the
+    kind of array in the messages."""
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as err:
         raise ValueError(f"{name} is not an array of numbers ({err}).") from None
     if arr.dtype.kind == "c":
-        raise ValueError(f"{name} holds complex numbers; weights must be real.")
+        raise ValueError(f"{name} holds complex numbers; {what} must be real.")
     if arr.dtype.kind not in "iuf" or arr.dtype.names is not None:
-        raise ValueError(f"{name} holds values of type {arr.dtype}; weights must be real "
+        raise ValueError(f"{name} holds values of type {arr.dtype}; {what} must be real "
                          "numbers.")
     return arr.astype(np.float64, copy=False)
 

@@ -198,6 +198,46 @@ def test_float64_weights_are_checked_without_a_copy():
     assert checked_params(V5) is V5
 
 
+@pytest.mark.parametrize("hprev, match", [
+    ([np.nan, 0, 0, 0], "NaN or infinite"),
+    ([np.inf, 0, 0, 0], "NaN or infinite"),
+    (np.array([1j, 0, 0, 0]), "complex"),
+    (np.zeros((2, 2)), r"shape \(2, 2\)"),
+    ("abcd", "real numbers"),
+    ([0, 0, 0], r"shape \(3,\)"),
+])
+@pytest.mark.parametrize("call", ["bptt", "window_loss", "gradient_check"])
+def test_a_state_is_checked_not_cast(hprev, match, call):
+    """hprev was cast: an imaginary part dropped with a warning, a (2, 2) flattened for
+    H = 4, NaN carried into every quantity (and a gradient check passed on it)."""
+    run = {"bptt": engine.bptt, "window_loss": window_loss,
+           "gradient_check": engine.gradient_check}[call]
+    with pytest.raises(ValueError, match=match):
+        run(V5, [0, 1], [1, 2], hprev)
+
+
+def test_an_lstm_cell_state_is_checked_too():
+    p = engine.init_params(5, 4, cell="lstm")
+    with pytest.raises(ValueError, match="cprev holds NaN"):
+        engine.bptt(p, [0, 1], [1, 2], np.zeros(4), cprev=[0, np.nan, 0, 0])
+    assert engine.bptt(p, [0, 1], [1, 2], np.zeros((4, 1)), cprev=np.ones((4, 1))).loss > 0
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"params": {**V5, "Whh": np.full((4, 4), np.nan)}}, "Whh holds NaN"),
+    ({"eps": 1e-300}, "eps"),
+    ({"seed": "x"}, "seed"),
+    ({"seed": -1}, "seed"),
+])
+def test_a_gradient_check_refuses_what_it_cannot_measure(change, match):
+    """NaN weights gave rows with rel_error 0 and ok True; eps = 1e-300 a round-off floor
+    of 1e285 that passed every row whatever its error."""
+    args = {"params": V5, "eps": 1e-5, "seed": 0, **change}
+    with pytest.raises(ValueError, match=match):
+        engine.gradient_check(args["params"], [0, 1], [1, 2], np.zeros(4), eps=args["eps"],
+                              seed=args["seed"])
+
+
 # -- divergence ------------------------------------------------------------------------
 def snapshot(tr):
     return {"flat": tr._flat.copy(), "mem": tr._mem_flat.copy(), "p": tr.position,
