@@ -130,8 +130,7 @@ class Run:
         try:
             if os.path.getsize(path) > MAX_META_BYTES:
                 return None
-            with open(path, "rb") as f:
-                data = json.loads(f.read(MAX_META_BYTES).decode("utf-8"))
+            data = _json(path)
             if data.get("step") != step:
                 return None
             parts = [data.get(p) for p in SCALARS]
@@ -150,14 +149,25 @@ class Run:
         try:
             if os.path.getsize(path) > MAX_META_BYTES:
                 raise ValueError(f"it is larger than {MAX_META_BYTES:,} bytes")
-            with open(path, "rb") as f:
-                meta = json.loads(f.read(MAX_META_BYTES).decode("utf-8"))
+            meta = _json(path)
             if not isinstance(meta, dict):
                 raise ValueError("it is not a JSON object")
             return meta
         except (OSError, ValueError) as err:
             self.problems.append(f"{META} was ignored: {_reason(err)}")
             return {}
+
+
+def _json(path):
+    """The JSON value of the file ``path`` (at most MAX_META_BYTES read). ValueError for
+    what is not JSON, including arrays nested deeper than Python's recursion limit
+    (100 kB of "[" raised RecursionError, which ended the whole listing)."""
+    with open(path, "rb") as f:
+        text = f.read(MAX_META_BYTES).decode("utf-8")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("it nests arrays or objects too deeply to read") from None
 
 
 def open_logdir(path):

@@ -175,6 +175,18 @@ def test_bad_meta_and_not_a_folder(tmp_path):
         engine.open_logdir(tmp_path / "nothing")
 
 
+def test_json_nested_past_the_recursion_limit_is_skipped_not_fatal(logdir):
+    """100 kB of "[" raised RecursionError out of open_logdir: one hostile file ended the
+    listing of every run."""
+    folder = logdir / "model"
+    deep = "[" * 100_000 + "]" * 100_000
+    (folder / logformat.summary_file(10)).write_text(deep)
+    (folder / "meta.json").write_text(deep)
+    run = engine.open_logdir(logdir)["model"]
+    assert run.meta == {} and "nests arrays or objects too deeply" in run.problems[0]
+    assert list(run.history()["step"]) == [0, 10, 20]      # step 10 read from its .npz
+
+
 def test_logdir_comes_from_the_server_only(tmp_path):
     assert logdir_mode.parse(["--server.port", "1", "--logdir", "x"]) == \
         (["--server.port", "1"], "x")
