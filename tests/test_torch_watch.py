@@ -220,6 +220,25 @@ def test_float32_records_within_1e5(tmp_path, kind):
             assert np.abs(got - ref).max() <= 1e-5 * scale, (kind, k, field)
 
 
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_bfloat16_records_as_float32(tmp_path, kind):
+    """numpy has no bfloat16: the first opt.step() of a watched bfloat16 model raised
+    TypeError inside the user's training loop. Recorded as float32 (exact), within
+    bfloat16's precision of the float64 twin."""
+    torch.manual_seed(3)
+    model = Model(kind, layers=2, dtype=torch.bfloat16)
+    x, y = data(torch.bfloat16, True, None)
+    twin = copy.deepcopy(model).double()
+    want, _ = oracle(twin, x.double(), y, None, kind)
+    train_one_step(model, x, y, None, tmp_path)
+    rec = open_logdir(tmp_path)[tmp_path.name].read(0)
+    for k in range(2):
+        layer = rec.layers[f"rnn.l{k}"]
+        assert layer.h.dtype == np.float32 and layer.Whh.dtype == np.float32
+        got, ref = layer.h, want[k]["h"][:2]
+        assert np.abs(got - ref).max() <= 0.05 * np.abs(ref).max(), (kind, k)
+
+
 @pytest.mark.slow       # trains a torch model
 def test_unrolled_forward_equals_the_module_and_other_steps_are_untouched(tmp_path):
     torch.manual_seed(4)

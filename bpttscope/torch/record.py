@@ -58,9 +58,15 @@ def _clip_norms(before, params):
     return {key: np.float64(value) for key, value in out.items()}
 
 
+def _numpy(tensor):
+    """``tensor`` as numpy; bfloat16, which numpy has no type for, as float32 (exact)."""
+    tensor = tensor.detach().cpu()
+    return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
+
+
 def _rows(tensor, rows):
     """(E, T, ...) numpy of the rows ``rows`` of a (T, B, ...) tensor."""
-    return tensor[:, rows].transpose(0, 1).detach().cpu().numpy()
+    return _numpy(tensor[:, rows].transpose(0, 1))
 
 
 def _layer_arrays(module, k, tape, layer):
@@ -74,9 +80,9 @@ def _layer_arrays(module, k, tape, layer):
         norms = norms[tape.order]                                     # original order
     out = {"cell": np.array(cell), "lengths": tape.lengths.numpy().astype(np.int64),
            "h": _rows(layer.h, rows), "dh": _rows(dh_full, rows),
-           "dh_norms": norms.cpu().numpy(),
-           "Whh": getattr(module, f"weight_hh_l{k}").detach().cpu().numpy(),
-           "h0": layer.h0[rows].cpu().numpy()}
+           "dh_norms": _numpy(norms),
+           "Whh": _numpy(getattr(module, f"weight_hh_l{k}")),
+           "h0": _numpy(layer.h0[rows])}
     if cell == "rnn":
         out["nonlinearity"] = np.array("relu" if module.mode == "RNN_RELU" else "tanh")
     out["dhnext"] = out["dh"] - _rows(dh_out, rows)
@@ -84,7 +90,7 @@ def _layer_arrays(module, k, tape, layer):
         out["c"] = _rows(layer.c, rows)
         out["dc"] = _rows(layer.dc if layer.dc is not None else torch.zeros_like(layer.c),
                           rows)
-        out["c0"] = layer.c0[rows].cpu().numpy()
+        out["c0"] = _numpy(layer.c0[rows])
     if cell in ("lstm", "gru"):
         out["gates"] = _rows(torch.stack([g[:, rows] for g in layer.gates], 2), slice(None))
     if cell == "gru":
