@@ -18,6 +18,7 @@ import numpy as np
 
 from . import cells
 from .clip import check_clip, clip_checked, norms
+from .cost import check_cost, estimate_cost
 from .params import NAMES, check_real
 from .params import layout as layout_for
 from .threads import single_threaded
@@ -55,6 +56,7 @@ def bptt(params, inputs, targets, hprev, clip="value", threshold=5.0, cell=None,
     params = checked_params(params)
     cell = _check_cell(params, cell)
     inputs, targets, state = _window(params, inputs, targets, hprev, cprev, cell)
+    _afford(params, inputs, cell)
     return window(params, inputs, targets, state, clip, threshold, cell)
 
 
@@ -109,6 +111,7 @@ def window_loss(params, inputs, targets, hprev, cell=None, cprev=None):
     params = checked_params(params)
     cell = _check_cell(params, cell)
     inputs, targets, state = _window(params, inputs, targets, hprev, cprev, cell)
+    _afford(params, inputs, cell)
     return loss_of_window(params, inputs, targets, state, cell)
 
 
@@ -118,6 +121,14 @@ def loss_of_window(params, inputs, targets, state, cell):
     hs = cells.MODULES[cell].forward(params, inputs, state)["hs"]
     _, ys, total = output(hs, params)
     return float(np.sum(_losses(ys, total, targets)))
+
+
+def _afford(params, inputs, cell):
+    """ValueError, as the Trainer refuses a model, before a window it could not train on
+    is allocated (a window of 200,000 characters at H 512 took 14 s, then ran out of
+    memory)."""
+    V, H, T = params["Why"].shape[0], params["Whh"].shape[1], len(inputs)
+    check_cost(estimate_cost(V, H, T, cell), V, H, T, cell)
 
 
 def checked_params(params):

@@ -238,6 +238,16 @@ def test_a_gradient_check_refuses_what_it_cannot_measure(change, match):
                               seed=args["seed"])
 
 
+@pytest.mark.parametrize("call", ["bptt", "window_loss"])
+def test_a_window_too_large_to_train_is_refused_before_it_is_allocated(call):
+    """bptt had no size guard: 200,000 characters at H 512 ran 14 s, then MemoryError."""
+    run = {"bptt": engine.bptt, "window_loss": window_loss}[call]
+    params = engine.init_params(65, 512)
+    ids = np.zeros(200_000, dtype=np.intp)
+    with pytest.raises(ValueError, match="too large to train here.*seq_length to"):
+        run(params, ids, ids, np.zeros(512))
+
+
 # -- divergence ------------------------------------------------------------------------
 def snapshot(tr):
     return {"flat": tr._flat.copy(), "mem": tr._mem_flat.copy(), "p": tr.position,
