@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import cells
-from .bptt import bptt
+from .bptt import bptt, trace_params
 from .cells import shift
 from .cost import check_analysis
 from .params import check_int
@@ -41,11 +41,14 @@ def _cell_of(obj, params):
     return cells.cell_of(params) if cell is None else cell
 
 
-def _guard(what, trace, params):
-    """Refuse (ValueError, engine.cost.check_analysis) work on this window that would
-    take too long or hold too much, before any of it is allocated."""
+def _guard(what, trace, params, names=("Whh", "Why")):
+    """``params`` checked as the trace's weights (bptt.trace_params, the arrays
+    ``names``); refuse (ValueError, engine.cost.check_analysis) work on this window that
+    would take too long or hold too much, before any of it is allocated."""
+    params = trace_params(trace, params, names)
     check_analysis(what, trace.T, trace.hs.shape[1], params["Why"].shape[0],
                    _cell_of(trace, params))
+    return params
 
 
 def _single_loss_backward(trace, params):
@@ -76,7 +79,7 @@ def input_saliency(trace, params):
 
     x_s is the whole one-hot input vector: dL_t/dx_s = Wxh^T (the gradient at the
     pre-activation of step s that comes from L_t), a V-vector."""
-    _guard("input_saliency", trace, params)
+    params = _guard("input_saliency", trace, params, ("Whh", "Why", "Wxh"))
     T, Wxh = trace.T, params["Wxh"]
     S = np.full((T, T), np.nan)
     for s, dx_pre, _ in _single_loss_backward(trace, params):
@@ -89,7 +92,7 @@ def whh_gradient_by_distance(trace, params):
     """(T, kH, H): slice d is the part of the unclipped Whh gradient that comes from
     losses d steps after the step where it is applied,
     ``sum_s dh_pre_s^(from L_{s+d}) h_{s-1}^T``. The slices sum to trace.grads["Whh"]."""
-    _guard("whh_gradient_by_distance", trace, params)
+    params = _guard("whh_gradient_by_distance", trace, params)
     D = _dh_pre_by_distance(trace, params)
     return np.matmul(D.transpose(0, 2, 1), _states_before(trace))
 
@@ -128,7 +131,7 @@ def _piece_norms_of(gram_D, gram_P):
 def whh_distance_norms(trace, params):
     """(T,) ``||slice_d||_F`` of whh_gradient_by_distance, d = 0..T-1, without forming
     the (T, kH, H) slices (T x T Gram matrices instead)."""
-    _guard("gradient_horizon", trace, params)
+    params = _guard("gradient_horizon", trace, params)
     return _distance_norms(trace, params)
 
 
@@ -149,7 +152,7 @@ def gradient_horizon(trace, params):
     ``sum_d d ||slice_d||_F / sum_d ||slice_d||_F``. 0 when all of dWhh comes from the
     loss at the same step; near (T-1)/2 when every distance counts alike; NaN when the
     Whh gradient is zero. Norms, not the signed sum, so slices that cancel still count."""
-    _guard("gradient_horizon", trace, params)
+    params = _guard("gradient_horizon", trace, params)
     return horizon_from_norms(_distance_norms(trace, params))
 
 
@@ -158,7 +161,7 @@ def whh_piece_norms(trace, params):
     """(T, T) ``C[t, s] = ||dh_pre_s^(from L_t) h_{s-1}^T||_F`` for s <= t, NaN above the
     diagonal: the size of the rank-one piece of dWhh that loss t applies at step s (a
     bar per step s, stacked by distance t - s)."""
-    _guard("gradient_horizon", trace, params)
+    params = _guard("gradient_horizon", trace, params)
     return _piece_norms_of(*_grams(trace, params))
 
 
@@ -166,7 +169,7 @@ def whh_piece_norms(trace, params):
 def whh_horizon_parts(trace, params):
     """``(whh_distance_norms, whh_piece_norms)`` from one single-loss backward pass
     instead of two (the Gradient flow view draws both)."""
-    _guard("gradient_horizon", trace, params)
+    params = _guard("gradient_horizon", trace, params)
     grams = _grams(trace, params)
     return _distance_norms_of(*grams), _piece_norms_of(*grams)
 
@@ -209,12 +212,16 @@ def beyond_window(trainer, windows=4, params=None):
     of it. Near the start of the text there are fewer windows (none at position 0,
     where training also starts from a zero state): ``windows_used`` says how many.
     Changes no state of the trainer."""
+    if not all(hasattr(trainer, name) for name in ("trace", "data", "config")):
+        raise ValueError(f"beyond_window takes a Trainer, whose text holds the windows "
+                         f"before its trace's; got {type(trainer).__name__}.")
     trace = trainer.trace
     if trace is None:
         raise ValueError("beyond_window needs a trained window and trainer.trace is None: "
                          "call trainer.step() first.")
     check_int("windows", windows, 0, 10**4)
-    params = trainer.params if params is None else params
+    # the trainer's model: its five arrays, real and shaped for its cell and sizes
+    params = trainer.layout.check(trainer.params if params is None else params)
     cell = _cell_of(trainer.config, params)
     back_step, n_state = cells.back_step, len(cells.STATE[cell])
     T, p = trace.T, trace.position

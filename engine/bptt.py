@@ -24,7 +24,8 @@ from .params import layout as layout_for
 from .threads import single_threaded
 from .trace import Trace
 
-__all__ = ["Trace", "bptt", "loss_of_window", "output", "window", "window_loss"]
+__all__ = ["Trace", "bptt", "loss_of_window", "output", "trace_params", "window",
+           "window_loss"]
 
 
 def output(hs, params):
@@ -152,6 +153,42 @@ def checked_params(params):
     # into float64 products gave a window that was neither one precision nor the other
     arrays = layout_for(Why.shape[0], Whh.shape[1], cell).check(params)
     if all(arrays[name] is params[name] for name in NAMES):
+        return params
+    return {**params, **arrays}
+
+
+def trace_params(trace, params, names=("Whh", "Why")):
+    """``params`` as the weights of ``trace``'s model, for an analysis that reads the
+    arrays ``names``: each present, real and shaped for the trace's cell, hidden size and
+    (when the trace has outputs) vocabulary; ValueError saying which is not. Returns
+    ``params``, or a copy of the dict with those arrays made float64.
+
+    The analyses of a trace take its weights separately (``trace.params``, or the
+    current ones); other weights made numpy's broadcasting errors, or silently a result
+    of another model."""
+    if not hasattr(params, "keys"):
+        raise ValueError(f"params must be a dict of the model's arrays ({', '.join(NAMES)}); "
+                         f"got {type(params).__name__}.")
+    missing = [name for name in names if name not in params]
+    if missing:
+        raise ValueError(f"params is missing {', '.join(map(repr, missing))}, which this "
+                         "analysis reads. Pass trace.params, the weights that produced "
+                         "the trace.")
+    H, V = trace.hs.shape[1], trace.ps.shape[1]     # V is 0 for a recorded layer
+    kH = cells.BLOCKS[trace.cell] * H
+    want = {"Whh": (kH, H), "Why": (V, H), "Wxh": (kH, V), "bh": (kH, 1), "by": (V, 1)}
+    arrays = {name: check_real(name, params[name]) for name in names}
+    for name, arr in arrays.items():
+        shape = want[name]
+        if arr.shape != shape and not (V == 0 and name == "Why" and arr.ndim == 2
+                                        and arr.shape[1] == H):
+            raise ValueError(
+                f"{name} has shape {arr.shape}, but this trace is from "
+                f"{cells.ARTICLE[trace.cell]} with hidden size {H}"
+                + (f" and {V} characters" if V else "") + f", whose {name} is "
+                f"{shape if V or name != 'Why' else ('V', H)}. Pass trace.params, the "
+                "weights that produced the trace.")
+    if all(arrays[name] is params[name] for name in names):
         return params
     return {**params, **arrays}
 

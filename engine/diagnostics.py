@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from .adagrad import ADAGRAD_EPS
+from .bptt import trace_params
 from .cells import ARTICLE as A_CELL
 from .cells import GATES, SIGMOID_GATES, cell_of, flow
 from .cost import check_analysis
+from .params import check_real
 from .threads import single_threaded
 
 SATURATED = 0.99    # |h| above this: tanh' = 1 - h^2 < 0.02, the unit passes almost nothing
@@ -23,7 +25,7 @@ def loss_to_state(trace, params):
     """(T, T) ``G[t, s] = ||dL_t / dh_s||`` for s <= t, NaN above the diagonal.
 
     For an LSTM, h_s is varied with c_s held fixed; every path from h_s to L_t counts."""
-    _guard("loss_to_state", trace, params)
+    params = _guard("loss_to_state", trace, params)
     if trace.cell != "rnn":
         return flow.loss_to_state(trace, params)
     Whh, Why = params["Whh"], params["Why"]
@@ -55,7 +57,7 @@ def jacobian_norms(trace, params):
                          f"this trace is from {A_CELL[trace.cell]}, whose gradient also "
                          f"travels through {path}. Use loss_to_state, which follows every "
                          f"path.")
-    _guard("jacobian_norms", trace, params)
+    params = _guard("jacobian_norms", trace, params)
     Whh = params["Whh"]
     T = trace.T
     J = np.full((T, T), np.nan)
@@ -73,8 +75,11 @@ def jacobian_norms(trace, params):
 
 
 def _guard(what, trace, params):
-    """Refuse work that would take too long or hold too much (engine.cost)."""
+    """``params`` checked as the trace's weights (bptt.trace_params); refuse work that
+    would take too long or hold too much (engine.cost)."""
+    params = trace_params(trace, params)
     check_analysis(what, trace.T, trace.hs.shape[1], params["Why"].shape[0], trace.cell)
+    return params
 
 
 def spectral_norms(P):
@@ -98,6 +103,7 @@ def spectral_norms(P):
 def reach(trace, params):
     """``||dL_{T-1}/dh_0|| / ||dL_{T-1}/dh_{T-1}||``: how much of the last loss's
     gradient survives the trip back to the start of the window. T-1 matvecs."""
+    params = trace_params(trace, params)
     if trace.cell != "rnn":
         return flow.reach(trace, params)
     Whh, Why = params["Whh"], params["Why"]
@@ -134,8 +140,13 @@ def whh_spectrum(params, gate_blocks=True):
     state and the GRU's z-gated copy of h carry it past every matrix. ``measures`` says
     which matrix was measured. ``gate_blocks=False`` skips ``block_sigma_max`` (k more
     SVDs, half of a gated cell's diagnostics row in the history, which never reads it)."""
-    Whh = params["Whh"]
-    cell = cell_of(params)
+    if not hasattr(params, "keys") or "Whh" not in params:
+        raise ValueError("whh_spectrum reads params['Whh']: pass the model's parameters "
+                         "(trainer.params or trace.params).")
+    Whh = check_real("Whh", params["Whh"])      # float64: float32 weights ran in float32
+    if Whh.ndim != 2 or Whh.shape[1] == 0:
+        raise ValueError(f"Whh must be a non-empty matrix; got shape {Whh.shape}.")
+    cell = cell_of({"Whh": Whh})
     H = Whh.shape[1]
     if cell == "rnn":
         block, measures, blocks = Whh, "Whh (H x H)", {}

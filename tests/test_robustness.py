@@ -248,6 +248,71 @@ def test_a_window_too_large_to_train_is_refused_before_it_is_allocated(call):
         run(params, ids, ids, np.zeros(512))
 
 
+ANALYSES_OF_A_TRACE = ["loss_to_state", "jacobian_norms", "reach", "input_saliency",
+                       "gradient_horizon", "whh_gradient_by_distance", "whh_distance_norms",
+                       "whh_piece_norms", "whh_horizon_parts"]
+
+
+@pytest.mark.parametrize("params, match", [
+    (engine.init_params(5, 6), r"Whh has shape \(6, 6\).*hidden size 4 and 5 characters"),
+    (engine.init_params(5, 4, cell="lstm"), r"Whh has shape \(16, 4\).*a vanilla RNN"),
+    (engine.init_params(7, 4), r"Why has shape \(7, 4\)"),
+    ({}, "missing 'Whh'"),
+    (None, "must be a dict"),
+    ({"Whh": np.zeros((4, 4), dtype=complex), "Why": np.zeros((5, 4))}, "complex"),
+])
+@pytest.mark.parametrize("name", ANALYSES_OF_A_TRACE)
+def test_analyses_check_that_the_weights_are_the_traces(name, params, match):
+    """Another model's weights gave numpy's broadcasting errors (or, for beyond_window,
+    a silent result of the wrong model); {} a KeyError and None a TypeError."""
+    trace = engine.bptt(V5, [0, 1, 2], [1, 2, 3], np.zeros(4))
+    if name in ("input_saliency",) and params and "Wxh" not in params:
+        params = {**params, "Wxh": V5["Wxh"]}
+    with pytest.raises(ValueError, match=match):
+        getattr(engine, name)(trace, params)
+
+
+@pytest.mark.parametrize("name", ANALYSES_OF_A_TRACE)
+def test_analyses_take_weights_as_lists_or_float32_as_their_float64(name):
+    trace = engine.bptt(V5, [0, 1, 2], [1, 2, 3], np.zeros(4))
+    want = getattr(engine, name)(trace, trace.params)
+    for given in ({k: v.tolist() for k, v in trace.params.items()},
+                  {k: v.astype(np.float32) for k, v in trace.params.items()}):
+        as64 = {k: np.asarray(v, dtype=np.float64) for k, v in given.items()}
+        got, ref = getattr(engine, name)(trace, given), getattr(engine, name)(trace, as64)
+        pairs = zip(got, ref, strict=True) if isinstance(got, tuple) else [(got, ref)]
+        for a, b in pairs:
+            np.testing.assert_array_equal(a, b)         # NaN where NaN, bit for bit
+    assert want is not None
+
+
+def test_beyond_window_checks_the_trainers_model():
+    tr = engine.Trainer("abcdefgh" * 40, hidden_size=4, seq_length=5)
+    tr.run(20)
+    with pytest.raises(ValueError, match=r"Wxh has shape \(6, 8\); expected \(4, 8\)"):
+        engine.beyond_window(tr, params=engine.init_params(8, 6))
+    with pytest.raises(ValueError, match="missing 'Wxh'"):
+        engine.beyond_window(tr, params={})
+    with pytest.raises(ValueError, match="takes a Trainer"):
+        engine.beyond_window(tr.trace)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({}, "reads params"), (None, "reads params"), ({"Whh": np.zeros((0, 0))}, "non-empty"),
+    ({"Whh": np.zeros((3, 3), dtype=complex)}, "complex"),
+])
+def test_whh_spectrum_says_what_it_needs(params, match):
+    with pytest.raises(ValueError, match=match):
+        engine.whh_spectrum(params)
+
+
+def test_whh_spectrum_of_float32_weights_is_computed_in_float64():
+    W = np.random.default_rng(0).normal(size=(6, 6)).astype(np.float32)
+    a = engine.whh_spectrum({"Whh": W})
+    b = engine.whh_spectrum({"Whh": W.astype(np.float64)})
+    assert a["sigma_max"] == b["sigma_max"] and a["singular_values"].dtype == np.float64
+
+
 # -- divergence ------------------------------------------------------------------------
 def snapshot(tr):
     return {"flat": tr._flat.copy(), "mem": tr._mem_flat.copy(), "p": tr.position,
