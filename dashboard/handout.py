@@ -173,8 +173,9 @@ def _claims_html(trainer, kind, item):
     for r in engine.lesson_claims(item.name, {item.name: trainer}):
         if r.source != "look for":
             continue
-        mark = "■ ended, as it said" if r.ended else ("✓ holds" if r.holds else
-                                                     "✗ does not hold here")
+        mark = ("■ ended, as it said" if r.ended else
+                f"◌ from iteration {r.since:,}" if r.pending else
+                "✓ holds" if r.holds else "✗ does not hold here")
         items.append(f"<li><b>{html.escape(r.view)}</b>: {html.escape(r.text)} "
                      f"<i>({mark}: {html.escape(r.measured)})</i></li>")
     return "".join(items)

@@ -176,7 +176,7 @@ def lesson_claims(ss):
     results = engine.lesson_claims(s.lesson, s.runs)
     iteration = max(tr.iteration for tr in s.runs.values())
     for r in results:
-        if not r.holds and not r.ended and r.text not in s.lapses:
+        if not r.holds and not r.ended and not r.pending and r.text not in s.lapses:
             s.lapses[r.text] = (iteration, r.measured)
     return results
 

@@ -7,7 +7,8 @@ claims; ``engine.lesson_claims(name, runs)`` (engine/lessons.py) evaluates every
 of one lesson and returns one :class:`ClaimResult` per sentence: does it hold now, and
 the measured number that decides it. A sentence true only for a while says so
 (``until``: the last iteration it promises); after that it is shown as ended, not
-hidden.
+hidden. A sentence about what training brings later says when (``since``: the first
+iteration it promises); before that it is shown as not yet due, with its number.
 """
 import math
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Claim:
     quantity: str                   # a name in engine.quantities.QUANTITIES
     checks: tuple                   # Check(...) each must pass
     until: int | None = None        # last iteration the sentence promises; None: always
+    since: int | None = None        # first iteration it promises; None: from the start
 
     def __post_init__(self):
         if self.quantity not in QUANTITIES:
@@ -89,8 +91,9 @@ class Claim:
 
     def _result(self, holds, measured, values, iteration, source):
         ended = self.until is not None and iteration > self.until
-        return ClaimResult(self.text, self.view, bool(holds), measured, self.until,
-                           ended, source, values)
+        due = self.since is None or iteration >= self.since
+        return ClaimResult(self.text, self.view, bool(holds) and due, measured, self.until,
+                           ended, source, values, self.since, not due)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class ClaimResult:
     ended: bool = False         # past ``until``: the sentence said it would not last
     source: str = "look for"    # "look for" or "tour stop k"
     values: dict = field(default_factory=dict)   # run name -> measured value
+    since: int | None = None    # first iteration the sentence promises (None: the start)
+    pending: bool = False       # before ``since``: not yet due, neither held nor broken
 
 
 def fmt(value):

@@ -47,11 +47,12 @@ TRAINING, EXPLORER, FLOW, CODE = ("Training", "Timestep explorer", "Gradient flo
                                   "BPTT code")
 
 
-def claim(view, text, quantity, *checks, until=None):
+def claim(view, text, quantity, *checks, until=None, since=None):
     """A look-for sentence and how it is measured: ``checks`` are (op, bound) or
-    (run, op, bound) tuples (engine.claims.Check)."""
+    (run, op, bound) tuples (engine.claims.Check); ``until`` / ``since`` the last / first
+    iteration it promises."""
     made = tuple(Check(*c) if len(c) == 2 else Check(c[1], c[2], c[0]) for c in checks)
-    return Claim(view, text, quantity, made, until)
+    return Claim(view, text, quantity, made, until, since)
 
 
 PRESETS = {p.name: p for p in [
@@ -114,13 +115,22 @@ PRESETS = {p.name: p for p in [
                          "||dhnext_0|| above 10 times ||dhnext_T−2|| (first window only)",
                "dhnext_kept", (">", 10.0), until=1),
          claim(TRAINING, "that one update threw Whh far: σ_max(Whh) jumped from 3 to "
-                         "above 6, and it stays there", "sigma_max_now", (">", 6.0))),
+                         "above 6, and it stays there", "sigma_max_now", (">", 6.0)),
+         claim(TRAINING, "press Step: on the windows after that update most hidden units "
+                         "saturate (over 80% with |h| > 0.99 in the saturation chart)",
+               "saturation", (">", 0.8), since=2),
+         claim(FLOW, "press Step: the gradient then vanishes instead: reach below 1e-6, "
+                     "the heatmap dark left of the diagonal", "reach", ("<", 1e-6),
+               since=2)),
         "prose.txt", {**EXPLODING, "clip": "none"}, pace=1),
     Preset(
         "exploding-clipped",
         "The same model as 'exploding', now with the global gradient norm clipped to 5. "
         "The raw gradient is just as large, but each update is capped, so training stays "
-        "stable and the loss goes down.",
+        "stable: the loss stays near where it started instead of climbing to the "
+        "thousands. It falls only slowly (SGD, every step scaled to norm 5): about 1% "
+        "below its start after a couple of hundred iterations, some 25% below after "
+        "3,000.",
         (claim(TRAINING, "the norm before clipping stays above the threshold line at 5 "
                          "(thousands at first)", "grad_norm", (">", 5.0)),
          claim(TRAINING, "the norm after clipping sits on the line: every update is "
@@ -128,6 +138,9 @@ PRESETS = {p.name: p for p in [
          claim(TRAINING, "the smooth loss never climbs: it stays below 1.01 × ln(V)·T, "
                          "where it starts (the unclipped 'exploding' model's climbs to the "
                          "thousands)", "smooth_vs_uniform", ("<", 1.01)),
+         claim(TRAINING, "and it learns, slowly: from iteration 200 the loss of the last "
+                         "10 windows is at least 1% below ln(V)·T",
+               "recent_loss_vs_uniform", ("<", 0.99), since=200),
          claim(FLOW, "the gradient still grows as it travels back (reach > 1) for the "
                      "first 500 iterations: clipping caps the update, not the gradient",
                "reach", (">", 1.0), until=500),

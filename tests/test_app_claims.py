@@ -58,6 +58,23 @@ def test_a_sentence_that_said_it_would_end_is_marked_ended_not_broken():
     assert "lesson_restart" not in [b.key for b in at.button]
 
 
+def test_a_sentence_about_later_is_marked_not_yet_due_then_holds():
+    """The exploding lesson's 'press Step: the units saturate and the gradient vanishes'
+    was description text no check measured; now two claims, due from iteration 2."""
+    at = start({"lesson": "exploding"})
+    shown = text(at)
+    assert shown.count("◌ from iteration 2") == 2
+    assert not sess(at).lapses                  # not yet due: no alarm
+    label = "\n".join(e.label for e in at.expander)
+    assert "2 not yet due" in label
+    at.button(key="step").click().run()
+    results = engine.lesson_claims("exploding", sess(at).runs)
+    later = [r for r in results if r.since is not None]
+    assert len(later) == 2 and all(r.holds and not r.pending for r in later)
+    assert "◌ from iteration" not in text(at)
+    assert not sess(at).lapses
+
+
 def test_tour_stops_mark_their_claim_and_scroll_to_it():
     at = start()
     at.button(key="tour_start").click().run()

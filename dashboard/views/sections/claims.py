@@ -1,5 +1,5 @@
 """A lesson's claims on screen: each sentence with its mark (holds / no longer holds /
-ended as said) and the number that decides it. The engine decides (engine.claims);
+ended as said / not yet due) and the number that decides it. The engine decides (engine.claims);
 this module only draws."""
 import streamlit as st
 
@@ -9,10 +9,13 @@ from dashboard.session import get
 HOLDS = ":green-badge[✓ holds]"
 BROKEN = ":red-badge[✗ no longer holds]"
 ENDED = ":gray-badge[■ ended, as said]"
+PENDING = ":gray-badge[◌ not yet due]"
 
 
 def status(result):
     """The mark of a ClaimResult: a coloured badge with words (not colour alone)."""
+    if result.pending:
+        return f":gray-badge[◌ from iteration {result.since:,}]"
     if result.holds:
         return HOLDS
     if result.ended:

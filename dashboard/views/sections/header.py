@@ -71,13 +71,16 @@ def lesson(ss):
     claims.lapses(ss)
     mine = [r for r in results if r.source == "look for"]
     held, ended = sum(r.holds for r in mine), sum(r.ended for r in mine)
+    pending = sum(r.pending for r in mine)
     with st.expander(f"{kind}: **{lesson.name}** — what you will see ({held} of "
                      f"{len(mine)} sentences hold now"
-                     + (f", {ended} ended as said" if ended else "") + ")", expanded=True):
+                     + (f", {ended} ended as said" if ended else "")
+                     + (f", {pending} not yet due" if pending else "") + ")", expanded=True):
         st.markdown(lesson.description)
         st.caption(f"Each sentence below is measured on the runs at every refresh and "
-                   f"marked {claims.HOLDS}, {claims.BROKEN} or {claims.ENDED} (when it "
-                   f"said it would not last). This lesson trains {lesson.pace:,} iteration"
+                   f"marked {claims.HOLDS}, {claims.BROKEN}, {claims.ENDED} (when it "
+                   f"said it would not last) or {claims.PENDING} (when it speaks of what "
+                   f"training brings later). This lesson trains {lesson.pace:,} iteration"
                    f"{'s' if lesson.pace > 1 else ''} per refresh, a pace a class can "
                    "follow (sidebar: iterations per refresh).")
         claims.listing([r for r in results if r.source == "look for"])
