@@ -172,10 +172,27 @@ def test_unit_and_index_axes_have_whole_number_ticks(figures, trainer):
     assert axes(few)["xaxis"]["dtick"] == 1 and list(few.data[0].x) == [1, 2, 3]
 
 
-def test_dy_labels_every_character(figures, trainer):
-    axis = axes(figures["dy"])["xaxis"]
-    shown = [style.show_char(c) for c in trainer.vocab.chars]
+def test_dy_labels_every_character_of_a_small_vocabulary(trainer):
+    chars = trainer.vocab.chars[:30]
+    fig = charts.vector_chart(np.linspace(-1, 1, 30), "dy", "", "red", labels=chars)
+    shown = [style.show_char(c) for c in chars]
+    axis = axes(fig)["xaxis"]
     assert list(axis["tickvals"]) == shown and list(axis["ticktext"]) == shown
+    assert axis["tickangle"] == 0
+
+
+def test_dy_over_a_large_vocabulary_labels_its_largest_bars_target_first(figures, trainer):
+    """57 labels under a half-page chart ran into one smear: which bar was the target's
+    -1 could not be read."""
+    V = len(trainer.vocab.chars)
+    assert V > charts.window.MOST_CHARACTER_TICKS         # prose: the case in question
+    axis = axes(figures["dy"])["xaxis"]
+    dy = trainer.trace.dy[3]
+    names = [style.show_char(c) for c in trainer.vocab.chars]
+    largest = np.argsort(-np.abs(dy))[:charts.window.LARGEST_CHARACTER_TICKS]
+    assert list(axis["tickvals"]) == [names[i] for i in sorted(largest)]
+    target = names[int(trainer.trace.targets[3])]
+    assert target in axis["tickvals"] and dy.min() < 0   # the target's p - 1
 
 
 def test_dh_split_draws_its_rows_on_one_scale_with_labels_above_the_bars(trainer):

@@ -6,7 +6,7 @@ import numpy as np
 from engine.cells import CARRIER
 
 from . import go, style
-from .window import _char_ticks, window_heatmaps
+from .window import TICKS_HALF_WIDTH, _char_ticks, window_heatmaps
 
 # The tape's lines: (column of engine.cells.tape.tape_norms, label, colour, dash)
 TAPE_LINES = {
@@ -103,7 +103,7 @@ def loss_paths_chart(G, t, chars, C=None, uirevision="loss_paths"):
         values.append(finite.max() * 10.0 ** -MIN_DECADES)
         notes = _loss_path_notes(G, t)
     axis = style.log_axis(*values)
-    ticks = _char_ticks(chars)
+    ticks = _char_ticks(chars, TICKS_HALF_WIDTH)         # two panels side by side
     lay = style.layout(
         f"one loss at a time — left: where the loss at t = {t} goes; right: which losses "
         f"feed step {t}", "", "", uirevision, height=380,
@@ -213,5 +213,7 @@ def gate_saturation_chart(shares, t, chars, uirevision="gate_saturation"):
     return go.Figure(traces, layout=style.layout(
         "gate_saturation — share of units whose gate passes < 2% of its largest slope",
         "timestep t (input character)", "share of units", uirevision, height=330,
-        yaxis=dict(range=[0, 1.02], tickformat=".0%"), xaxis=_char_ticks(chars),
+        # drawn in the Training view's right-hand column: half the page
+        yaxis=dict(range=[0, 1.02], tickformat=".0%"),
+        xaxis=_char_ticks(chars, TICKS_HALF_WIDTH),
         shapes=[style.vband(t)] if t is not None else []))

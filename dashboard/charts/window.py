@@ -4,13 +4,19 @@ import numpy as np
 
 from . import go, style
 
+# At most this many labelled timesteps on an axis as wide as the page; a panel half as
+# wide takes half as many. Each label is two lines (index, character) about 30 px wide:
+# more of them, plotly turned them sideways on top of each other.
+TICKS_FULL_WIDTH = 40
+TICKS_HALF_WIDTH = 12
 
-def _char_ticks(chars, most=40):
+
+def _char_ticks(chars, most=TICKS_FULL_WIDTH):
     """Tick at each timestep, labelled with its index and input character (thinned
-    out for long windows)."""
+    out for long windows or narrow panels; never turned sideways)."""
     every = max(1, -(-len(chars) // most))
     ticks = range(0, len(chars), every)
-    return dict(tickmode="array", tickvals=list(ticks),
+    return dict(tickmode="array", tickvals=list(ticks), tickangle=0,
                 ticktext=[f"{t}<br>{style.show_char(chars[t])}" for t in ticks])
 
 
@@ -24,6 +30,7 @@ def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
     upper panels were a third of the figure's drawing time.
     """
     rows = -(-len(panels) // columns)
+    most = TICKS_FULL_WIDTH if columns == 1 else TICKS_HALF_WIDTH * 2 // columns
     gap_x, gap_y = 0.12, 0.13       # no tick labels between the rows: see below
     width = (1.0 - gap_x * (columns - 1)) / columns
     height = (1.0 - gap_y * (rows - 1)) / rows
@@ -46,7 +53,7 @@ def window_heatmaps(panels, t, chars, uirevision="window_heatmaps", columns=2):
                           + "}<extra></extra>"))
         below = i + columns        # the panel under this one labels the shared column
         xaxis = dict(domain=[x0, min(x0 + width - 0.01, 1.0)], anchor=f"y{suffix}",
-                     **_char_ticks(chars))
+                     **_char_ticks(chars, most))
         if below < len(panels):
             xaxis.update(matches=f"x{below + 1}", showticklabels=False)
         else:
@@ -135,17 +142,31 @@ def top_predictions_chart(probs, vocab_chars, target, k=8, uirevision="top_predi
         xaxis=dict(range=[0, 1]), margin=dict(l=110, r=20, t=50, b=50)))
 
 
+MOST_CHARACTER_TICKS = 40      # a bar chart over the vocabulary labels every bar up to this
+LARGEST_CHARACTER_TICKS = 12   # ... and above it only this many, the largest
+
+
 def vector_chart(values, name, math, colour, labels=None, uirevision=None, height=220):
     """One vector as bars (e.g. h_t over hidden units, dy_t over the vocabulary). Over
-    characters every bar is labelled (plotly labelled every other one); over hidden
-    units the ticks are whole unit numbers."""
+    characters every bar is labelled (plotly labelled every other one), up to
+    MOST_CHARACTER_TICKS; over a larger vocabulary only the largest bars are (dy_t's
+    target among them: one column of labels would run into one smear), the rest by
+    hovering. Over hidden units the ticks are whole unit numbers."""
     values = np.asarray(values, dtype=float).ravel()
     x = np.arange(len(values)) if labels is None else [style.show_char(c) for c in labels]
     trace = go.Bar(x=x, y=values, marker=dict(color=colour, line=dict(width=0)), name=name,
                    hovertemplate="%{x}: %{y:" + style.HOVER + "}<extra></extra>")
     title = f"<b>{name}</b> — {math}" if math else f"<b>{name}</b>"
-    xaxis = (style.count_axis(len(values)) if labels is None else
-             dict(type="category", tickmode="array", tickvals=x, ticktext=x, tickangle=0))
+    if labels is None:
+        xaxis = style.count_axis(len(values))
+    else:
+        shown = range(len(x))
+        if len(x) > MOST_CHARACTER_TICKS:
+            largest = np.argsort(-np.abs(np.nan_to_num(values)), kind="stable")
+            shown = sorted(largest[:LARGEST_CHARACTER_TICKS])
+        ticks = [x[i] for i in shown]
+        xaxis = dict(type="category", tickmode="array", tickvals=ticks, ticktext=ticks,
+                     tickangle=0)
     return go.Figure([trace], layout=style.layout(
         title, "hidden unit" if labels is None else "character",
         "value", uirevision or f"vec_{name}", height=height, showlegend=False,

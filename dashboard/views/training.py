@@ -25,9 +25,10 @@ def render(ss):
     left, right = st.columns(2, gap="large")
     with left:
         plot(charts.loss_chart(history, uirevision=rev(ss, "loss")),
-             f"Starts near ln(V)·T = {history['smooth_loss'].iloc[0]:.1f} (uniform guessing "
-             "over the vocabulary) and falls as the model learns; smooth_loss is "
-             "min-char-rnn's running average 0.999·old + 0.001·new.")
+             f"Starts near ln(V)·T = {history['smooth_loss'].iloc[0]:.1f}, the loss of "
+             "guessing uniformly over the vocabulary: below it the model predicts better "
+             "than guessing, above it worse. smooth_loss is min-char-rnn's running "
+             "average 0.999·old + 0.001·new.")
         plot(charts.grad_norm_chart(history, c.threshold, c.clip,
                                     uirevision=rev(ss, "grad_norms")),
              _clip_caption(c.clip, c.threshold))
@@ -38,14 +39,13 @@ def render(ss):
     with right:
         plot(charts.spectrum_history_chart(history, uirevision=rev(ss, "spectrum"),
                                            name=cell_text.BLOCK.get(c.cell, "Whh")),
-             f"Measured at iterations 1, 2, 3, 5, 9, … and every {c.diagnostics_every}. "
-             "σ_max(Whh) < 1 means "
-             "gradients must shrink as they travel back; > 1 is needed for them to "
-             "explode (tanh' ≤ 1 can only shrink them further).")
+             cell_text.spectrum_caption(c.cell, c.diagnostics_every))
         plot(charts.reach_chart(history, uirevision=rev(ss, "reach")),
-             "How much of the last character's gradient arrives at the first step of "
-             "the window (measured with the Whh spectrum). 1e-6 or less: the model "
-             "cannot learn dependencies that long.")
+             "reach: how much of the last character's loss gradient arrives at the first "
+             f"step of the window ({cell_text.schedule(c.diagnostics_every)}). 1e-6 or "
+             "less: the model cannot learn dependencies that long. The dotted line, "
+             "‖dh_0‖ / ‖dh_T−1‖, is the whole gradient at each end, every step's own loss "
+             "included: it can stay near 1 while one loss's gradient, reach, fades.")
         plot(charts.saturation_chart(history, uirevision=rev(ss, "saturation")),
              "A saturated unit (|h| near 1) has tanh' near 0: it passes almost no "
              "gradient back, whatever Whh is. Many saturated units mean vanishing "
@@ -104,8 +104,9 @@ RUN_CHARTS = [
                          "clipping. A dotted line flat at the threshold is clipping at "
                          "work; with clip 'value' the line is a per-entry bound."),
     ("clip_fraction", "How much of each update the clip changed, per run."),
-    ("sigma_max", "Measured at iterations 1, 2, 3, 5, 9, … and every few hundred. Above "
-                  "1 gradients can grow as they travel back; below 1 they must shrink."),
+    ("sigma_max", "Measured on windows 1, 2, 3, 5, 9, … and every few hundred. For a "
+                  "vanilla RNN, above 1 gradients can grow as they travel back; below 1 "
+                  "they must shrink."),
     ("reach", "How much of the last character's gradient arrives at the first step of "
               "its window. Decades apart means one run can learn long dependencies and "
               "the other cannot."),

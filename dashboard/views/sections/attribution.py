@@ -10,6 +10,7 @@ from dashboard import charts, session, window
 from dashboard.charts import style
 from dashboard.charts.style import num
 from dashboard.session import get
+from dashboard.views.sections import cell_text
 from dashboard.views.sections.common import fragment, plot, rev
 
 
@@ -47,8 +48,9 @@ def horizon_section(ss):
     with right:
         plot(charts.runs_history_chart({n: tr.history for n, tr in s.runs.items()},
                                        "horizon", uirevision=rev(ss, "horizon_history")),
-             "The horizon over training (measured at iterations 0, 1, 2, 4, 8, … and every "
-             f"{s.trainer.config.diagnostics_every}): does the model learn to use longer "
+             f"The horizon over training "
+             f"({cell_text.schedule(s.trainer.config.diagnostics_every)}): does the "
+             "model learn to use longer "
              "context as it trains? Near 0: every update comes from the next character "
              "alone.")
 

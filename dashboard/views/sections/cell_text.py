@@ -23,6 +23,25 @@ H_CAPTION = {
 
 # Gradient flow: Whh's spectrum of a gated cell is its candidate block's
 BLOCK = {"lstm": "W_hg", "gru": "W_hn"}
+
+
+def schedule(every):
+    """When the history's diagnostics (reach, horizon, Whh's spectrum) are measured, in
+    the dashboard's numbering: window 1 is the first window trained."""
+    return (f"measured on windows 1, 2, 3, 5, 9, 17, … (dense at the start) and then "
+            f"every {every:,} iterations")
+
+
+def spectrum_caption(cell, every):
+    """The caption of Whh's spectrum over training: what σ_max bounds, for this cell."""
+    if cell == "rnn":
+        return (f"{schedule(every).capitalize()}. σ_max(Whh) < 1 means gradients must "
+                "shrink as they travel back; > 1 is needed for them to explode (tanh' ≤ 1 "
+                "can only shrink them further).")
+    return (f"{schedule(every).capitalize()}. {BLOCK[cell]} is the block of Whh that plays "
+            f"the vanilla Whh's part; for a gated cell σ_max does not bound how far the "
+            "gradient reaches, because the gated path carries it past every matrix (the "
+            "gates below).")
 EIGEN_CAPTION = {
     "rnn": "Eigenvalues outside the circle grow along their direction each step back; "
            "inside, they shrink. min-char-rnn's small random Whh starts with all of them "
