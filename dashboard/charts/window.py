@@ -162,8 +162,7 @@ def vector_chart(values, name, math, colour, labels=None, uirevision=None, heigh
     else:
         shown = range(len(x))
         if len(x) > MOST_CHARACTER_TICKS:
-            largest = np.argsort(-np.abs(np.nan_to_num(values)), kind="stable")
-            shown = sorted(largest[:LARGEST_CHARACTER_TICKS])
+            shown = _largest_apart(values, LARGEST_CHARACTER_TICKS)
         ticks = [x[i] for i in shown]
         xaxis = dict(type="category", tickmode="array", tickvals=ticks, ticktext=ticks,
                      tickangle=0)
@@ -171,6 +170,20 @@ def vector_chart(values, name, math, colour, labels=None, uirevision=None, heigh
         title, "hidden unit" if labels is None else "character",
         "value", uirevision or f"vec_{name}", height=height, showlegend=False,
         bargap=0.05, margin=dict(l=60, r=30, t=45, b=45), xaxis=xaxis))
+
+
+def _largest_apart(values, k):
+    """Indices of the ``k`` largest |values|, largest first chosen, skipping any closer
+    than a few bars to one already chosen (adjacent labels ran together: "?A", "jkm");
+    returned in order."""
+    gap = max(1, -(-len(values) // (2 * k)))
+    chosen = []
+    for i in np.argsort(-np.abs(np.nan_to_num(values)), kind="stable"):
+        if all(abs(int(i) - j) >= gap for j in chosen):
+            chosen.append(int(i))
+            if len(chosen) == k:
+                break
+    return sorted(chosen)
 
 
 def stacked_vectors_chart(rows, title, uirevision="stacked_vectors", row_height=95):
