@@ -358,6 +358,20 @@ def _keep_previous(out, resumed=None):
           f"{out / PREVIOUS['checkpoint.npz']}).", file=sys.stderr)
 
 
+# C0 control codes but tab and newline, DEL and the C1 codes: a terminal acts on them
+# (ESC [ 2 J clears the screen, ESC ] 0 ; ... BEL retitles the window)
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20),
+                                       *range(0x7F, 0xA0))}
+
+
+def _for_terminal(text, stream):
+    """``text`` as it may be written to ``stream``: control codes from a text or a model
+    are shown as \\xNN on a terminal (a hostile text could drive it through a sample);
+    into a file or a pipe the text goes as it is."""
+    isatty = getattr(stream, "isatty", None)
+    return text.translate(_CONTROL) if isatty is not None and isatty() else text
+
+
 def _line(text):
     """Print ``text`` and its newline in one write. print() writes them separately, and a
     Ctrl-C landing between the two left the closing summary glued to the end of the
@@ -375,7 +389,7 @@ def _run(trainer, iterations, print_every, out):
             if i % print_every == 0:
                 sample = trainer.sample(200, rng_seed=i)
                 _clear_bar()
-                _line(f"----\n {sample} \n----")
+                _line(f"----\n {_for_terminal(sample, sys.stdout)} \n----")
                 _line(f"iter {trainer.iteration - 1}, loss: {trainer.smooth_loss:f}")
             _bar(i + 1, iterations, start)
     except DivergenceError as err:
@@ -496,8 +510,9 @@ def _save(trainer, out):
 def _sample(args):
     checked = _checked(args, SAMPLE_FLAGS, SAMPLE_LIMITS)
     trainer = Trainer.load(_checkpoint_file(args.checkpoint))
-    print(trainer.sample(checked["n"], checked["temperature"], args.seed_text,
-                         checked["rng_seed"]))
+    text = trainer.sample(checked["n"], checked["temperature"], args.seed_text,
+                          checked["rng_seed"])
+    print(_for_terminal(text, sys.stdout))
     return 0
 
 

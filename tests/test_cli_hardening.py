@@ -261,3 +261,40 @@ def test_a_resume_whose_folder_cannot_take_the_run_says_where_it_would_go(capsys
     code, _, err = cli(capsys, "train", "--resume", ckpt, "--iterations", "2", "--out",
                        tmp_path / "elsewhere")
     assert code == 0, err
+
+
+class _Terminal:
+    """A stdout that says it is a terminal, recording what is written to it."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_samples_shown_on_a_terminal_cannot_drive_it(tmp_path, monkeypatch):
+    """A text with ESC [ 2 J (clear screen) and ESC ] 0 ; ... BEL (retitle the window),
+    under the binary-file threshold, reached the terminal raw through the samples that
+    train and sample print. On a terminal they are shown as \\xNN; into a file or a pipe
+    the sample is the model's text as it is."""
+    hostile = ("the cat sat on the mat. \x1b[2J\x1b]0;pwned\x07 " * 40)
+    text = tmp_path / "hostile.txt"
+    text.write_text(hostile, encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["train", str(text), "--iterations", "400", "--print-every", "200",
+                 "--out", str(tmp_path / "run"), *FAST]) == 0
+    assert main(["sample", str(tmp_path / "run" / "checkpoint.npz"), "-n", "2000",
+                 "--rng-seed", "1"]) == 0
+    shown = "".join(terminal.parts)
+    assert "\\x1b" in shown or "\\x07" in shown       # the model does write them
+    assert not any(c in shown for c in "\x1b\x07\x9b")
+    from engine.__main__ import _for_terminal
+    assert _for_terminal("a\x1b[2J\tb\n", open(os.devnull, "w")) == "a\x1b[2J\tb\n"
