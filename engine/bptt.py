@@ -23,6 +23,7 @@ from .params import NAMES, check_real
 from .params import layout as layout_for
 from .threads import single_threaded
 from .trace import Trace
+from .vocab import check_ids
 
 __all__ = ["Trace", "bptt", "loss_of_window", "output", "trace_params", "window",
            "window_loss"]
@@ -208,7 +209,7 @@ def _window(params, inputs, targets, hprev, cprev, cell):
     """(inputs, targets, state) of one window as arrays, checked: equally long,
     non-empty, an hprev of H entries ((H,) or (H, 1)), and a cprev only for the LSTM."""
     H, V = params["Whh"].shape[1], params["Why"].shape[0]
-    inputs, targets = _ids("inputs", inputs, V), _ids("targets", targets, V)
+    inputs, targets = check_ids("inputs", inputs, V), check_ids("targets", targets, V)
     T = len(inputs)
     if T == 0 or len(targets) != T:
         raise ValueError(f"inputs and targets must be non-empty and equally long; "
@@ -221,31 +222,6 @@ def _window(params, inputs, targets, hprev, cprev, cell):
         return inputs, targets, (hprev,)
     cprev = np.zeros(H) if cprev is None else _vector("cprev", cprev, H)
     return inputs, targets, (hprev, cprev)
-
-
-def _ids(name, values, V):
-    """``values`` as an intp vector of character ids 0..V-1 (V: Why's rows). A cast alone
-    would wrap -1 to the last character, cut 1.7 to 1 and take True for 1."""
-    try:
-        ids = np.asarray(values)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{name} is not a sequence of character ids ({err}).") from None
-    if ids.dtype.kind in "US":
-        raise ValueError(f"{name} must be character ids, not text: engine.Vocab turns a "
-                         f"text into ids (Vocab.from_text(text).encode(text)).")
-    if ids.ndim != 1:
-        raise ValueError(f"{name} must be a flat sequence of character ids; got shape "
-                         f"{ids.shape}.")
-    if ids.dtype.kind not in "iuf" or ids.dtype.names is not None or \
-            (ids.dtype.kind == "f" and not np.array_equal(ids, np.trunc(ids))):
-        raise ValueError(f"{name} must hold whole numbers (character ids); got values of "
-                         f"type {ids.dtype}" + (", not all whole" if ids.dtype.kind == "f"
-                                                else "") + ".")
-    if ids.size and not (ids.min() >= 0 and ids.max() < V):
-        bad = ids[(ids < 0) | (ids >= V)][0]
-        raise ValueError(f"{name} holds the id {bad:g}; character ids run from 0 to {V - 1} "
-                         f"(Why has {V} rows, one per character of the vocabulary).")
-    return ids.astype(np.intp, copy=False)
 
 
 def _vector(name, value, H):

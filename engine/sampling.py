@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import cells
+from .bptt import checked_params
 from .cost import check_analysis, sample_cost_message
 from .limits import SAMPLE_LIMITS
 from .params import check_int
@@ -112,6 +113,7 @@ def sample_saliency(params, text_ids, hprev, target_index, temperature=1.0):
     Backpropagates ``log p(text_ids[target_index])`` to every one-hot input x_s (the
     whole V-vector: ``Wxh^T dhraw_s``) and to hprev. Pass the temperature the sample was
     drawn at; 1.0 gives the model's own distribution. Vanilla rnn weights only."""
+    params = checked_params(params)     # all five, real, of one model's shapes
     Wxh, Whh, Why = params["Wxh"], params["Whh"], params["Why"]
     H = Whh.shape[1]
     if Whh.shape != (H, H) or Wxh.shape[0] != H:

@@ -313,6 +313,41 @@ def test_whh_spectrum_of_float32_weights_is_computed_in_float64():
     assert a["sigma_max"] == b["sigma_max"] and a["singular_values"].dtype == np.float64
 
 
+@pytest.mark.parametrize("ids, match", [
+    ([-1], "holds the id -1"), ([3], "holds the id 3"), ([1.7], "not all whole"),
+    ([True], "type bool"), (1, "flat sequence"), ("012", "not text"),
+])
+def test_decode_checks_ids_as_bptt_does(ids, match):
+    """decode cast: -1 gave the last character, 1.7 and True the id 1, 99 IndexError."""
+    with pytest.raises(ValueError, match=match):
+        engine.Vocab.from_text("abc").decode(ids)
+
+
+def test_decode_of_whole_ids_in_any_type_is_the_text():
+    vocab = engine.Vocab.from_text("abc")
+    assert vocab.decode([2, 0]) == vocab.decode(np.array([2.0, 0.0])) == "ca"
+    assert vocab.decode([]) == ""
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"by": None}, "missing 'by'"), ({"Why": np.zeros((5, 3))}, r"Why has shape \(5, 3\)"),
+    ({"Wxh": np.zeros((4, 3))}, r"Wxh has shape \(4, 3\)"),
+])
+def test_sample_saliency_checks_its_weights(change, match):
+    """A missing by raised KeyError, a Wxh with too few columns was silently accepted."""
+    params = {k: v for k, v in {**V5, **change}.items() if v is not None}
+    with pytest.raises(ValueError, match=match):
+        engine.sample_saliency(params, [0, 1, 2, 3], np.zeros(4), 2)
+
+
+def test_sample_saliency_takes_a_flat_bias_and_lists_as_their_arrays():
+    want = engine.sample_saliency(V5, [0, 1, 2, 3], np.zeros(4), 2)
+    for params in ({**V5, "bh": V5["bh"].ravel(), "by": V5["by"].ravel()},
+                   {k: v.tolist() for k, v in V5.items()}):
+        got = engine.sample_saliency(params, [0, 1, 2, 3], np.zeros(4), 2)
+        assert got.prob == want.prob and np.array_equal(got.saliency, want.saliency)
+
+
 # -- divergence ------------------------------------------------------------------------
 def snapshot(tr):
     return {"flat": tr._flat.copy(), "mem": tr._mem_flat.copy(), "p": tr.position,

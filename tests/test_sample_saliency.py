@@ -118,9 +118,12 @@ def test_far_inputs_fade_in_a_contracting_model():
 
 def test_refuses_gated_weights_and_bad_indices():
     params, ids, hprev = model("contracting")
-    gated = dict(params, Whh=np.zeros((4 * H, H)), Wxh=np.zeros((4 * H, V)))
+    gated = engine.init_params(V, H, cell="lstm")
     with pytest.raises(NotImplementedError, match="vanilla rnn"):
         engine.sample_saliency(gated, ids, hprev, 3)
+    half = dict(params, Whh=np.zeros((4 * H, H)), Wxh=np.zeros((4 * H, V)))
+    with pytest.raises(ValueError, match="bh has shape"):      # no one model's weights
+        engine.sample_saliency(half, ids, hprev, 3)
     for bad in (0, len(ids)):
         with pytest.raises(ValueError, match="target_index"):
             engine.sample_saliency(params, ids, hprev, bad)
