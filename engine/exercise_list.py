@@ -82,8 +82,8 @@ def _adagrad_given(runs):
 
 
 def _share(runs):
-    trainer = first_run(runs)
-    b = beyond_window(trainer, windows=4, params=trainer.trace.params)
+    trainer, trace = first_run(runs), window_trace(runs)
+    b = beyond_window(trainer, windows=4, params=trace.params)
     return float(b.share)
 
 

@@ -98,6 +98,11 @@ def normalise(name):
 
 # -- helpers over the runs --------------------------------------------------------------
 def first_run(runs):
+    """The lesson's first run; ValueError when there is none (``{}`` raised a bare
+    StopIteration out of judge)."""
+    if not runs:
+        raise ValueError("This exercise needs the runs of its lesson: open the lesson "
+                         "first.")
     return next(iter(runs.values()))
 
 
@@ -122,6 +127,7 @@ def diverged_at(trainer, last_iteration):
 def first_to_diverge(runs):
     """The name of the run that diverges first (the earliest by ``diverged_at``, the first
     listed on a tie), or NO_RUN."""
+    first_run(runs)                     # there are runs to compare
     last = max(tr.iteration for tr in runs.values())
     when = {name: diverged_at(tr, last) for name, tr in runs.items()}
     when = {name: it for name, it in when.items() if it is not None}

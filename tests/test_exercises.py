@@ -249,3 +249,24 @@ def test_a_prediction_must_name_a_run():
     verdict = ex.judge("the red one", warm)
     assert verdict.correct is None and all(name in verdict.problem for name in warm)
     assert ex.judge("NONE", warm).correct                   # nothing diverged yet
+
+
+@pytest.mark.parametrize("name", list(engine.EXERCISES))
+def test_an_exercise_without_its_window_or_runs_says_so(name):
+    """truncation-share read trainer.trace.params of an untrained run (AttributeError);
+    every exercise judged against no runs raised a bare StopIteration (diverge-first:
+    max() of an empty sequence)."""
+    exercise = engine.EXERCISES[name]
+    untrained = engine.Trainer("abcdefgh" * 50, hidden_size=4, seq_length=5)
+    with pytest.raises(ValueError, match="open the lesson"):
+        exercise.answer({})
+    with pytest.raises(ValueError, match="open the lesson"):
+        exercise.judge("0.5", {})
+    # before any Step: a sentence, or an answer when the exercise needs no window
+    # (Adagrad's memory, a prediction)
+    for check in (lambda: exercise.answer({"a": untrained}),
+                  lambda: exercise.judge("0.5", {"a": untrained})):
+        try:
+            check()
+        except ValueError as err:
+            assert "press Step" in str(err)
