@@ -47,13 +47,21 @@ def save(trainer, path):
     """Write the checkpoint to ``path`` (a binary file object, or a file name: ".npz" is
     added if missing, as numpy does). A file name is written whole or not at all
     (engine/atomic.py): an interrupted save leaves the previous checkpoint intact."""
+    if isinstance(path, (str, bytes, os.PathLike)):
+        path = os.fsdecode(path)
+        if not os.path.basename(path):
+            raise ValueError(f"Trainer.save needs a file name; got {path!r}.")
+        if not path.endswith(".npz"):
+            path += ".npz"
+        if os.path.isdir(path):
+            raise ValueError(f"{path} is a folder: give the checkpoint a file name.")
+    elif not hasattr(path, "write"):
+        raise ValueError(f"Trainer.save writes to a file name or a binary file object; "
+                         f"got {type(path).__name__}.")
     arrays = to_arrays(trainer.state_dict())
-    if not isinstance(path, (str, os.PathLike)):
+    if not isinstance(path, str):
         np.savez_compressed(path, **arrays)
         return
-    path = os.fspath(path)
-    if not path.endswith(".npz"):
-        path += ".npz"
     write_atomic(path, lambda f: np.savez_compressed(f, **arrays))
 
 

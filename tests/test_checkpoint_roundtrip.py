@@ -121,3 +121,20 @@ def test_resume_twice_and_save_again(text, tmp_path):
         tr.run(30)
         tr = roundtrip(tr, "bytesio", tmp_path)
     assert_same_trainer(tr, straight)
+
+
+@pytest.mark.parametrize("path, match", [
+    ("", "needs a file name"), ("folder/", "needs a file name"), (None, "binary file object"),
+])
+def test_save_says_what_it_needs(tmp_path, path, match):
+    """'' wrote a hidden './.npz'; None and a folder raised TypeError and an
+    IsADirectoryError naming a temporary file."""
+    tr = engine.Trainer("abcdefgh" * 50, hidden_size=4, seq_length=5)
+    tr.step()
+    with pytest.raises(ValueError, match=match):
+        tr.save(path)
+    (tmp_path / "run.npz").mkdir()
+    with pytest.raises(ValueError, match="is a folder"):
+        tr.save(tmp_path / "run")
+    tr.save(bytes(tmp_path / "bytes.npz"))           # a bytes path, as os functions take
+    assert engine.Trainer.load(tmp_path / "bytes.npz").iteration == tr.iteration
