@@ -374,6 +374,26 @@ def test_bad_every_and_examples(tmp_path):
             scope_torch.watch(Model("rnn"), logdir=tmp_path, **kwargs)
 
 
+@pytest.mark.parametrize("logdir", [None, "", 3])
+def test_a_logdir_that_is_not_a_path_is_refused(logdir, tmp_path, monkeypatch):
+    """logdir=None made a folder named 'None' in the working directory."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="must be a folder's path"):
+        scope_torch.watch(Model("rnn"), logdir=logdir)
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_empty_sequence_fails_as_torch_says_it(tmp_path):
+    """A recording step on a sequence of length 0 raised IndexError inside the unrolled
+    backward; torch itself refuses it in the forward."""
+    model = torch.nn.RNN(3, 4).double()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    scope = scope_torch.watch(model, opt, logdir=tmp_path, every=1)
+    with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+        model(torch.zeros(0, 2, 3, dtype=torch.float64))
+    scope.close()
+
+
 def test_unbatched_input_and_a_model_that_is_the_module(tmp_path):
     rnn = torch.nn.GRU(3, 4).double()
     x = torch.randn(5, 3, dtype=torch.float64)

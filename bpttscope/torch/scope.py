@@ -8,6 +8,7 @@ accumulated them (before the user's clipping) and just before the optimizer's up
 no hooks, only the optimizer's step counter.
 """
 import contextlib
+import os
 import platform
 from functools import partial
 
@@ -62,9 +63,13 @@ class Scope:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"watch(..., {name}=...) must be a whole number >= 1; "
                                  f"got {value!r}.")
+        if not isinstance(logdir, (str, os.PathLike)) or not os.fspath(logdir):
+            # None made a folder named "None" in the working directory
+            raise ValueError(f"watch(..., logdir=...) must be a folder's path; got "
+                             f"{logdir!r}.")
         self.model, self.optimizer = model, optimizer
         self.modules = recurrent_modules(model)
-        self.logdir, self.every, self.examples = str(logdir), every, examples
+        self.logdir, self.every, self.examples = os.fspath(logdir), every, examples
         self.step = 0                   # optimizer steps seen since watch()
         self.pending_loss = None
         self._armed = None              # the recording being filled, or None

@@ -66,6 +66,8 @@ def unrolled_forward(module, input, hx=None, tape=None):
             x = x.transpose(0, 1)
         lengths = sorted_idx = unsorted_idx = None
     T, B = x.shape[0], x.shape[1]
+    if T == 0:          # torch's own words for it; the unrolled loop raised IndexError
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     L, H = module.num_layers, module.hidden_size
     h0, c0 = _initial_state(module, hx, cell, L, B, H, x, unbatched, sorted_idx)
     active = None
