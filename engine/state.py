@@ -102,7 +102,7 @@ def from_state(cls, state, max_bytes=None):
                                                       "pointer p)", state["position"])
     smooth_loss = Limit(float, 0.0, 1e300).check("the saved smooth_loss",
                                                  state["smooth_loss"])
-    history = _history(_mapping(state, "history"), iteration)
+    history = _history(_mapping(state, "history"), iteration, len(trainer.data))
     trainer.iteration, trainer.position, trainer.smooth_loss = iteration, position, smooth_loss
     trainer._history = history
     return trainer
@@ -133,7 +133,7 @@ def real_array(label, value, shape=None, nonnegative=False, finite=True):
     return value
 
 
-def _history(columns, iteration):
+def _history(columns, iteration, data_length):
     arrays = {}
     for name, value in columns.items():
         if name not in COLUMNS:
@@ -157,13 +157,16 @@ def _history(columns, iteration):
     if n:
         steps = arrays["iteration"]
         if not (np.isfinite(steps).all() and (steps >= 0).all() and (steps < iteration).all()
-                and (steps == np.floor(steps)).all()):
+                and (steps == np.floor(steps)).all() and (np.diff(steps) > 0).all()):
+            # one row per iteration, in order: [2, 0, 1] or [2, 2, 2] loaded silently
             raise ValueError(f"The history column 'iteration' holds values that are not "
-                             f"iteration numbers of this run (0 to {iteration - 1:,}).")
+                             f"iteration numbers of this run (0 to {iteration - 1:,}, "
+                             "increasing).")
         p = arrays.get("position")
-        if p is not None and not (np.isfinite(p).all() and (p >= 0).all()):
+        if p is not None and not (np.isfinite(p).all() and (p >= 0).all()
+                                  and (p < data_length).all()):
             raise ValueError("The history column 'position' holds values that are not "
-                             "positions in the text.")
+                             f"positions in the text (0 to {data_length - 1:,}).")
     return History.from_arrays(arrays if n else {})
 
 

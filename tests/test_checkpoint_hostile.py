@@ -221,6 +221,18 @@ def test_iteration_bound_and_history_consistency(arrays):
     assert back.history["iteration"].min() >= 0
 
 
+@pytest.mark.parametrize("column, values", [
+    ("history_iteration", lambda n: np.arange(n)[::-1].astype(float)),     # backwards
+    ("history_iteration", lambda n: np.full(n, 2.0)),                       # repeated
+    ("history_position", lambda n: np.full(n, 1e300)),                      # off the text
+])
+def test_a_history_out_of_order_or_off_the_text_gets_a_sentence(arrays, column, values):
+    """[2, 0, 1] or [2, 2, 2] as the iterations, and 1e300 as a position, loaded
+    silently: trainer.history then read [2, 0, 1]."""
+    n = len(arrays["history_loss"])
+    assert "history column" in person_error(npz_bytes(arrays, **{column: values(n)}))
+
+
 def test_missing_pieces_are_named(arrays):
     for key in ("param_Whh", "mem_Why", "hprev", "iteration", "text_utf8",
                 "hyper_hidden_size"):
