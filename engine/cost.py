@@ -18,8 +18,9 @@ work by its number of gate blocks (``GATES``); that scaling is counted, not meas
 """
 from dataclasses import dataclass
 
-from .cells import BLOCKS, MODULES
+from .cells import BLOCKS, MODULES, check_cell
 from .errors import CostError
+from .limits import Limit
 
 # Measured with bench/cost_calibration.py on the project's 2-core VM (OpenBLAS on one
 # thread, numpy 2.4): a relative-error least-squares fit of step time and tracemalloc's
@@ -55,6 +56,15 @@ SAMPLE_SECONDS_PER_OUTPUT = 2.0e-8      # sampling, per character of the vocabul
 SAMPLE_SECONDS_PER_CHAR = 6.0e-6        # sampling, Python's cost per character
 
 GATES = BLOCKS      # gate blocks per cell: the H-sized work scales with them
+_SIZE = Limit(int, 1, 10**12)      # what estimate_cost takes as a size
+
+
+def _size(name, value):
+    """``value`` checked by _SIZE; a plain int in range (every caller in the engine)
+    without the general check's cost, since bptt asks on every call."""
+    if type(value) is int and 1 <= value <= 10**12:
+        return value
+    return _SIZE.check(name, value)
 
 REFUSE_BYTES = 2e9          # the trainer refuses a configuration above these ...
 REFUSE_SECONDS = 5.0
@@ -84,8 +94,12 @@ def parameter_count(vocab_size, hidden_size, cell="rnn"):
 
 
 def estimate_cost(vocab_size, hidden_size, seq_length, cell="rnn", text_length=0):
-    """The estimated :class:`Cost` of training this configuration."""
-    V, H, T, k = int(vocab_size), int(hidden_size), int(seq_length), GATES[cell]
+    """The estimated :class:`Cost` of training this configuration; ValueError for sizes
+    that are not whole numbers >= 1 (-5 was costed, NaN raised numpy's error) or an
+    unknown cell (a KeyError)."""
+    V, H, T = (_size("vocab_size", vocab_size), _size("hidden_size", hidden_size),
+               _size("seq_length", seq_length))
+    k = GATES[check_cell(cell)]
     P = parameter_count(V, H, cell)
     seconds = (_recurrent_rate(k * H * H) * 2 * T * k * H * H
                + SECONDS_PER_MATMUL_FLOP * T * H * (k * 2 * V + 2 * V + k * H)

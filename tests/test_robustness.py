@@ -563,3 +563,25 @@ def test_a_checkpoints_message_keeps_the_parameters_names():
     is a name: 'Whh has shape', never 'whh has shape'."""
     with pytest.raises(ValueError, match=r"cannot be resumed: Whh has shape \(3, 3\)"):
         engine.Trainer.load(io.BytesIO(npz_with(param_Whh=np.zeros((3, 3)))))
+
+
+@pytest.mark.parametrize("args, match", [
+    ((-5, 10, 10), "vocab_size must be a whole number"),
+    ((10, float("nan"), 10), "hidden_size must be a whole number"),
+    ((10, 10, 0), "seq_length must be a whole number"),
+    ((10, 10, 10, "x"), "cell must be one of"),
+])
+def test_estimate_cost_checks_its_sizes(args, match):
+    """-5 was costed, NaN raised numpy's conversion error, cell 'x' a KeyError."""
+    with pytest.raises(ValueError, match=match):
+        engine.estimate_cost(*args)
+    assert engine.estimate_cost(np.int64(10), 10, 10) == engine.estimate_cost(10, 10, 10)
+
+
+@pytest.mark.parametrize("name, runs, match", [
+    (["tiny"], None, "no lesson"), ("tiny", [], "mapping"), ("tiny", {"a": 1}, "Trainers"),
+])
+def test_lesson_claims_says_what_it_takes(name, runs, match):
+    """A list as the name raised 'unhashable type'; non-Trainers an AttributeError."""
+    with pytest.raises(ValueError, match=match):
+        engine.lesson_claims(name, runs)
