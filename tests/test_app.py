@@ -570,3 +570,18 @@ def test_gradient_flow_skips_jacobian_norms_when_too_slow(at):
     assert not errors(at)
     assert any("jacobian_norms is skipped" in i.value for i in at.info)
     assert len(charts(at)) == 8                   # everything else is drawn
+
+
+def test_the_explorer_says_what_dhnext_did_on_this_window_without_a_lesson():
+    """The norms caption pointed at 'the lesson's measured sentences' for whether dhnext
+    shrinks or grows; on the student's own text there are none. It now gives the
+    engine's ratio for the window on screen."""
+    from apptest import sess, show, start
+    at = start()
+    show(at, "Timestep explorer")
+    trainer = sess(at).trainer
+    kept = engine.quantities.measure("dhnext_kept", trainer)
+    shown = "\n".join(c.value for c in at.caption)
+    assert "‖dhnext_0‖ / ‖dhnext_T−2‖ = " in shown
+    assert ("larger" if kept > 1 else "smaller") + " at the start of the window" in shown
+    assert "the lesson's measured sentences say which" not in shown

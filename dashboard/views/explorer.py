@@ -199,7 +199,7 @@ def _window_charts(ss, trace, t, inputs, norms=True, heatmaps=True):
     norms_caption, heatmaps_caption = cell_tape.WINDOW_CAPTIONS.get(trace.cell, (
         "Follow dhnext from right to left: zero at the last step, then fed by each "
         "step's loss; whether it shrinks or grows as it travels back depends on Whh "
-        "and tanh' (the lesson's measured sentences say which). Gaps are exact zeros.",
+        f"and tanh'. {_dhnext_travel(get(ss).trainer, trace)} Gaps are exact zeros.",
         "Each column is a timestep, each row a hidden unit; white is 0. hs (blue/purple, "
         "forward): what each unit holds, dark = ±1 (saturated). dh, dhraw, dhnext "
         "(red/brown, backward): dhraw is dh with saturated units wiped out by the tanh "
@@ -209,6 +209,19 @@ def _window_charts(ss, trace, t, inputs, norms=True, heatmaps=True):
                                                                            figs["ghost"]),
              mark=t)
     plot(figs["heatmaps"], heatmaps_caption, mark=t)
+
+
+def _dhnext_travel(trainer, trace):
+    """What dhnext did on this window, measured (the student's own text has no lesson
+    sentences to say it): ||dhnext_0|| / ||dhnext_{T-2}||, engine.quantities."""
+    if trace.T < 3 or trainer.trace is not trace:
+        return ""
+    kept = engine.quantities.measure("dhnext_kept", trainer)
+    if not np.isfinite(kept):
+        return ""
+    where = "larger" if kept > 1 else "smaller"
+    return (f"On this window ‖dhnext_0‖ / ‖dhnext_T−2‖ = {style.num(kept, 3)}: dhnext is "
+            f"{where} at the start of the window than next to its end.")
 
 
 def _window_figures(ss, trace, inputs):

@@ -154,7 +154,8 @@ def _tape_section(ss, trace, t, inputs):
          "distance without fading, where a vanilla RNN's falls by decades (on the "
          "long-gap text, ‖∂L_22/∂h_0‖ is below 1e-6 of ‖∂L_22/∂h_22‖ for the rnn: see "
          f"the 'cells' comparison). Right: which later losses the gradient at step {t} "
-         "comes from.")
+         "comes from" + (": at the window's last step only its own loss, a single point; "
+                         "move t left to see more." if t == trace.T - 1 else "."))
     if t > 0:
         follow = window.cached(get(ss), get(ss).focus, f"follow_loss_{t}",
                                lambda tr, trace: tape.follow_loss(trace, trace.params, t))
