@@ -56,15 +56,7 @@ SAMPLE_SECONDS_PER_OUTPUT = 2.0e-8      # sampling, per character of the vocabul
 SAMPLE_SECONDS_PER_CHAR = 6.0e-6        # sampling, Python's cost per character
 
 GATES = BLOCKS      # gate blocks per cell: the H-sized work scales with them
-_SIZE = Limit(int, 1, 10**12)      # what estimate_cost takes as a size
-
-
-def _size(name, value):
-    """``value`` checked by _SIZE; a plain int in range (every caller in the engine)
-    without the general check's cost, since bptt asks on every call."""
-    if type(value) is int and 1 <= value <= 10**12:
-        return value
-    return _SIZE.check(name, value)
+MAX_SIZE = 10**12   # the largest vocabulary, hidden size or window estimate_cost takes
 
 REFUSE_BYTES = 2e9          # the trainer refuses a configuration above these ...
 REFUSE_SECONDS = 5.0
@@ -349,6 +341,17 @@ def check_analysis(what, seq_length, hidden_size, vocab_size, cell="rnn", steps=
                      f"{' and '.join(over)} for a window of seq_length {T} at hidden_size "
                      f"{H} with {V:,} characters ({cell}). It is refused rather than left "
                      f"to run; use {lower}.")
+
+
+_SIZE = Limit(int, 1, MAX_SIZE)
+
+
+def _size(name, value):
+    """``value`` checked by _SIZE; a plain int in range (every caller in the engine)
+    without the general check's cost, since bptt asks on every call."""
+    if type(value) is int and 1 <= value <= MAX_SIZE:
+        return value
+    return _SIZE.check(name, value)
 
 
 def _affordable(work):
