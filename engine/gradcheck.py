@@ -62,9 +62,8 @@ def gradient_check(params, inputs, targets, hprev, checks_per_param=10, eps=DEFA
                    checks=checks_per_param)
     trace = bptt(params, inputs, targets, hprev, clip="none", cell=cell, cprev=cprev)
     if not np.isfinite(trace.loss):
-        raise ValueError(f"The window's loss is {trace.loss}, not a number a finite "
-                         "difference can measure: check hprev (and cprev), which must be "
-                         "finite.")
+        raise ValueError(f"The window's loss is {trace.loss}: these weights overflow on "
+                         "this window, and a finite difference cannot measure that.")
     # the window as bptt checked and ran it, for the losses below
     inputs, targets = trace.inputs, trace.targets
     state = (trace.hprev,) if trace.cprev is None else (trace.hprev, trace.cprev)
