@@ -48,7 +48,7 @@ def horizon_section(ss):
     with right:
         plot(charts.runs_history_chart({n: tr.history for n, tr in s.runs.items()},
                                        "horizon", uirevision=rev(ss, "horizon_history")),
-             f"The horizon over training "
+             "The horizon over training "
              f"({cell_text.schedule(s.trainer.config.diagnostics_every)}): does the "
              "model learn to use longer "
              "context as it trains? Near 0: every update comes from the next character "

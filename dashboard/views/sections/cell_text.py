@@ -39,7 +39,7 @@ def spectrum_caption(cell, every):
                 "shrink as they travel back; > 1 is needed for them to explode (tanh' ≤ 1 "
                 "can only shrink them further).")
     return (f"{schedule(every).capitalize()}. {BLOCK[cell]} is the block of Whh that plays "
-            f"the vanilla Whh's part; for a gated cell σ_max does not bound how far the "
+            "the vanilla Whh's part; for a gated cell σ_max does not bound how far the "
             "gradient reaches, because the gated path carries it past every matrix (the "
             "gates below).")
 EIGEN_CAPTION = {
