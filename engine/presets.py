@@ -129,7 +129,7 @@ PRESETS = {p.name: p for p in [
         "The raw gradient is just as large, but each update is capped, so training stays "
         "stable: the loss stays near where it started instead of climbing to the "
         "thousands. It falls only slowly (SGD, every step scaled to norm 5): about 1% "
-        "below its start after a couple of hundred iterations, some 25% below after "
+        "below its start after a couple of hundred iterations, about 25% below after "
         "3,000.",
         (claim(TRAINING, "the norm before clipping stays above the threshold line at 5 "
                          "(thousands at first)", "grad_norm", (">", 5.0)),
@@ -141,6 +141,8 @@ PRESETS = {p.name: p for p in [
          claim(TRAINING, "and it learns, slowly: from iteration 200 the loss of the last "
                          "10 windows is at least 1% below ln(V)·T",
                "recent_loss_vs_uniform", ("<", 0.99), since=200),
+         claim(TRAINING, "from iteration 3,000 the smooth loss is at least 20% below "
+                         "ln(V)·T", "smooth_vs_uniform", ("<", 0.8), since=3000),
          claim(FLOW, "the gradient still grows as it travels back (reach > 1) for the "
                      "first 500 iterations: clipping caps the update, not the gradient",
                "reach", (">", 1.0), until=500),
