@@ -19,7 +19,7 @@ import numpy as np
 from . import cells
 from .clip import check_clip, clip_checked, norms
 from .cost import check_cost, estimate_cost
-from .params import NAMES, check_real
+from .params import NAMES, check_real, shapes
 from .params import layout as layout_for
 from .threads import single_threaded
 from .trace import Trace
@@ -176,8 +176,7 @@ def trace_params(trace, params, names=("Whh", "Why")):
                          "analysis reads. Pass trace.params, the weights that produced "
                          "the trace.")
     H, V = trace.hs.shape[1], trace.ps.shape[1]     # V is 0 for a recorded layer
-    kH = cells.BLOCKS[trace.cell] * H
-    want = {"Whh": (kH, H), "Why": (V, H), "Wxh": (kH, V), "bh": (kH, 1), "by": (V, 1)}
+    want = shapes(V, H, trace.cell)
     arrays = {name: check_real(name, params[name]) for name in names}
     for name, arr in arrays.items():
         shape = want[name]

@@ -28,9 +28,8 @@ GATE_LINES = {
                      "dh", "solid", 3),
             ("mean_z", "mean z<sub>t</sub> over all units", "dot", 2)],
 }
-# the gate that carries the gradient back past Whh, and the state whose gradient it carries
+# the gate that carries the gradient back past Whh (engine.cells.CARRIER)
 GATE_OF = {cell: c[1] for cell, c in CARRIER.items() if c is not None}
-CARRIED = {cell: c[0] for cell, c in CARRIER.items() if c is not None}
 
 
 def cell_tape_chart(table, t, chars, cell, uirevision="cell_tape"):
@@ -154,9 +153,8 @@ def carrier_units_chart(grad, gate, t, chars, cell, k=3, uirevision="carrier_uni
     units = [int(j) for j in np.argsort(-np.abs(grad[0]))[:k]]
     x = np.arange(len(grad))
     dashes = ("solid", "dash", "dot")
-    where = CARRIED[cell]
+    where, name = CARRIER[cell]         # the state and the gate that carries it
     colour = style.DC if where == "c" else style.DH
-    name = GATE_OF[cell]
     traces = []
     for d, j in zip(dashes, units, strict=False):
         traces.append(go.Scatter(
