@@ -69,7 +69,7 @@ def render(ss):
         plot(charts.spectrum_history_chart(trainer.history, uirevision=rev(ss, "spec_hist"),
                                            name=block),
              "How training moves Whh's spectrum: the largest singular value and the "
-             "spectral radius, measured every few iterations.")
+             f"spectral radius, {cell_text.schedule(trainer.config.diagnostics_every)}.")
     attribution.horizon_section(ss)
     attribution.ghost_section(ss)
 
